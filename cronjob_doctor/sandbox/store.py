@@ -1,0 +1,221 @@
+"""The sandbox's object store: what etcd plus the watch cache are to a real API server.
+
+One lock, one monotonically increasing resourceVersion shared by every resource (as etcd's revision), and a
+bounded event history per store from which watches resume; a resourceVersion older than the history answers
+410 Gone, as a real server does once its watch cache has moved on. Objects are the API's own JSON dicts;
+everything handed out is a deep copy so callers can never mutate stored state behind the lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+Obj = dict[str, Any]
+
+
+class StoreError(Exception):
+    """Base of store failures; the server maps each to a Status object."""
+
+    code = 500
+    reason = "InternalError"
+
+
+class NotFoundError(StoreError):
+    code = 404
+    reason = "NotFound"
+
+
+class AlreadyExistsError(StoreError):
+    code = 409
+    reason = "AlreadyExists"
+
+
+class ConflictError(StoreError):
+    code = 409
+    reason = "Conflict"
+
+
+class GoneError(StoreError):
+    code = 410
+    reason = "Expired"
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One change, as a watch stream sends it (`type` is ADDED, MODIFIED or DELETED)."""
+
+    resource: str
+    type: str
+    object: Obj
+    resource_version: int
+
+
+def now_rfc3339() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """Thread-safe in-memory objects keyed by resource (plural, e.g. "jobs"), namespace ("" if cluster-scoped)
+    and name."""
+
+    def __init__(self, *, history: int = 20000) -> None:
+        self._cond = threading.Condition(threading.RLock())
+        self._rv = 0
+        self._objects: dict[str, dict[tuple[str, str], Obj]] = {}
+        self._history: deque[WatchEvent] = deque(maxlen=history)
+        self._listeners: list[Callable[[WatchEvent], None]] = []
+        self.closed = False
+
+    # -- reads -----------------------------------------------------------------------------------------
+
+    @property
+    def resource_version(self) -> int:
+        with self._cond:
+            return self._rv
+
+    def get(self, resource: str, namespace: str, name: str) -> Obj:
+        with self._cond:
+            obj = self._objects.get(resource, {}).get((namespace, name))
+            if obj is None:
+                raise NotFoundError(f"{resource} {namespace}/{name} not found")
+            return copy.deepcopy(obj)
+
+    def find(self, resource: str, namespace: str, name: str) -> Obj | None:
+        with self._cond:
+            obj = self._objects.get(resource, {}).get((namespace, name))
+            return copy.deepcopy(obj) if obj is not None else None
+
+    def list(self, resource: str, namespace: str | None = None) -> tuple[list[Obj], int]:
+        """All objects of a resource (in one namespace, or all when None), sorted by namespace/name as the
+        real server returns them, with the resourceVersion the list is consistent at."""
+        with self._cond:
+            items = [
+                copy.deepcopy(obj)
+                for (ns, _name), obj in sorted(self._objects.get(resource, {}).items())
+                if namespace is None or ns == namespace
+            ]
+            return items, self._rv
+
+    def count(self, resource: str) -> int:
+        with self._cond:
+            return len(self._objects.get(resource, {}))
+
+    # -- writes ----------------------------------------------------------------------------------------
+
+    def create(self, resource: str, obj: Obj) -> Obj:
+        """Store a new object, filling uid, resourceVersion, creationTimestamp and generation."""
+        obj = copy.deepcopy(obj)
+        meta = obj.setdefault("metadata", {})
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        with self._cond:
+            bucket = self._objects.setdefault(resource, {})
+            if (namespace, name) in bucket:
+                raise AlreadyExistsError(f"{resource} {namespace}/{name} already exists")
+            meta.setdefault("uid", str(uuid.uuid4()))
+            meta.setdefault("creationTimestamp", now_rfc3339())
+            meta.setdefault("generation", 1)
+            self._rv += 1
+            meta["resourceVersion"] = str(self._rv)
+            bucket[(namespace, name)] = obj
+            self._emit(WatchEvent(resource, "ADDED", copy.deepcopy(obj), self._rv))
+            return copy.deepcopy(obj)
+
+    def update(self, resource: str, obj: Obj, *, check_version: bool = False) -> Obj:
+        """Replace a stored object; with `check_version` a stale resourceVersion is a 409 Conflict."""
+        obj = copy.deepcopy(obj)
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        with self._cond:
+            current = self._objects.get(resource, {}).get((namespace, name))
+            if current is None:
+                raise NotFoundError(f"{resource} {namespace}/{name} not found")
+            if check_version and meta.get("resourceVersion") not in (None, current["metadata"]["resourceVersion"]):
+                raise ConflictError(
+                    f"Operation cannot be fulfilled on {resource} \"{name}\": the object has been modified; "
+                    "please apply your changes to the latest version and try again"
+                )
+            meta["uid"] = current["metadata"]["uid"]
+            meta["creationTimestamp"] = current["metadata"]["creationTimestamp"]
+            if obj.get("spec") != current.get("spec"):
+                meta["generation"] = current["metadata"].get("generation", 1) + 1
+            else:
+                meta["generation"] = current["metadata"].get("generation", 1)
+            if obj == current:
+                return copy.deepcopy(current)
+            self._rv += 1
+            meta["resourceVersion"] = str(self._rv)
+            self._objects[resource][(namespace, name)] = obj
+            self._emit(WatchEvent(resource, "MODIFIED", copy.deepcopy(obj), self._rv))
+            return copy.deepcopy(obj)
+
+    def mutate(self, resource: str, namespace: str, name: str, change: Callable[[Obj], None]) -> Obj:
+        """Atomically apply `change` to a copy of the stored object and store the result (no event if equal)."""
+        with self._cond:
+            current = self.get(resource, namespace, name)
+            change(current)
+            return self.update(resource, current)
+
+    def delete(self, resource: str, namespace: str, name: str) -> Obj:
+        """Remove an object; the DELETED event carries its last state with a new resourceVersion."""
+        with self._cond:
+            bucket = self._objects.get(resource, {})
+            obj = bucket.pop((namespace, name), None)
+            if obj is None:
+                raise NotFoundError(f"{resource} {namespace}/{name} not found")
+            self._rv += 1
+            obj["metadata"]["resourceVersion"] = str(self._rv)
+            self._emit(WatchEvent(resource, "DELETED", copy.deepcopy(obj), self._rv))
+            return copy.deepcopy(obj)
+
+    # -- watching --------------------------------------------------------------------------------------
+
+    def events_since(self, resource: str, namespace: str | None, since: int) -> list[WatchEvent]:
+        """Events of a resource after resourceVersion `since`; GoneError if the history no longer reaches back."""
+        with self._cond:
+            if self._history and since < self._history[0].resource_version - 1:
+                raise GoneError(f"too old resource version: {since} ({self._history[0].resource_version - 1})")
+            return [
+                event
+                for event in self._history
+                if event.resource_version > since
+                and event.resource == resource
+                and (namespace is None or event.object["metadata"].get("namespace", "") == namespace)
+            ]
+
+    def wait_for_change(self, since: int, timeout: float) -> int:
+        """Block until the global resourceVersion passes `since` or `timeout` elapses; return the current one."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._rv > since or self.closed, timeout=timeout)
+            return self._rv
+
+    def compact(self) -> None:
+        """Forget all watch history, so any older resourceVersion answers 410 (fault injection, tests)."""
+        with self._cond:
+            self._history.clear()
+            self._rv += 1
+
+    def subscribe(self, listener: Callable[[WatchEvent], None]) -> None:
+        """Call `listener` for every change, under the store lock (controllers must only enqueue work)."""
+        with self._cond:
+            self._listeners.append(listener)
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    def _emit(self, event: WatchEvent) -> None:
+        self._history.append(event)
+        for listener in self._listeners:
+            listener(event)
+        self._cond.notify_all()
+
+    def load(self, resource: str, objects: Iterable[Obj]) -> None:
+        for obj in objects:
+            self.create(resource, obj)
