@@ -1,0 +1,305 @@
+"""CronJob in, debug Job out: the pure function at the heart of `diagnose`, plus its readable diff.
+
+The debug Job must reproduce production (image, env, volumes, serviceAccount, labels, scheduling) and change only
+what the diagnosis needs; every change is recorded in its annotations. No client, no clock, no randomness here:
+the caller passes the run id.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from cronjob_doctor.errors import InputError
+from cronjob_doctor.sampler import SNIPPET
+from cronjob_doctor.settings import format_bytes, parse_bytes
+
+MANAGED_BY_KEY = "app.kubernetes.io/managed-by"
+MANAGED_BY = "cronjob-doctor"
+SOURCE_LABEL = "cronjob-doctor/source"
+RUN_ID_LABEL = "cronjob-doctor/run-id"
+VARIANT_LABEL = "cronjob-doctor/variant"
+ANNOTATION_PREFIX = "cronjob-doctor/"
+SAFETY_TTL_SECONDS = 3600
+"""ttlSecondsAfterFinished: the cluster removes the debug Job even if the tool dies before cleaning up."""
+
+SHELLS = {"sh", "ash", "bash", "dash", "zsh", "ksh"}
+MAX_NAME = 63
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to run the clone: a memory limit (None keeps the original) and an optional image."""
+
+    name: str
+    memory_bytes: int | None = None
+    image: str | None = None
+
+
+@dataclass
+class DebugJob:
+    """The manifest to create and what the tool did to get it."""
+
+    manifest: dict[str, Any]
+    changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    instrumented: list[str] = field(default_factory=list)
+    """Containers that got `set -x` (and the sampler)."""
+    original_limits: dict[str, str | None] = field(default_factory=dict)
+    """Container name -> original memory limit (None when unset)."""
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest["metadata"]["name"])
+
+
+def job_name(cronjob_name: str, run_id: str) -> str:
+    """`<cronjob>-doctor-<id>`, the CronJob part shortened so the whole stays within 63 characters."""
+    suffix = f"-doctor-{run_id}"
+    base = cronjob_name[: MAX_NAME - len(suffix)].rstrip("-.")
+    return f"{base}{suffix}"
+
+
+def shell_script_index(argv: list[str]) -> int | None:
+    """Index of the script in `sh -c SCRIPT`-style argv (any shell, any path, flags like -ec), else None."""
+    position = 0
+    if argv and posixpath.basename(argv[0]) == "env":
+        position = 1
+        while position < len(argv) and ("=" in argv[position] or argv[position].startswith("-")):
+            position += 1
+    if position >= len(argv) or posixpath.basename(argv[position]) not in SHELLS:
+        return None
+    position += 1
+    while position < len(argv):
+        arg = argv[position]
+        if arg == "-o" or arg == "+o":
+            position += 2
+            continue
+        if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
+            return position + 1 if position + 1 < len(argv) else None
+        if arg.startswith(("-", "+")):
+            position += 1
+            continue
+        return None
+    return None
+
+
+def _instrument(container: dict[str, Any], *, trace: bool, sampler: bool) -> bool:
+    """Prepend the sampler and `set -x` to the container's shell script; False when it runs no shell script."""
+    command = list(container.get("command") or [])
+    args = list(container.get("args") or [])
+    prefix = ""
+    if sampler:
+        prefix += SNIPPET + "\n"
+    if trace:
+        prefix += "set -x\n"
+    index = shell_script_index(command)
+    if index is not None:
+        command[index] = prefix + command[index]
+        container["command"] = command
+        return True
+    if command:
+        # sh -c with the script in args: command ["sh", "-c"], args ["SCRIPT"]
+        index = shell_script_index(command + args)
+        if index is not None and index >= len(command):
+            args[index - len(command)] = prefix + args[index - len(command)]
+            container["args"] = args
+            return True
+        return False
+    index = shell_script_index(args)
+    if index is not None:
+        args[index] = prefix + args[index]
+        container["args"] = args
+        return True
+    return False
+
+
+def _memory_limit(container: dict[str, Any]) -> str | None:
+    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+    return str(limit) if limit is not None else None
+
+
+def _set_memory(container: dict[str, Any], limit_bytes: int, changes: list[str]) -> None:
+    resources = container.setdefault("resources", {})
+    limits = resources.setdefault("limits", {})
+    before = limits.get("memory")
+    new = format_bytes(limit_bytes)
+    limits["memory"] = new
+    changes.append(f"container {container['name']}: memory limit {before or 'unset'} -> {new}")
+    requests = resources.get("requests") or {}
+    request = requests.get("memory")
+    # The API server rejects a request above the limit (422): lower it to the limit.
+    if request is not None and parse_bytes(str(request)) > limit_bytes:
+        requests["memory"] = new
+        changes.append(f"container {container['name']}: memory request {request} -> {new} (may not exceed the limit)")
+
+
+def build(
+    cronjob: dict[str, Any],
+    *,
+    variant: Variant,
+    run_id: str,
+    timeout_seconds: int,
+    container: str | None = None,
+    trace: bool = True,
+    sampler: bool = True,
+) -> DebugJob:
+    """Clone the CronJob's jobTemplate into a one-off debug Job (rules in DESIGN.md, "The debug Job")."""
+    meta = cronjob.get("metadata") or {}
+    name, namespace = meta.get("name"), meta.get("namespace")
+    template = ((cronjob.get("spec") or {}).get("jobTemplate")) or {}
+    spec = copy.deepcopy(template.get("spec") or {})
+    pod_template = spec.get("template") or {}
+    pod_spec = pod_template.get("spec") or {}
+    containers: list[dict[str, Any]] = pod_spec.get("containers") or []
+    if not name or not namespace or not containers:
+        raise InputError(f"cronjob {namespace}/{name} has no jobTemplate containers to clone")
+
+    names = [c.get("name") for c in containers]
+    init_names = [c.get("name") for c in pod_spec.get("initContainers") or []]
+    if container is not None and container not in names and container not in init_names:
+        raise InputError(
+            f"container {container!r} not found in cronjob {namespace}/{name}",
+            hint=f"containers: {', '.join(str(n) for n in names + init_names)}",
+        )
+
+    changes: list[str] = []
+    warnings: list[str] = []
+    instrumented: list[str] = []
+    original_limits = {str(c.get("name")): _memory_limit(c) for c in containers}
+
+    # Which containers the variant's memory and image apply to: the named one, else every app container.
+    all_containers = containers + list(pod_spec.get("initContainers") or [])
+    targets = [c for c in all_containers if c.get("name") == container] if container else containers
+    if variant.image and len(targets) > 1:
+        raise InputError(
+            f"cronjob {namespace}/{name} has {len(targets)} containers: say which gets --image",
+            hint=f"add --container, one of: {', '.join(str(n) for n in names)}",
+        )
+    for target in targets:
+        if variant.memory_bytes is not None:
+            _set_memory(target, variant.memory_bytes, changes)
+        if variant.image and variant.image != target.get("image"):
+            changes.append(f"container {target['name']}: image {target.get('image')} -> {variant.image}")
+            target["image"] = variant.image
+
+    to_instrument = targets if container else all_containers
+    for target in to_instrument:
+        if not (trace or sampler):
+            break
+        if _instrument(target, trace=trace, sampler=sampler):
+            instrumented.append(str(target["name"]))
+            what = " and ".join(p for p, on in (("set -x", trace), ("the memory sampler", sampler)) if on)
+            changes.append(f"container {target['name']}: {what} prepended to the shell script")
+        elif container or target in containers:
+            warnings.append(
+                f"container {target['name']} does not run a shell script (sh -c ...): it runs unchanged, "
+                "without set -x; peak memory comes from the metrics API if the cluster has one"
+            )
+
+    if pod_spec.get("restartPolicy") != "Never":
+        changes.append(f"restartPolicy {pod_spec.get('restartPolicy', 'unset')} -> Never (one pod per attempt)")
+    pod_spec["restartPolicy"] = "Never"
+    if spec.get("backoffLimit") != 0:
+        changes.append(f"backoffLimit {spec.get('backoffLimit', 'unset')} -> 0 (repeat with --runs)")
+    spec["backoffLimit"] = 0
+    if spec.get("activeDeadlineSeconds") != timeout_seconds:
+        changes.append(f"activeDeadlineSeconds {spec.get('activeDeadlineSeconds', 'unset')} -> {timeout_seconds}")
+    spec["activeDeadlineSeconds"] = timeout_seconds
+    if spec.get("ttlSecondsAfterFinished") != SAFETY_TTL_SECONDS:
+        changes.append(
+            f"ttlSecondsAfterFinished {spec.get('ttlSecondsAfterFinished', 'unset')} -> {SAFETY_TTL_SECONDS} "
+            "(safety net if cronjob-doctor dies before cleaning up)"
+        )
+    spec["ttlSecondsAfterFinished"] = SAFETY_TTL_SECONDS
+    for key in ("completions", "parallelism"):
+        if spec.get(key, 1) != 1:
+            changes.append(f"{key} {spec[key]} -> 1 (one pod per debug run)")
+            spec[key] = 1
+    if spec.get("suspend"):
+        changes.append("suspend true -> false")
+        spec["suspend"] = False
+    # The server generates the selector and the controller-uid labels for a new Job.
+    spec.pop("selector", None)
+    spec.pop("manualSelector", None)
+    template_labels = (pod_template.get("metadata") or {}).get("labels") or {}
+    for generated in ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"):
+        template_labels.pop(generated, None)
+    pod_template.setdefault("metadata", {}).setdefault("labels", {}).update({RUN_ID_LABEL: run_id})
+
+    labels = dict((template.get("metadata") or {}).get("labels") or {})
+    labels.update({MANAGED_BY_KEY: MANAGED_BY, SOURCE_LABEL: str(name)[:63], RUN_ID_LABEL: run_id})
+    labels[VARIANT_LABEL] = _label_value(variant.name)
+    annotations = dict((template.get("metadata") or {}).get("annotations") or {})
+    annotations.update(
+        {
+            f"{ANNOTATION_PREFIX}source-cronjob": f"{namespace}/{name}",
+            f"{ANNOTATION_PREFIX}original-memory-limits": json.dumps(original_limits, sort_keys=True),
+            f"{ANNOTATION_PREFIX}changes": json.dumps(changes),
+        }
+    )
+    manifest = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        # No ownerReference to the CronJob: its controller would prune the failed debug Job by the history
+        # limits and, worse, count it, deleting the original failed Job (the evidence) and clearing the alert.
+        "metadata": {
+            "name": job_name(str(name), run_id),
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": annotations,
+        },
+        "spec": spec,
+    }
+    return DebugJob(manifest, changes, warnings, instrumented, original_limits)
+
+
+def _label_value(text: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in text)[:63]
+    return cleaned.strip("-_.") or "default"
+
+
+def diff(cronjob: dict[str, Any], debug_job: DebugJob) -> str:
+    """A unified diff, as YAML, of the CronJob's jobTemplate against the debug Job (for `--dry-run`)."""
+    template = (cronjob.get("spec") or {}).get("jobTemplate") or {}
+    before = {"metadata": template.get("metadata") or {}, "spec": template.get("spec") or {}}
+    after = {
+        "metadata": {
+            k: v for k, v in debug_job.manifest["metadata"].items() if k in ("labels", "annotations")
+        },
+        "spec": debug_job.manifest["spec"],
+    }
+    before_text = yaml.dump(before, Dumper=_BlockDumper, sort_keys=True, width=1000).splitlines(keepends=True)
+    after_text = yaml.dump(after, Dumper=_BlockDumper, sort_keys=True, width=1000).splitlines(keepends=True)
+    meta = cronjob.get("metadata") or {}
+    return "".join(
+        difflib.unified_diff(
+            before_text,
+            after_text,
+            fromfile=f"cronjob/{meta.get('name')} jobTemplate",
+            tofile=f"job/{debug_job.name}",
+        )
+    )
+
+
+def to_yaml(manifest: dict[str, Any]) -> str:
+    """The manifest as YAML, block scalars for multi-line scripts so a reader sees the script as written."""
+    return yaml.dump(manifest, Dumper=_BlockDumper, sort_keys=False, width=1000)
+
+
+class _BlockDumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_BlockDumper.add_representer(str, _str_representer)

@@ -1,0 +1,210 @@
+"""The debug Job builder, with plain CronJob dicts."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from cronjob_doctor import debugjob
+from cronjob_doctor.debugjob import Variant, build, diff, job_name, shell_script_index
+from cronjob_doctor.errors import InputError
+from cronjob_doctor.sampler import MARKER
+
+SCRIPT = "set -e\napk add --no-cache curl\ncurl -sSLo /tmp/mc https://dl.min.io/client/mc/release/linux-amd64/mc\n"
+
+
+def cronjob(**container_overrides: Any) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": "backup",
+        "image": "alpine:3.20",
+        "command": ["/bin/sh", "-c", SCRIPT],
+        "env": [
+            {"name": "S3_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "tf-backup-s3-creds", "key": "access-key"}}}
+        ],
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    container.update(container_overrides)
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "tf-state-backup", "namespace": "tofu-state", "uid": "cj-uid"},
+        "spec": {
+            "schedule": "0 8 * * *",
+            "jobTemplate": {
+                "metadata": {"labels": {"team": "platform"}},
+                "spec": {
+                    "backoffLimit": 2,
+                    "template": {
+                        "metadata": {"labels": {"app": "tf-state-backup"}},
+                        "spec": {
+                            "restartPolicy": "OnFailure",
+                            "serviceAccountName": "tf-backup",
+                            "nodeSelector": {"kubernetes.io/os": "linux"},
+                            "tolerations": [{"key": "batch", "operator": "Exists"}],
+                            "containers": [container],
+                            "volumes": [{"name": "tmp", "emptyDir": {}}],
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+def pod_spec(job: debugjob.DebugJob) -> dict[str, Any]:
+    return job.manifest["spec"]["template"]["spec"]  # type: ignore[no-any-return]
+
+
+def test_incident_clone_raises_memory_and_traces_but_keeps_production_identity() -> None:
+    source = cronjob()
+    original = copy.deepcopy(source)
+    job = build(source, variant=Variant("512Mi", 512 * 1024**2), run_id="ab12c", timeout_seconds=1800)
+    spec = job.manifest["spec"]
+    container = pod_spec(job)["containers"][0]
+    assert source == original, "the CronJob must never be modified"
+    assert job.name == "tf-state-backup-doctor-ab12c"
+    assert container["resources"]["limits"]["memory"] == "512Mi"
+    assert container["resources"]["requests"] == {"cpu": "50m", "memory": "64Mi"}
+    script = container["command"][2]
+    assert "set -x\n" + SCRIPT in script and script.index(MARKER) < script.index("set -x")
+    assert pod_spec(job)["restartPolicy"] == "Never"
+    assert spec["backoffLimit"] == 0
+    assert spec["activeDeadlineSeconds"] == 1800
+    assert spec["ttlSecondsAfterFinished"] == debugjob.SAFETY_TTL_SECONDS
+    assert "ownerReferences" not in job.manifest["metadata"]
+    # production identity kept: NetworkPolicies, RBAC and mounts must apply as in production
+    assert pod_spec(job)["serviceAccountName"] == "tf-backup"
+    assert job.manifest["spec"]["template"]["metadata"]["labels"]["app"] == "tf-state-backup"
+    assert container["env"] == original["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert container["image"] == "alpine:3.20"
+    assert pod_spec(job)["volumes"] == [{"name": "tmp", "emptyDir": {}}]
+    assert pod_spec(job)["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert pod_spec(job)["tolerations"] == [{"key": "batch", "operator": "Exists"}]
+    labels = job.manifest["metadata"]["labels"]
+    assert labels["app.kubernetes.io/managed-by"] == "cronjob-doctor"
+    assert labels["cronjob-doctor/source"] == "tf-state-backup"
+    assert labels["team"] == "platform"
+    annotations = job.manifest["metadata"]["annotations"]
+    assert annotations["cronjob-doctor/source-cronjob"] == "tofu-state/tf-state-backup"
+    assert json.loads(annotations["cronjob-doctor/original-memory-limits"]) == {"backup": "128Mi"}
+    assert json.loads(annotations["cronjob-doctor/changes"]) == job.changes
+    assert job.instrumented == ["backup"]
+    assert job.original_limits == {"backup": "128Mi"}
+    assert not job.warnings
+
+
+def test_original_variant_keeps_the_limit() -> None:
+    job = build(cronjob(), variant=Variant("original"), run_id="x1", timeout_seconds=60)
+    assert pod_spec(job)["containers"][0]["resources"]["limits"]["memory"] == "128Mi"
+    assert not any("memory limit" in change for change in job.changes)
+
+
+def test_request_is_lowered_to_a_smaller_limit() -> None:
+    source = cronjob(resources={"requests": {"memory": "256Mi"}, "limits": {"memory": "1Gi"}})
+    job = build(source, variant=Variant("128Mi", 128 * 1024**2), run_id="x1", timeout_seconds=60)
+    assert pod_spec(job)["containers"][0]["resources"] == {
+        "requests": {"memory": "128Mi"},
+        "limits": {"memory": "128Mi"},
+    }
+
+
+def test_non_shell_container_runs_unchanged_with_a_warning() -> None:
+    source = cronjob(command=["/usr/local/bin/backup", "--all"])
+    job = build(source, variant=Variant("original"), run_id="x1", timeout_seconds=60)
+    assert pod_spec(job)["containers"][0]["command"] == ["/usr/local/bin/backup", "--all"]
+    assert job.instrumented == []
+    assert "does not run a shell script" in job.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "where"),
+    [
+        (["sh", "-c", "echo hi"], None, ("command", 2)),
+        (["/bin/bash", "-ec", "echo hi"], None, ("command", 2)),
+        (["/bin/bash", "-o", "pipefail", "-c", "echo hi"], None, ("command", 4)),
+        (["/usr/bin/env", "bash", "-c", "echo hi"], None, ("command", 3)),
+        (["/bin/ash", "-c"], ["echo hi"], ("args", 0)),
+        (None, ["dash", "-c", "echo hi"], ("args", 2)),
+    ],
+)
+def test_set_x_lands_in_the_script_wherever_it_is(command: Any, args: Any, where: tuple[str, int]) -> None:
+    overrides: dict[str, Any] = {"command": command, "args": args}
+    job = build(cronjob(**overrides), variant=Variant("original"), run_id="x1", timeout_seconds=60, sampler=False)
+    container = pod_spec(job)["containers"][0]
+    field, index = where
+    assert container[field][index] == "set -x\necho hi"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["python", "-c", "print(1)"], None),
+        (["sh", "script.sh"], None),
+        (["sh", "-c"], None),
+        (["bash", "-x", "-c", "true"], 3),
+        ([], None),
+    ],
+)
+def test_shell_script_index(argv: list[str], expected: int | None) -> None:
+    assert shell_script_index(argv) == expected
+
+
+def test_no_trace_leaves_the_script_alone() -> None:
+    job = build(cronjob(), variant=Variant("original"), run_id="x1", timeout_seconds=60, trace=False, sampler=False)
+    assert pod_spec(job)["containers"][0]["command"][2] == SCRIPT
+    assert job.instrumented == []
+
+
+def test_image_variant_replaces_the_image() -> None:
+    job = build(cronjob(), variant=Variant("fix", image="registry/backup-tools:1.2"), run_id="x1", timeout_seconds=60)
+    assert pod_spec(job)["containers"][0]["image"] == "registry/backup-tools:1.2"
+    assert any("image alpine:3.20 -> registry/backup-tools:1.2" in c for c in job.changes)
+
+
+def test_image_with_several_containers_needs_container() -> None:
+    source = cronjob()
+    containers = source["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    containers.append({"name": "sidecar", "image": "busybox", "command": ["sleep", "10"]})
+    with pytest.raises(InputError, match="--image"):
+        build(source, variant=Variant("fix", image="x:1"), run_id="x1", timeout_seconds=60)
+    job = build(source, variant=Variant("fix", image="x:1"), run_id="x1", timeout_seconds=60, container="backup")
+    names = {c["name"]: c for c in pod_spec(job)["containers"]}
+    assert names["backup"]["image"] == "x:1" and names["sidecar"]["image"] == "busybox"
+    assert job.instrumented == ["backup"]
+
+
+def test_unknown_container_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="container 'nope' not found"):
+        build(cronjob(), variant=Variant("original"), run_id="x1", timeout_seconds=60, container="nope")
+
+
+def test_long_names_stay_within_63_characters() -> None:
+    name = job_name("a" * 52, "abcde")
+    assert len(name) <= 63 and name.endswith("-doctor-abcde")
+
+
+def test_generated_selector_and_controller_labels_are_dropped() -> None:
+    source = cronjob()
+    spec = source["spec"]["jobTemplate"]["spec"]
+    spec["selector"] = {"matchLabels": {"controller-uid": "old"}}
+    spec["template"]["metadata"]["labels"]["controller-uid"] = "old"
+    job = build(source, variant=Variant("original"), run_id="x1", timeout_seconds=60)
+    assert "selector" not in job.manifest["spec"]
+    assert "controller-uid" not in job.manifest["spec"]["template"]["metadata"]["labels"]
+
+
+def test_diff_shows_the_changes_as_yaml() -> None:
+    source = cronjob()
+    job = build(source, variant=Variant("512Mi", 512 * 1024**2), run_id="ab12c", timeout_seconds=1800)
+    text = diff(source, job)
+    assert "-            memory: 128Mi" in text and "+            memory: 512Mi" in text
+    assert "-      restartPolicy: OnFailure" in text and "+      restartPolicy: Never" in text
+    assert "+          set -x" in text and "           apk add --no-cache curl" in text
+    assert text.startswith("--- cronjob/tf-state-backup jobTemplate")
+    manifest = yaml.safe_load(debugjob.to_yaml(job.manifest))
+    assert manifest == job.manifest
