@@ -1,0 +1,69 @@
+"""Which container instances need a log stream, decided from pod events alone (pure; stern's target.go idea).
+
+A new container ID is a new instance: stream it. An instance that already ended before we saw it running (it
+restarted between two pod events) is fetched once as the `previous` log. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+
+@dataclass(frozen=True)
+class StreamTarget:
+    """One container instance whose log must reach the bundle."""
+
+    pod: str
+    container: str
+    container_id: str
+    previous: bool
+    """True: fetch the previous instance's log once (it already terminated); False: follow the current one."""
+    init: bool = False
+
+
+def container_statuses(pod: dict[str, Any]) -> Iterable[tuple[dict[str, Any], bool]]:
+    """(status, is_init) for every container status of a pod, init containers first as they run first."""
+    status = pod.get("status") or {}
+    for item in status.get("initContainerStatuses") or []:
+        yield item, True
+    for item in status.get("containerStatuses") or []:
+        yield item, False
+
+
+def _current_id(status: dict[str, Any]) -> str | None:
+    state = status.get("state") or {}
+    for key in ("running", "terminated"):
+        cid = (state.get(key) or {}).get("containerID")
+        if cid:
+            return str(cid)
+    return None
+
+
+@dataclass
+class TargetTracker:
+    """Remembers which instances already have a stream and answers, per pod event, what to start."""
+
+    only: set[str] | None = None
+    """Container names to follow (None: all)."""
+    _seen: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def update(self, pod: dict[str, Any]) -> list[StreamTarget]:
+        """Stream targets newly visible in this pod state (call for every ADDED/MODIFIED pod event)."""
+        name = str((pod.get("metadata") or {}).get("name", ""))
+        targets: list[StreamTarget] = []
+        for status, init in container_statuses(pod):
+            container = str(status.get("name", ""))
+            if self.only is not None and container not in self.only:
+                continue
+            seen = self._seen.setdefault((name, container), set())
+            previous_id = ((status.get("lastState") or {}).get("terminated") or {}).get("containerID")
+            current_id = _current_id(status)
+            # The previous instance restarted before we ever followed it: its log survives once, as `previous`.
+            if previous_id and previous_id not in seen and previous_id != current_id:
+                seen.add(str(previous_id))
+                targets.append(StreamTarget(name, container, str(previous_id), previous=True, init=init))
+            if current_id and current_id not in seen:
+                seen.add(current_id)
+                targets.append(StreamTarget(name, container, current_id, previous=False, init=init))
+        return targets
