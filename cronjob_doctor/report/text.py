@@ -1,0 +1,163 @@
+"""The terminal report: a verdict panel, then evidence, other candidates, the fix, the runs, bundle and cleanup.
+
+Returns a rich renderable and never prints (report.write() does). Every fact is said in words as well as
+colour, so `--no-color` and a pipe lose nothing; text wraps (never ellipsis) so nothing is hidden at 80 columns.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.segment import Segment
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from cronjob_doctor.report import runs as runs_table
+from cronjob_doctor.report.parts import clean, remediation_blocks, runner_ups, severity
+from cronjob_doctor.rules.base import Verdict
+
+_COLOURS = {"ok": "green", "unknown": "yellow", "failure": "red"}
+_OUTCOME_COLOURS = {"succeeded": "green", "failed": "red"}
+
+
+def _heading(title: str) -> Text:
+    return Text(title, style="bold")
+
+
+def _indented(renderable: RenderableType, level: int = 1) -> Padding:
+    # expand=False: no trailing spaces padded out to the console width in piped output.
+    return Padding(renderable, (0, 0, 0, 2 * level), expand=False)
+
+
+def _hanging(marker: Text | str, body: RenderableType) -> Table:
+    """`marker` then `body`, continuation lines aligned under the body rather than under the marker."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(marker, body)
+    return grid
+
+
+def _panel(verdict: Verdict) -> Panel:
+    colour = _COLOURS[severity(verdict.verdict)]
+    lines: list[RenderableType] = [
+        Text(f"VERDICT: {verdict.verdict} (confidence {verdict.confidence:.2f})", style=f"bold {colour}"),
+        Text(clean(verdict.summary)),
+    ]
+    if verdict.detail:
+        lines.append(Text(f"detail: {clean(verdict.detail)}"))
+    target = verdict.context.get("target")
+    title = f"cronjob-doctor: {clean(str(target))}" if target else "cronjob-doctor"
+    return Panel(Group(*lines), title=title, title_align="left", border_style=colour, box=box.ROUNDED)
+
+
+def _evidence(verdict: Verdict) -> list[RenderableType]:
+    out: list[RenderableType] = [_heading("Evidence")]
+    for item in verdict.evidence:
+        source = Text(clean(item.source), style="dim", overflow="fold")
+        out.append(_indented(_hanging("-", Group(source, Text(clean(item.text), overflow="fold")))))
+    return out
+
+
+def _candidates(verdict: Verdict) -> list[RenderableType]:
+    others = runner_ups(verdict)
+    if not others:
+        return []
+    out: list[RenderableType] = [_heading("Root cause"), _indented(Text("Other candidates:"))]
+    for finding in others:
+        line = Text(f"{finding.verdict} {finding.confidence:.2f}", style="bold")
+        line.append(f" — {clean(finding.summary)}", style="")
+        out.append(_indented(_hanging("-", line), 2))
+    return out
+
+
+def _fix(verdict: Verdict) -> list[RenderableType]:
+    if not verdict.remediation:
+        return []
+    out: list[RenderableType] = [_heading("Fix")]
+    for number, item in enumerate(verdict.remediation, 1):
+        blocks: list[RenderableType] = []
+        for block in remediation_blocks(item):
+            if block.kind == "prose":
+                blocks.append(Text(block.text, overflow="fold"))
+            else:
+                # Code keeps its own line breaks and indentation, set off by two spaces (and colour where
+                # there is colour); an over-long line folds onto the next rather than being cut.
+                blocks.append(_indented(Text(block.text, style="cyan", overflow="fold")))
+        out.append(_indented(_hanging(f"{number}.", Group(*blocks))))
+    return out
+
+
+def _runs(verdict: Verdict) -> list[RenderableType]:
+    if not verdict.runs:
+        return []
+    # The box's blank column divider is the only gap: the eight columns then fit in 80.
+    table = Table(box=box.SIMPLE_HEAD, padding=0, pad_edge=False, show_edge=False)
+    for name in runs_table.headers(verdict.runs):
+        table.add_column(name, overflow="fold")
+    for run, cells in zip(verdict.runs, runs_table.rows(verdict.runs)):
+        styled = [Text(cell) for cell in cells]
+        styled[2].stylize(_OUTCOME_COLOURS.get(run.outcome, "yellow"))
+        table.add_row(*styled)
+    return [_heading("Runs"), _indented(table)]
+
+
+def _footer(verdict: Verdict) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for label, key in (("Bundle", "bundle"), ("Cleanup", "cleanup")):
+        value = verdict.context.get(key)
+        if value:
+            out.append(_hanging(Text(f"{label}:", style="bold"), Text(clean(str(value)), overflow="fold")))
+    return out
+
+
+def _notes(verdict: Verdict) -> list[RenderableType]:
+    if not verdict.notes:
+        return []
+    out: list[RenderableType] = [_heading("Notes")]
+    out.extend(_indented(_hanging("-", Text(clean(note), overflow="fold"))) for note in verdict.notes)
+    return out
+
+
+class _RightTrimmed:
+    """Renders its content without the spaces tables and grids pad each line with (noise in pipes and diffs)."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in console.render_lines(self.renderable, options, pad=False, new_lines=False):
+            while line and not line[-1].text.strip() and not line[-1].control and not _shows(line[-1].style):
+                line.pop()
+            if line and not line[-1].control:
+                last = line[-1]
+                if not _shows(last.style):
+                    line[-1] = Segment(last.text.rstrip(" "), last.style)
+            yield from line
+            yield Segment.line()
+
+
+def _shows(style: Style | None) -> bool:
+    """Whether a blank cell is visible anyway (a background colour, an underline)."""
+    return bool(style and (style.bgcolor or style.underline or style.reverse))
+
+
+def render(verdict: Verdict) -> RenderableType:
+    """The whole report as one renderable; sections with nothing to say are left out."""
+    sections = [
+        _evidence(verdict) if verdict.evidence else [],
+        _candidates(verdict),
+        _fix(verdict),
+        _runs(verdict),
+        _footer(verdict),
+        _notes(verdict),
+    ]
+    parts: list[RenderableType] = [_panel(verdict)]
+    for section in sections:
+        if section:
+            parts.append(Text(""))
+            parts.extend(section)
+    return _RightTrimmed(Group(*parts))
