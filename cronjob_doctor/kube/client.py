@@ -1,0 +1,451 @@
+"""`Kube`: reads, writes and raw streams against one cluster, returning the API's own JSON as plain dicts.
+
+Every request goes through `_send` (raw HTTP via the client's ApiClient, body parsed with json.loads, no model
+classes), is retried by retry.py when idempotent, and has its failures mapped by errors.py. The client's
+V1* classes and exceptions never leave kube/. Nothing here decides what to do with the objects.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+from urllib.parse import quote
+
+import urllib3
+from kubernetes.client.exceptions import ApiException
+
+from cronjob_doctor.errors import ClusterError, DoctorError, Gone, NotFound
+from cronjob_doctor.kube import config as kubeconfig_loader
+from cronjob_doctor.kube.errors import Call, api_status, map_error
+from cronjob_doctor.kube.retry import RetryPolicy, call as retry_call
+
+__all__ = ["Kube", "RetryPolicy", "Resource", "RESOURCES", "RUN_ID_LABEL", "MANAGED_BY_LABEL", "iter_lines"]
+
+T = TypeVar("T")
+Obj = dict[str, Any]
+
+RUN_ID_LABEL = "cronjob-doctor/run-id"
+MANAGED_BY_LABEL = ("app.kubernetes.io/managed-by", "cronjob-doctor")
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+PAGE_SIZE = 500
+_LIST_RESTARTS = 3
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Where a kind lives in the API."""
+
+    group_version: str
+    """"v1" for the core group, else "group/version"."""
+    plural: str
+    kind: str
+    """The Kind as it appears in objects (list items get it filled in, as kubectl does)."""
+
+    @property
+    def api_version(self) -> str:
+        return self.group_version
+
+    def path(self, namespace: str | None, name: str | None = None, subresource: str = "") -> str:
+        """`/apis/batch/v1/namespaces/ns/jobs/name` (all namespaces when `namespace` is None)."""
+        root = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
+        path = f"{root}/namespaces/{quote(namespace, safe='')}/{self.plural}" if namespace else f"{root}/{self.plural}"
+        if name:
+            path += f"/{quote(name, safe='')}"
+        if subresource:
+            path += f"/{subresource}"
+        return path
+
+
+RESOURCES: dict[str, Resource] = {
+    "cronjobs": Resource("batch/v1", "cronjobs", "CronJob"),
+    "jobs": Resource("batch/v1", "jobs", "Job"),
+    "pods": Resource("v1", "pods", "Pod"),
+    "events": Resource("v1", "events", "Event"),
+    "networkpolicies": Resource("networking.k8s.io/v1", "networkpolicies", "NetworkPolicy"),
+    "secrets": Resource("v1", "secrets", "Secret"),
+}
+_POD_METRICS = Resource("metrics.k8s.io/v1beta1", "pods", "PodMetrics")
+_SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+
+
+def _query(**params: str | int | bool | None) -> list[tuple[str, str]]:
+    """Query parameters in API spelling, dropping the unset ones."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        pairs.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
+    return pairs
+
+
+def resource(kind: str) -> Resource:
+    """The Resource for a plural kind name ("jobs"); ValueError for an unknown one (a programming error)."""
+    try:
+        return RESOURCES[kind]
+    except KeyError:
+        raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(RESOURCES)}") from None
+
+
+class Kube:
+    """A connection to one cluster (one context). Thread-safe: capture streams logs from several threads."""
+
+    def __init__(self, loaded: kubeconfig_loader.Loaded, *, retry: RetryPolicy | None = None) -> None:
+        self._api = loaded.api_client
+        self._loaded = loaded
+        self.retry_policy = retry or RetryPolicy()
+        """The policy for every idempotent call; watch.py and logs.py also bound their resumes by it."""
+        self.page_size = PAGE_SIZE
+        """List page size (limit); the continue token fetches the rest."""
+
+    @classmethod
+    def connect(
+        cls, kubeconfig: str | None = None, context: str | None = None, *, retry: RetryPolicy | None = None
+    ) -> "Kube":
+        """Load credentials as kubectl does (--kubeconfig, KUBECONFIG, ~/.kube/config, in-cluster)."""
+        return cls(kubeconfig_loader.load(kubeconfig, context), retry=retry)
+
+    @property
+    def context(self) -> str | None:
+        """The kubeconfig context in use (None in-cluster)."""
+        return self._loaded.context
+
+    @property
+    def server(self) -> str:
+        """The API server URL."""
+        return self._loaded.server
+
+    @property
+    def default_namespace(self) -> str:
+        """The context's namespace, else "default" (in-cluster: the pod's namespace)."""
+        return self._loaded.default_namespace
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._api.close()  # type: ignore[no-untyped-call]
+
+    def __enter__(self) -> "Kube":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing shared with watch.py and logs.py -------------------------------------------------------
+
+    def fail(self, exc: BaseException, call: Call) -> DoctorError:
+        """The mapped error for a failed call (callers `raise kube.fail(exc, call) from exc`)."""
+        return map_error(exc, call, context=self.context, server=self.server)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Iterable[tuple[str, str]] = (),
+        body: Any = None,
+        timeout: tuple[float, float | None] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+        accept: str = "application/json",
+    ) -> urllib3.BaseHTTPResponse:
+        """One raw request, no retry, no mapping: the unread urllib3 response for a 2xx answer, else the
+        client's ApiException (with the Status body read) or a urllib3/socket error."""
+        headers = {"Accept": accept}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        method, url, headers, body, post_params = self._api.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=list(query),
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        rest_response = self._api.call_api(method, url, headers, body, post_params, _request_timeout=timeout)
+        raw: urllib3.BaseHTTPResponse = rest_response.response
+        if not 200 <= raw.status <= 299:
+            try:
+                rest_response.read()  # type: ignore[no-untyped-call]
+            finally:
+                raw.release_conn()
+            raise ApiException(http_resp=rest_response)
+        return raw
+
+    def send_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`send` and parse the whole JSON body."""
+        raw = self.send(method, path, **kwargs)
+        try:
+            data = raw.data
+        finally:
+            raw.release_conn()
+        return json.loads(data) if data else {}
+
+    def retried(self, fn: Callable[[], T], call: Call) -> T:
+        """Run an idempotent request under the retry policy and map what it finally raises."""
+        try:
+            return retry_call(self.retry_policy, fn)
+        except DoctorError:
+            raise
+        except Exception as exc:
+            raise self.fail(exc, call) from exc
+
+    def open_stream(
+        self, path: str, *, call: Call, query: Iterable[tuple[str, str]], read_timeout: float | None, accept: str
+    ) -> urllib3.BaseHTTPResponse:
+        """Start a watch or log stream (retried, mapped); the caller reads and closes the response."""
+        params = list(query)
+        return self.retried(
+            lambda: self.send("GET", path, query=params, timeout=(CONNECT_TIMEOUT, read_timeout), accept=accept),
+            call,
+        )
+
+    # --- reads --------------------------------------------------------------------------------------------
+
+    def _get(self, kind: str, namespace: str, name: str) -> Obj:
+        res = resource(kind)
+        call = Call("get", kind, namespace, name)
+        result: Obj = self.retried(lambda: self.send_json("GET", res.path(namespace, name)), call)
+        return result
+
+    def get_cronjob(self, namespace: str, name: str) -> Obj:
+        """The batch/v1 CronJob as the API returns it."""
+        return self._get("cronjobs", namespace, name)
+
+    def get_job(self, namespace: str, name: str) -> Obj:
+        """The batch/v1 Job."""
+        return self._get("jobs", namespace, name)
+
+    def get_pod(self, namespace: str, name: str) -> Obj:
+        """The v1 Pod."""
+        return self._get("pods", namespace, name)
+
+    def get_secret(self, namespace: str, name: str) -> Obj:
+        """The v1 Secret (data stays base64, as the API sends it)."""
+        return self._get("secrets", namespace, name)
+
+    def list_with_version(
+        self,
+        kind: str,
+        namespace: str | None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> tuple[list[Obj], str]:
+        """Every object of `kind` (all pages) and the list's resourceVersion, the point to watch from.
+
+        A 410 on a continue token means the snapshot expired mid-way: the list restarts from the first page,
+        as client-go's pager does, so the items always come from one consistent snapshot."""
+        res = resource(kind)
+        call = Call("list", kind, namespace)
+        path = res.path(namespace)
+        for _ in range(_LIST_RESTARTS):
+            items: list[Obj] = []
+            token: str | None = None
+            while True:
+                params = _query(
+                    labelSelector=label_selector, fieldSelector=field_selector, limit=self.page_size, **{"continue": token}
+                )
+                try:
+                    page: Obj = self.retried(lambda: self.send_json("GET", path, query=params), call)
+                except Gone:
+                    if token is None:
+                        raise
+                    break
+                for item in page.get("items") or []:
+                    # list items omit kind/apiVersion; fill them in as kubectl get -o json does
+                    item.setdefault("apiVersion", res.api_version)
+                    item.setdefault("kind", res.kind)
+                    items.append(item)
+                metadata = page.get("metadata") or {}
+                token = metadata.get("continue") or None
+                if token is None:
+                    return items, str(metadata.get("resourceVersion") or "")
+        raise Gone(
+            f"{call.object_ref()} kept changing faster than it could be listed ({_LIST_RESTARTS} restarts on 410)",
+            hint="retry; the list continue token expired each time",
+        )
+
+    def list_cronjobs(self, namespace: str | None, *, label_selector: str | None = None) -> list[Obj]:
+        """CronJobs in a namespace, or in all namespaces when `namespace` is None."""
+        return self.list_with_version("cronjobs", namespace, label_selector=label_selector)[0]
+
+    def list_jobs(
+        self, namespace: str | None, *, label_selector: str | None = None, field_selector: str | None = None
+    ) -> list[Obj]:
+        """Jobs (all pages)."""
+        return self.list_with_version("jobs", namespace, label_selector=label_selector, field_selector=field_selector)[0]
+
+    def list_pods(
+        self, namespace: str | None, *, label_selector: str | None = None, field_selector: str | None = None
+    ) -> list[Obj]:
+        """Pods (all pages)."""
+        return self.list_with_version("pods", namespace, label_selector=label_selector, field_selector=field_selector)[0]
+
+    def list_events(self, namespace: str | None, *, field_selector: str | None = None) -> list[Obj]:
+        """core/v1 Events, e.g. field_selector="involvedObject.name=x"."""
+        return self.list_with_version("events", namespace, field_selector=field_selector)[0]
+
+    def list_networkpolicies(self, namespace: str | None) -> list[Obj]:
+        """NetworkPolicies of a namespace."""
+        return self.list_with_version("networkpolicies", namespace)[0]
+
+    def pod_metrics(self, namespace: str, name: str) -> Obj | None:
+        """metrics.k8s.io PodMetrics, or None when the metrics API is absent (404/503) or has no sample yet."""
+        call = Call("get", "pods", namespace, name)
+        path = _POD_METRICS.path(namespace, name)
+
+        def attempt() -> Obj | None:
+            try:
+                result: Obj = self.send_json("GET", path)
+                return result
+            except ApiException as exc:
+                # 404: no metrics-server, or no sample for this pod yet; 503: APIService registered but down
+                if api_status(exc) in (404, 503):
+                    return None
+                raise
+
+        return self.retried(attempt, call)
+
+    def can_i(self, namespace: str | None, verb: str, resource_name: str, *, group: str = "", subresource: str = "") -> bool:
+        """Whether our credentials may do `verb` on `resource_name` (a SelfSubjectAccessReview)."""
+        attributes: Obj = {"verb": verb, "resource": resource_name, "group": group}
+        if namespace:
+            attributes["namespace"] = namespace
+        if subresource:
+            attributes["subresource"] = subresource
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": attributes},
+        }
+        call = Call("create", "selfsubjectaccessreviews", None)
+        review: Obj = self.retried(lambda: self.send_json("POST", _SSAR_PATH, body=body), call)
+        return bool((review.get("status") or {}).get("allowed"))
+
+    # --- writes -------------------------------------------------------------------------------------------
+
+    def create_job(self, namespace: str, manifest: Obj) -> Obj:
+        """Create a Job. Retried because the create is idempotent by name: a 409 for a Job carrying the
+        manifest's own run-id label means an earlier attempt (whose answer was lost) created it."""
+        metadata = manifest.get("metadata") or {}
+        name = metadata.get("name")
+        run_id = (metadata.get("labels") or {}).get(RUN_ID_LABEL)
+        res = RESOURCES["jobs"]
+        call = Call("create", "jobs", namespace, name)
+
+        def attempt() -> Obj:
+            try:
+                created: Obj = self.send_json("POST", res.path(namespace), body=manifest)
+                return created
+            except ApiException as exc:
+                if api_status(exc) != 409 or not run_id or not name:
+                    raise
+                try:
+                    existing: Obj = self.send_json("GET", res.path(namespace, name))
+                except ApiException:
+                    raise exc from None
+                if ((existing.get("metadata") or {}).get("labels") or {}).get(RUN_ID_LABEL) == run_id:
+                    return existing
+                raise
+
+        return self.retried(attempt, call)
+
+    def delete_job(
+        self, namespace: str, name: str, *, expect_label: tuple[str, str] = MANAGED_BY_LABEL
+    ) -> bool:
+        """Delete a Job we created (its pods in the background). False when it is already gone; refuses, with
+        ClusterError, a Job without `expect_label`: the tool deletes only what it created."""
+        try:
+            job = self.get_job(namespace, name)
+        except NotFound:
+            return False
+        key, value = expect_label
+        labels = (job.get("metadata") or {}).get("labels") or {}
+        if labels.get(key) != value:
+            raise ClusterError(
+                f"refusing to delete job {namespace}/{name}: it lacks the label {key}={value}, "
+                "so cronjob-doctor did not create it",
+                hint=f"delete it yourself if you mean to: kubectl -n {namespace} delete job {name}",
+            )
+        # the uid precondition makes sure we delete the object we just checked, not a namesake created since
+        body = {
+            "apiVersion": "v1",
+            "kind": "DeleteOptions",
+            "propagationPolicy": "Background",
+            "preconditions": {"uid": (job.get("metadata") or {}).get("uid")},
+        }
+        path = RESOURCES["jobs"].path(namespace, name)
+        attempts = 0
+
+        def attempt() -> bool:
+            nonlocal attempts
+            attempts += 1
+            try:
+                self.send_json("DELETE", path, body=body)
+            except ApiException as exc:
+                if api_status(exc) == 404:
+                    # gone on a retry: our earlier attempt deleted it and its answer was lost
+                    return attempts > 1
+                raise
+            return True
+
+        return self.retried(attempt, Call("delete", "jobs", namespace, name))
+
+
+def iter_lines(response: urllib3.BaseHTTPResponse, *, chunk_size: int = 65536) -> Iterator[bytes]:
+    """Split a streamed body into lines (without b"\\n") as chunks arrive.
+
+    Pieces of a long line are kept in a list and joined once, so a multi-megabyte line costs linear time.
+    A trailing piece is yielded only when the body ends cleanly; on a dropped connection the exception
+    propagates and the partial line is not yielded (the resumed stream sends it whole)."""
+    pending: list[bytes] = []
+    for chunk in response.stream(chunk_size, decode_content=True):
+        start = 0
+        while True:
+            newline = chunk.find(b"\n", start)
+            if newline < 0:
+                break
+            if pending:
+                pending.append(chunk[start:newline])
+                yield b"".join(pending)
+                pending.clear()
+            else:
+                yield chunk[start:newline]
+            start = newline + 1
+        if start < len(chunk):
+            pending.append(chunk[start:])
+    if pending:
+        yield b"".join(pending)
+
+
+@contextmanager
+def closing_on_stop(response: urllib3.BaseHTTPResponse, stop: threading.Event | None) -> Iterator[None]:
+    """Close `response` when the block ends, and shut its socket down as soon as `stop` is set, so a reader
+    blocked on a quiet stream wakes up within ~0.2 s instead of waiting for the server."""
+    done = threading.Event()
+    watcher: threading.Thread | None = None
+    if stop is not None:
+
+        def _watch() -> None:
+            while not done.is_set():
+                if stop.wait(0.2):
+                    try:
+                        response.shutdown()
+                    except (ValueError, RuntimeError, OSError, AttributeError):
+                        pass
+                    return
+
+        watcher = threading.Thread(target=_watch, name="kube-stream-stop", daemon=True)
+        watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        try:
+            response.close()
+        except OSError:
+            pass
+        response.release_conn()
+        if watcher is not None:
+            watcher.join(timeout=1.0)

@@ -1,0 +1,252 @@
+"""Container log streams that lose and double nothing: read with timestamps=true, and after a drop resume from
+the last second seen, skipping the lines of that second already yielded (`LogCursor`, pure).
+
+Whether a stream is finished is decided from the pod's container status, not from the stream ending. Yields
+lines; never writes files or to the terminal (capture/ does).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Iterator, NamedTuple
+
+from kubernetes.client.exceptions import ApiException
+
+from cronjob_doctor.errors import ApiFailure, DoctorError, NotFound
+from cronjob_doctor.kube.client import RESOURCES, Kube, closing_on_stop, iter_lines
+from cronjob_doctor.kube.errors import Call, ContainerWaiting, NoPreviousLog, api_status, is_connection_error, status_body
+
+Obj = dict[str, Any]
+
+
+class LogChunk(NamedTuple):
+    """One log line without its newline, and the kubelet's RFC3339Nano timestamp split off it."""
+
+    timestamp: str
+    text: str
+
+
+def split_line(raw: bytes) -> LogChunk:
+    """`2026-11-25T00:11:46.123456789Z hello` -> LogChunk(timestamp, "hello")."""
+    line = raw.decode("utf-8", errors="replace")
+    if line.endswith("\r"):
+        line = line[:-1]
+    timestamp, _, text = line.partition(" ")
+    return LogChunk(timestamp, text)
+
+
+def timestamp_key(timestamp: str) -> tuple[str, int]:
+    """A sortable key for RFC3339Nano: the kubelet trims trailing zeros of the fraction ("...:01Z",
+    "...:01.5Z"), so plain string order is wrong; compare (seconds, nanoseconds) instead."""
+    stamp = timestamp[:-1] if timestamp.endswith("Z") else timestamp
+    seconds, _, fraction = stamp.partition(".")
+    digits = "".join(ch for ch in fraction if ch.isdigit())[:9]
+    return seconds, int(digits.ljust(9, "0")) if digits else 0
+
+
+class LogCursor:
+    """The resume bookkeeping of one log stream: the last timestamp yielded and how many lines carried it.
+
+    After a drop the stream is reopened with sinceTime = that timestamp truncated to the second (the API only
+    takes seconds); `admit` then skips the lines of the reopened stream that were yielded before: any older
+    than the last timestamp, and the first `count` lines carrying exactly that timestamp."""
+
+    def __init__(self) -> None:
+        self.last: str | None = None
+        """The last yielded line's timestamp."""
+        self.count = 0
+        """How many yielded lines carried `last`."""
+        self._last_key: tuple[str, int] | None = None
+        self._resuming = False
+        self._repeats = 0
+
+    def since_time(self) -> str | None:
+        """sinceTime for the resumed stream: the last timestamp truncated to the second, or None."""
+        if self.last is None or self._last_key is None:
+            return None
+        return f"{self._last_key[0]}Z"
+
+    def reopen(self) -> None:
+        """A new stream begins: from now on skip what was already yielded."""
+        self._resuming = self.last is not None
+        self._repeats = 0
+
+    def admit(self, timestamp: str) -> bool:
+        """Whether a line with this timestamp is new; records it if so."""
+        key = timestamp_key(timestamp)
+        if self._resuming and self._last_key is not None:
+            if key < self._last_key:
+                return False
+            if key == self._last_key:
+                self._repeats += 1
+                if self._repeats <= self.count:
+                    return False
+            else:
+                self._resuming = False
+        if key == self._last_key:
+            self.count += 1
+        else:
+            self._last_key, self.last, self.count = key, timestamp, 1
+        return True
+
+
+def container_state(pod: Obj, container: str) -> Obj:
+    """The `state` of a container (init, regular or ephemeral) in a pod's status, {} when not reported yet."""
+    status = pod.get("status") or {}
+    for field in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
+        for entry in status.get(field) or []:
+            if entry.get("name") == container:
+                state: Obj = entry.get("state") or {}
+                return state
+    return {}
+
+
+def _terminated(pod: Obj, container: str) -> bool:
+    return "terminated" in container_state(pod, container)
+
+
+def _open(
+    kube: Kube, namespace: str, pod: str, container: str, *, previous: bool, follow: bool, since_time: str | None
+) -> Any:
+    """Open the log stream, mapping the kubelet's 400s to ContainerWaiting / NoPreviousLog."""
+    call = Call("get", "pods", namespace, pod, subresource="log")
+    params = [("container", container), ("timestamps", "true")]
+    if follow:
+        params.append(("follow", "true"))
+    if previous:
+        params.append(("previous", "true"))
+    if since_time:
+        params.append(("sinceTime", since_time))
+    path = RESOURCES["pods"].path(namespace, pod, "log")
+    try:
+        return kube.open_stream(path, call=call, query=params, read_timeout=None if follow else 60.0, accept="*/*")
+    except ApiFailure as exc:
+        cause = exc.__cause__
+        refined = _log_error(cause, namespace, pod, container, previous=previous) if cause is not None else None
+        if refined is None:
+            raise
+        raise refined from cause
+
+
+def _log_error(exc: BaseException, namespace: str, pod: str, container: str, *, previous: bool) -> DoctorError | None:
+    """The kubelet answers 400 both for "not started yet" and "no previous instance"; name which."""
+    if not isinstance(exc, ApiException) or api_status(exc) != 400:
+        return None
+    message = str(status_body(exc).get("message") or "")
+    if previous and "previous terminated container" in message:
+        return NoPreviousLog(
+            f"no previous log for container {container} in pod {namespace}/{pod}: {message}",
+            hint="the container has not restarted, or its earlier instance was already cleaned up",
+        )
+    if "waiting to start" in message or "ContainerCreating" in message or "PodInitializing" in message:
+        return ContainerWaiting(
+            f"container {container} in pod {namespace}/{pod} has not started: {message}",
+            hint=f"see why: kubectl -n {namespace} describe pod {pod}",
+        )
+    return None
+
+
+def follow_log(
+    kube: Kube,
+    namespace: str,
+    pod: str,
+    container: str,
+    *,
+    previous: bool = False,
+    follow: bool = True,
+    since_time: str | None = None,
+    stop: threading.Event | None = None,
+    poll_seconds: float = 1.0,
+) -> Iterator[LogChunk]:
+    """Yield a container's log lines until it has terminated and its log is read (or `stop` is set).
+
+    A stream that drops before the container terminated is reopened from the last second seen, with the
+    duplicate lines skipped. previous=True reads the previous instance once."""
+    follow = follow and not previous
+    cursor = LogCursor()
+    call = Call("get", "pods", namespace, pod, subresource="log")
+    failures = 0
+
+    def stopped() -> bool:
+        return stop is not None and stop.is_set()
+
+    def pause() -> None:
+        if stop is not None:
+            stop.wait(poll_seconds)
+        else:
+            time.sleep(poll_seconds)
+
+    while not stopped():
+        try:
+            response = _open(
+                kube, namespace, pod, container, previous=previous, follow=follow,
+                since_time=cursor.since_time() or since_time,
+            )
+        except ContainerWaiting:
+            # the container is still being created or pulled; wait while the pod says so
+            if _terminated(kube.get_pod(namespace, pod), container):
+                raise
+            pause()
+            continue
+        cursor.reopen()
+        progressed, dropped = False, None
+        try:
+            with closing_on_stop(response, stop):
+                for raw in iter_lines(response):
+                    chunk = split_line(raw)
+                    if cursor.admit(chunk.timestamp):
+                        progressed = True
+                        yield chunk
+        except Exception as exc:
+            if stopped():
+                return
+            if not is_connection_error(exc):
+                raise kube.fail(exc, call) from exc
+            dropped = exc
+        if stopped():
+            return
+        failures = 0 if progressed else failures + (1 if dropped is not None else 0)
+        if dropped is not None and failures >= kube.retry_policy.attempts:
+            raise kube.fail(dropped, call) from dropped
+        if not follow:
+            if dropped is None:
+                return
+            continue  # a one-shot read cut short: read the rest
+        try:
+            current = kube.get_pod(namespace, pod)
+        except NotFound:
+            return  # the pod (and its log) is gone; what was read is all there is
+        if _terminated(current, container) and dropped is None:
+            return
+        if not progressed:
+            pause()  # the kubelet ended an idle stream (e.g. restart, rotation): don't spin
+
+
+def read_log(
+    kube: Kube, namespace: str, pod: str, container: str, *, previous: bool = False, tail_lines: int | None = None
+) -> str:
+    """The whole log of a container instance as text, each line prefixed by its kubelet timestamp."""
+    params = [("container", container), ("timestamps", "true")]
+    if previous:
+        params.append(("previous", "true"))
+    if tail_lines is not None:
+        params.append(("tailLines", str(tail_lines)))
+    path = RESOURCES["pods"].path(namespace, pod, "log")
+    call = Call("get", "pods", namespace, pod, subresource="log")
+
+    def attempt() -> str:
+        try:
+            response = kube.send("GET", path, query=params, timeout=(5.0, 60.0), accept="*/*")
+        except ApiException as exc:
+            refined = _log_error(exc, namespace, pod, container, previous=previous)
+            if refined is None:
+                raise
+            raise refined from exc
+        try:
+            data: bytes = response.data
+        finally:
+            response.release_conn()
+        return data.decode("utf-8", errors="replace")
+
+    return kube.retried(attempt, call)
