@@ -68,8 +68,9 @@ def _candidates(verdict: Verdict) -> list[RenderableType]:
         return []
     out: list[RenderableType] = [_heading("Root cause"), _indented(Text("Other candidates:"))]
     for finding in others:
-        line = Text(f"{finding.verdict} {finding.confidence:.2f}", style="bold")
-        line.append(f" — {clean(finding.summary)}", style="")
+        line = Text.assemble(
+            (f"{finding.verdict} {finding.confidence:.2f}", "bold"), f" — {clean(finding.summary)}"
+        )
         out.append(_indented(_hanging("-", line), 2))
     return out
 

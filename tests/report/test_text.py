@@ -123,3 +123,8 @@ def test_write_prints_the_renderable_to_the_console() -> None:
     console = Console(file=io.StringIO(), width=100, color_system=None)
     report.write(console, INCIDENT, fmt="text")
     assert console.file.getvalue() == render(INCIDENT)  # type: ignore[attr-defined]
+
+
+def test_only_the_runner_up_id_is_bold_not_its_summary() -> None:
+    out = render(INCIDENT, width=140, color_system="standard")
+    assert "\x1b[1mnetwork 0.40\x1b[0m — curl downloads" in out
