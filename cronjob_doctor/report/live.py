@@ -1,0 +1,150 @@
+"""The live progress view of `diagnose` on stderr: what the debug Job changed, pod phases, the followed log.
+
+Given the stderr console, it never touches stdout (which carries only the report). Log lines come from pods:
+they are shown verbatim but never parsed as rich markup, and terminal escape sequences are dropped. Follower
+threads call it concurrently, so state changes are locked; printing relies on the console's own lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.spinner import Spinner
+from rich.text import Text
+
+from cronjob_doctor.report.parts import clean
+
+_TIME = re.compile(r"(\d{2}:\d{2}:\d{2})(?:[.,](\d+))?")
+
+
+def clock_time(timestamp: str) -> str:
+    """`2024-05-01T02:00:03.123456789Z` -> `02:00:03.123` (the kubelet's time, as given: UTC)."""
+    match = _TIME.search(timestamp)
+    if not match:
+        return timestamp.strip() or "--:--:--.---"
+    return f"{match.group(1)}.{(match.group(2) or '').ljust(3, '0')[:3]}"
+
+
+def is_terminal_phase(phase: str) -> bool:
+    """Whether a pod is done: `Succeeded`, `Failed (OOMKilled, exit 137)`, or gone (`Deleted`)."""
+    return phase.startswith(("Succeeded", "Failed")) or phase == "Deleted"
+
+
+def _phase_style(phase: str) -> str:
+    if phase.startswith("Succeeded"):
+        return "green"
+    if phase.startswith(("Failed", "Err")) or phase.endswith("BackOff"):
+        return "red"
+    return "cyan"
+
+
+def _elapsed(seconds: float) -> str:
+    """`0:07`, `12:30`, `1:02:03`: a stopwatch, steady as it ticks (no changing units or decimals)."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class _ActivePods:
+    """The spinner's text: every pod still running, its phase and how long it has been in it."""
+
+    def __init__(self, view: LiveView) -> None:
+        self._view = view
+
+    def __rich__(self) -> RenderableType:
+        # Called from rich's refresh thread: read a snapshot, never take the view's lock (lock-order safety).
+        now = self._view._clock()
+        lines = []
+        for pod, (phase, since) in tuple(self._view._active.items()):
+            line = Text(f"{pod}: ")
+            line.append(phase, style=_phase_style(phase))
+            line.append(f" {_elapsed(now - since)}", style="dim")
+            lines.append(line)
+        return Group(*lines) if lines else Text("waiting for pods")
+
+
+class LiveView:
+    """Progress of a diagnose run; `plain` gives one line per event, for pipes, CI logs and dumb terminals."""
+
+    def __init__(self, console: Console, *, plain: bool, clock: Callable[[], float] = time.monotonic) -> None:
+        self.console = console
+        self.plain = plain
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._active: dict[str, tuple[str, float]] = {}
+        self._phases: dict[str, tuple[str, float]] = {}
+        self._live: Live | None = None
+        self._closed = False
+
+    def _print(self, text: Text) -> None:
+        # soft_wrap: a log line stays one line in a pipe or a CI log, and the terminal wraps it on screen.
+        self.console.print(text, soft_wrap=True, highlight=False)
+
+    def header(self, target: str, variant: str, changes: list[str]) -> None:
+        """Announce a debug Job before it runs, with every way it differs from the CronJob's own Job."""
+        title = Text(f"diagnose {clean(target)}: variant {clean(variant)}", style="bold")
+        self._print(title)
+        for change in changes:
+            self._print(Text(f"  changed: {clean(change)}"))
+
+    def phase(self, pod: str, phase: str) -> None:
+        """Record a pod's new phase: a permanent line saying so, and the spinner for pods still running."""
+        now = self._clock()
+        with self._lock:
+            previous = self._phases.get(pod)
+            self._phases[pod] = (phase, now)
+            if is_terminal_phase(phase):
+                self._active.pop(pod, None)
+            else:
+                self._active[pod] = (phase, now)
+            self._update_spinner()
+        line = Text(f"pod {clean(pod)}: ")
+        line.append(clean(phase), style=f"bold {_phase_style(phase)}")
+        if previous and previous[0] != phase:
+            line.append(f" (after {_elapsed(now - previous[1])} {clean(previous[0])})", style="dim")
+        self._print(line)
+
+    def _update_spinner(self) -> None:
+        """Start the spinner when a pod is active, stop it when none is (caller holds the lock)."""
+        wanted = bool(self._active) and not self.plain and not self._closed
+        if wanted and self._live is None:
+            # Not rich's Status: that Live redirects sys.stdout into this (stderr) console while it spins.
+            spinner = Spinner("dots", text=_ActivePods(self), style="status.spinner")
+            self._live = Live(
+                spinner,
+                console=self.console,
+                refresh_per_second=8,
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self._live.start()
+        elif not wanted and self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def log_line(self, pod: str, container: str, timestamp: str, text: str) -> None:
+        """One line of a container's log; `set -x` traces (`+ cmd`) are dimmed so the script's output stands out."""
+        body = clean(text).rstrip("\n")
+        line = Text.assemble(
+            (clock_time(timestamp), "dim"),
+            (f" {clean(pod)}/{clean(container)} ", "blue"),
+            (body, "dim" if body.startswith("+") else ""),
+        )
+        self._print(line)
+
+    def note(self, text: str) -> None:
+        """Something the tool did or noticed (a Job created, a warning), between the log lines."""
+        self._print(Text(clean(text), style="yellow" if text.startswith(("warning", "error")) else ""))
+
+    def close(self) -> None:
+        """Stop the spinner (idempotent); later calls still print, as plain lines."""
+        with self._lock:
+            self._closed = True
+            self._update_spinner()
