@@ -97,9 +97,10 @@ def load(
 def _from_kubeconfig(paths: str, context: str | None) -> Loaded:
     shown = _display(paths)
     try:
-        merged = KubeConfigMerger(paths).config  # type: ignore[no-untyped-call]
-    except (ConfigException, yaml.YAMLError, OSError) as exc:
+        merger = KubeConfigMerger(paths)  # type: ignore[no-untyped-call]
+    except (ConfigException, yaml.YAMLError, OSError, TypeError, AttributeError, KeyError) as exc:
         raise InputError(f"invalid kubeconfig {shown}: {_first_line(exc)}") from exc
+    merged = merger.config
     document = getattr(merged, "value", merged)
     if not isinstance(document, Mapping):
         raise InputError(f"invalid kubeconfig {shown}: not a kubeconfig document")
@@ -110,7 +111,15 @@ def _from_kubeconfig(paths: str, context: str | None) -> Loaded:
             by_name[str(entry["name"])] = entry
     names = ", ".join(sorted(by_name)) or "none"
     if context is None:
-        current = document.get("current-context")
+        # kubectl: the first file that sets current-context wins (the Python merger lets the last one win)
+        current = next(
+            (
+                str(doc["current-context"])
+                for doc in (merger.config_files.get(path) for path in merger.paths)
+                if isinstance(doc, Mapping) and doc.get("current-context")
+            ),
+            None,
+        )
         if not current:
             raise InputError(
                 f"kubeconfig {shown} sets no current-context", hint=f"pass --context NAME (contexts: {names})"

@@ -71,7 +71,7 @@ class _Wait(tenacity.wait.wait_base):
     def __init__(self, policy: RetryPolicy) -> None:
         self._policy = policy
         self._backoff = tenacity.wait_exponential_jitter(
-            initial=policy.wait_initial, max=policy.wait_max, jitter=policy.wait_initial
+            multiplier=policy.wait_initial, max=policy.wait_max, jitter=policy.wait_initial
         )
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
