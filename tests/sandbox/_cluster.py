@@ -1,0 +1,84 @@
+"""Shared helpers for driving the sandbox controllers through the Store (no HTTP)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from cronjob_doctor.sandbox.cluster import Cluster
+from cronjob_doctor.sandbox.logstore import LogStore
+from cronjob_doctor.sandbox.podtemplate import default_job
+from cronjob_doctor.sandbox import seeds
+from cronjob_doctor.sandbox.seeds import INCIDENT_SCRIPT
+from cronjob_doctor.sandbox.store import Store
+
+SCALE = 0.01
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def _running(seed: str) -> Iterator[Cluster]:
+    store, logs = Store(), LogStore()
+    seeds.apply(store, seed)
+    running = Cluster(store, logs, time_scale=SCALE)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    yield from _running("empty")
+
+
+@pytest.fixture
+def incident_cluster() -> Iterator[Cluster]:
+    yield from _running("incident")
+
+
+def job(name: str, *, script: str = INCIDENT_SCRIPT, memory: str = "512Mi", restart: str = "Never",
+        backoff: int = 0, annotations: dict[str, str] | None = None, image: str = "alpine:3.20",
+        **spec: Any) -> dict[str, Any]:
+    container = {"name": "backup", "image": image, "command": ["/bin/sh", "-c", script],
+                 "env": [{"name": "S3_ACCESS_KEY", "value": "tf-backup"}, {"name": "S3_SECRET_KEY", "value": "Vq3n8sLk"}],
+                 "resources": {"limits": {"memory": memory}}}
+    template: dict[str, Any] = {"spec": {"restartPolicy": restart, "containers": [container]}}
+    if annotations:
+        template["metadata"] = {"annotations": annotations}
+    return default_job({"apiVersion": "batch/v1", "kind": "Job",
+                        "metadata": {"name": name, "namespace": "ns", "uid": str(uuid.uuid4())},
+                        "spec": {"backoffLimit": backoff, "template": template, **spec}})
+
+
+def condition(obj: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:
+    for item in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if item["type"] == kind and item["status"] == "True":
+            return dict(item)
+    return None
+
+
+def finished(store: Store, name: str, namespace: str = "ns") -> dict[str, Any] | None:
+    current = store.find("jobs", namespace, name)
+    if current and (condition(current, "Complete") or condition(current, "Failed")):
+        return current
+    return None
+
+
+def pods_of(store: Store, job_name: str, namespace: str = "ns") -> list[dict[str, Any]]:
+    return [p for p in store.list("pods", namespace)[0]
+            if p["metadata"].get("labels", {}).get("batch.kubernetes.io/job-name") == job_name]
+
+
+def reasons(store: Store, name_prefix: str) -> list[str]:
+    return [e["reason"] for e in store.list("events")[0] if e["involvedObject"]["name"].startswith(name_prefix)]
