@@ -1,0 +1,107 @@
+"""The `deadline` family: the Job's (or pod's) activeDeadlineSeconds ran out, or a run hung far beyond its usual
+duration with no deadline at all (detail `hang`, judged from jobs.json history).
+
+Evidence: the Job condition `Failed` reason `DeadlineExceeded`, pod `status.reason: DeadlineExceeded`, durations
+against deadlines. A SIGKILL (137) from the deadline must land here, not in `oom`.
+"""
+
+from __future__ import annotations
+
+from statistics import median
+from typing import Iterable
+
+from cronjob_doctor.bundle import Bundle
+from cronjob_doctor.rules import remediation
+from cronjob_doctor.rules._shared import during, short, trace_evidence
+from cronjob_doctor.rules.base import Evidence, Finding
+from cronjob_doctor.rules.facts import Facts, JobRecord, facts_of
+from cronjob_doctor.settings import format_duration
+
+HANG_FACTOR = 10
+HANG_MIN_SECONDS = 3600.0
+
+
+def _durations(facts: Facts) -> list[float]:
+    jobs = facts.history + ([facts.job] if facts.job else [])
+    return [j.duration_seconds for j in jobs if j.outcome == "succeeded" and j.duration_seconds]
+
+
+def _hung(facts: Facts) -> JobRecord | None:
+    """The longest failed Job that ran HANG_FACTOR times its usual duration (and over an hour)."""
+    usual = _durations(facts)
+    typical = median(usual) if usual else None
+    candidates = []
+    for job in ([facts.job] if facts.job else []) + facts.history:
+        if job.outcome != "failed" or not job.duration_seconds or job.reason == "DeadlineExceeded":
+            continue
+        if job.duration_seconds < HANG_MIN_SECONDS:
+            continue
+        if typical is not None and job.duration_seconds < HANG_FACTOR * typical:
+            continue
+        candidates.append(job)
+    return max(candidates, key=lambda j: j.duration_seconds or 0.0, default=None)
+
+
+class DeadlineRule:
+    id = "deadline"
+
+    def evaluate(self, bundle: Bundle) -> Iterable[Finding]:
+        facts = facts_of(bundle)
+        conds = [c for c in (facts.job.conditions if facts.job else ()) if c.type == "Failed" and c.status == "True"
+                 and c.reason == "DeadlineExceeded"]
+        pod_hits = [(pod, msg) for pod, _, reason, msg in facts.pod_status if reason == "DeadlineExceeded"]
+        step = facts.last_trace()
+        usual = _durations(facts)
+        if conds or pod_hits:
+            deadline = facts.job.active_deadline_seconds if facts.job else None
+            evidence = [Evidence("job.json", c.describe()) for c in conds]
+            evidence += [Evidence("pods.json", f"pod {pod} status.reason DeadlineExceeded: {msg}")
+                         for pod, msg in pod_hits]
+            # 137 here is the deadline's SIGKILL after the grace period, not an OOM kill.
+            evidence += [Evidence(t.source, t.describe()) for t in facts.failed_terminations()[:2]]
+            if step is not None:
+                evidence.append(trace_evidence(step))
+            fixes = []
+            if step is not None:
+                fixes.append(f"find out why `{short(step.command)}` takes this long; give network calls a time "
+                             f"limit (curl `{remediation.CURL_HARDENING}`)")
+            if usual and deadline and max(usual) * 1.5 > deadline:
+                fixes += remediation.active_deadline_patch(name=facts.cronjob_name, namespace=facts.namespace,
+                                                           seconds=remediation.deadline_for(usual))
+            elif deadline:
+                fixes.append(f"if the work legitimately needs longer than {deadline}s, raise activeDeadlineSeconds")
+            limit = f" of {deadline}s" if deadline else ""
+            yield Finding(
+                verdict="deadline", detail="active-deadline", confidence=0.95,
+                summary=f"the Job ran out of its activeDeadlineSeconds{limit} and was killed{during(step)}",
+                evidence=tuple(evidence), remediation=tuple(fixes or ["raise activeDeadlineSeconds or make the "
+                                                                      "job faster"]),
+            )
+            return
+        hung = _hung(facts)
+        if hung is None:
+            return
+        typical = median(usual) if usual else None
+        evidence = [Evidence("jobs.json" if hung is not facts.job else "job.json",
+                             f"job {hung.name} failed ({hung.reason or 'Failed'}) after "
+                             f"{format_duration(hung.duration_seconds)}")]
+        if typical is not None:
+            evidence.append(Evidence("jobs.json", f"successful runs take {format_duration(typical)} (median of "
+                                                  f"{len(usual)})"))
+        if hung.active_deadline_seconds is None:
+            evidence.append(Evidence("jobs.json", f"job {hung.name} has no activeDeadlineSeconds"))
+        if step is not None:
+            evidence.append(trace_evidence(step))
+        seconds = remediation.deadline_for(usual) if usual else 3600
+        fixes = ["set activeDeadlineSeconds so a hung run fails fast and the next schedule is not blocked"]
+        fixes += remediation.active_deadline_patch(name=facts.cronjob_name, namespace=facts.namespace,
+                                                   seconds=seconds)
+        fixes.append(f"give every download a time limit: curl `{remediation.CURL_HARDENING}`")
+        usual_text = f" (usual {format_duration(typical)})" if typical is not None else ""
+        yield Finding(
+            verdict="deadline", detail="hang",
+            confidence=0.8 if hung.active_deadline_seconds is None else 0.65,
+            summary=f"job {hung.name} hung for {format_duration(hung.duration_seconds)}{usual_text} with no "
+                    f"activeDeadlineSeconds to stop it{during(step)}",
+            evidence=tuple(evidence), remediation=tuple(fixes),
+        )

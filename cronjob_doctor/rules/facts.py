@@ -1,0 +1,494 @@
+"""Normalise a Bundle into facts the rules judge: terminations, waits, pod and Job conditions, events, log lines,
+the `set -x` trace, memory samples against the limit, and durations against the deadline.
+
+Facts are read from the API's own JSON shapes (core/v1 and events.k8s.io/v1 alike); nothing here decides a
+verdict, touches a client or reads the clock. `facts_of(bundle)` computes them once per bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from cronjob_doctor.bundle import Bundle, LogFile
+from cronjob_doctor.errors import InputError
+from cronjob_doctor.rules.signatures import SIGNATURES, Signature
+from cronjob_doctor.sampler import is_sample_line, parse_sample
+from cronjob_doctor.settings import parse_bytes
+
+ORIGINAL_LIMITS_ANNOTATION = "cronjob-doctor/original-memory-limits"
+
+
+@dataclass(frozen=True)
+class Termination:
+    """A container's `state.terminated` or `lastState.terminated`."""
+
+    pod: str
+    container: str
+    reason: str | None
+    exit_code: int | None
+    message: str | None
+    init: bool = False
+    last_state: bool = False
+    finished_at: str | None = None
+
+    @property
+    def source(self) -> str:
+        return "pods.json"
+
+    def describe(self) -> str:
+        kind = "init container" if self.init else "container"
+        state = "lastState terminated" if self.last_state else "terminated"
+        code = f" (exit {self.exit_code})" if self.exit_code is not None else ""
+        msg = f": {self.message.strip()}" if self.message and self.message.strip() else ""
+        return f"pod {self.pod} {kind} {self.container} {state} {self.reason or 'without a reason'}{code}{msg}"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A container's `state.waiting` with its reason (ErrImagePull, CreateContainerConfigError, ...)."""
+
+    pod: str
+    container: str
+    reason: str
+    message: str
+    init: bool = False
+
+    def describe(self) -> str:
+        kind = "init container" if self.init else "container"
+        msg = f": {self.message}" if self.message else ""
+        return f"pod {self.pod} {kind} {self.container} waiting {self.reason}{msg}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A Pod or Job condition; `owner` is `pod NAME` or `job NAME`."""
+
+    owner: str
+    type: str
+    status: str
+    reason: str
+    message: str
+
+    def describe(self) -> str:
+        msg = f": {self.message}" if self.message else ""
+        return f"{self.owner} condition {self.type}={self.status} reason {self.reason or '-'}{msg}"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event, whichever API group wrote it."""
+
+    index: int
+    reason: str
+    message: str
+    type: str
+    kind: str
+    name: str
+    count: int = 1
+
+    @property
+    def source(self) -> str:
+        return f"events.json[{self.index}]"
+
+    def describe(self) -> str:
+        times = f" (x{self.count})" if self.count > 1 else ""
+        return f"{self.type or 'Normal'} {self.reason} {self.kind.lower() or 'object'}/{self.name}{times}: {self.message}"
+
+
+@dataclass(frozen=True)
+class TraceLine:
+    """A `set -x` trace line: `+ cmd` has depth 1, `++ cmd` (command substitution) depth 2."""
+
+    source: str
+    number: int
+    depth: int
+    command: str
+    log_key: tuple[str, str, bool]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A log line that matched a known signature."""
+
+    signature: Signature
+    source: str
+    number: int
+    text: str
+    log_key: tuple[str, str, bool]
+    groups: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.number}"
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One Job (the bundle's own, or one of jobs.json) reduced to what history rules need."""
+
+    name: str
+    outcome: str
+    """`succeeded`, `failed` or `running`."""
+    reason: str | None
+    failed_pods: int
+    duration_seconds: float | None
+    active_deadline_seconds: int | None
+    conditions: tuple[Condition, ...] = ()
+
+
+@dataclass
+class Facts:
+    """Everything the rules judge, in one place."""
+
+    namespace: str | None = None
+    cronjob_name: str | None = None
+    job_name: str | None = None
+    terminations: list[Termination] = field(default_factory=list)
+    waiting: list[Waiting] = field(default_factory=list)
+    pod_conditions: list[Condition] = field(default_factory=list)
+    pod_status: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(pod, phase, status.reason, status.message) per pod."""
+    pod_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    deleted_pods: list[str] = field(default_factory=list)
+    job: JobRecord | None = None
+    history: list[JobRecord] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    trace: list[TraceLine] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)
+    last_lines: dict[tuple[str, str, bool], list[tuple[str, int, str]]] = field(default_factory=dict)
+    """Per log: the last few ordinary lines (source, number, text), for script-error evidence."""
+    log_line_counts: dict[tuple[str, str, bool], int] = field(default_factory=dict)
+    peak_memory_bytes: int | None = None
+    peak_memory_source: str | None = None
+    memory_limit_bytes: int | None = None
+    memory_limit_source: str | None = None
+    original_limit_bytes: int | None = None
+    original_limit_source: str | None = None
+    containers: list[dict[str, Any]] = field(default_factory=list)
+    """The pod template's containers (from the pod, the Job or the CronJob), for remediation."""
+    image: str | None = None
+    logs_present: bool = False
+
+    # ------------------------------------------------------------------ helpers for rules
+
+    def failed_terminations(self) -> list[Termination]:
+        return [t for t in self.terminations if t.exit_code not in (0, None) or (t.reason or "") not in ("", "Completed")]
+
+    def main_container(self) -> str | None:
+        for term in self.failed_terminations():
+            if not term.init:
+                return term.container
+        return str(self.containers[0].get("name")) if self.containers else None
+
+    def trace_before(self, log_key: tuple[str, str, bool] | None, number: int | None) -> TraceLine | None:
+        """The last `+` trace command before line `number` of a log (or the last of all when not given)."""
+        best: TraceLine | None = None
+        for line in self.trace:
+            if log_key is not None and line.log_key != log_key:
+                continue
+            if number is not None and line.number >= number:
+                continue
+            if best is None or line.number > best.number:
+                best = line
+        return best
+
+    def last_trace(self) -> TraceLine | None:
+        """The last trace command of the log that failed (the main container's current or previous log)."""
+        container = self.main_container()
+        keyed = [t for t in self.trace if container is None or t.log_key[1] == container]
+        return keyed[-1] if keyed else (self.trace[-1] if self.trace else None)
+
+    def events_with(self, *reasons: str) -> list[Event]:
+        return [e for e in self.events if e.reason in reasons]
+
+    def job_failed(self) -> bool:
+        return self.job is not None and self.job.outcome == "failed"
+
+    def job_succeeded(self) -> bool:
+        return self.job is not None and self.job.outcome == "succeeded"
+
+    def workload_failed(self) -> bool:
+        """The Job failed, or (no Job in the bundle) some container failed or some pod failed."""
+        if self.job is not None and self.job.outcome != "running":
+            return self.job.outcome == "failed"
+        return bool(self.failed_terminations()) or any(phase == "Failed" for _, phase, _, _ in self.pod_status)
+
+
+# ---------------------------------------------------------------------------------------------- building
+
+_CACHE: list[tuple[Bundle, Facts]] = []
+_CACHE_SIZE = 16
+
+
+def facts_of(bundle: Bundle) -> Facts:
+    """Compute (once per bundle object) the facts of a bundle."""
+    for cached, facts in _CACHE:
+        if cached is bundle:
+            return facts
+    facts = _build(bundle)
+    _CACHE.append((bundle, facts))
+    del _CACHE[:-_CACHE_SIZE]
+    return facts
+
+
+def _build(bundle: Bundle) -> Facts:
+    facts = Facts()
+    _names(bundle, facts)
+    for pod in bundle.pods:
+        _pod(pod, facts)
+    if bundle.job:
+        facts.job = job_record(bundle.job)
+    facts.history = [job_record(j) for j in bundle.jobs]
+    facts.events = list(_events(bundle.events))
+    _containers(bundle, facts)
+    _limits(bundle, facts)
+    for log in bundle.logs:
+        _scan_log(log, facts)
+    _metrics(bundle, facts)
+    return facts
+
+
+def _names(bundle: Bundle, facts: Facts) -> None:
+    if bundle.cronjob:
+        meta = bundle.cronjob.get("metadata") or {}
+        facts.cronjob_name = meta.get("name")
+        facts.namespace = meta.get("namespace")
+    if bundle.job:
+        meta = bundle.job.get("metadata") or {}
+        facts.job_name = meta.get("name")
+        facts.namespace = facts.namespace or meta.get("namespace")
+        if not facts.cronjob_name:
+            facts.cronjob_name = _owner_cronjob(meta)
+    for pod in bundle.pods:
+        meta = pod.get("metadata") or {}
+        facts.namespace = facts.namespace or meta.get("namespace")
+        labels = meta.get("labels") or {}
+        facts.job_name = facts.job_name or labels.get("batch.kubernetes.io/job-name") or labels.get("job-name")
+    if not facts.cronjob_name:
+        for job in bundle.jobs:
+            facts.cronjob_name = _owner_cronjob(job.get("metadata") or {})
+            if facts.cronjob_name:
+                break
+    if not facts.cronjob_name and facts.job_name:
+        # Jobs a CronJob creates are named <cronjob>-<scheduled time>; the debug Job <cronjob>-doctor-<id>.
+        match = re.match(r"^(.*?)-(?:doctor-[a-z0-9]+|\d{6,})$", facts.job_name)
+        facts.cronjob_name = match.group(1) if match else None
+    if bundle.job and not facts.cronjob_name:
+        source = ((bundle.job.get("metadata") or {}).get("labels") or {}).get("cronjob-doctor/source")
+        facts.cronjob_name = source
+
+
+def _owner_cronjob(meta: dict[str, Any]) -> str | None:
+    for ref in meta.get("ownerReferences") or []:
+        if ref.get("kind") == "CronJob":
+            return str(ref.get("name"))
+    labels = meta.get("labels") or {}
+    source = labels.get("cronjob-doctor/source")
+    return str(source) if source else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pod(pod: dict[str, Any], facts: Facts) -> None:
+    meta = pod.get("metadata") or {}
+    name = str(meta.get("name") or "?")
+    status = pod.get("status") or {}
+    facts.pod_labels[name] = dict(meta.get("labels") or {})
+    if meta.get("deletionTimestamp"):
+        facts.deleted_pods.append(name)
+    facts.pod_status.append((name, str(status.get("phase") or ""), str(status.get("reason") or ""),
+                             str(status.get("message") or "")))
+    for cond in status.get("conditions") or []:
+        facts.pod_conditions.append(
+            Condition(f"pod {name}", str(cond.get("type") or ""), str(cond.get("status") or ""),
+                      str(cond.get("reason") or ""), str(cond.get("message") or ""))
+        )
+    for init, key in ((True, "initContainerStatuses"), (False, "containerStatuses")):
+        for cs in status.get(key) or []:
+            cname = str(cs.get("name") or "?")
+            for last, state_key in ((False, "state"), (True, "lastState")):
+                state = cs.get(state_key) or {}
+                term = state.get("terminated")
+                if isinstance(term, dict):
+                    facts.terminations.append(Termination(
+                        pod=name, container=cname, reason=term.get("reason"), exit_code=_int(term.get("exitCode")),
+                        message=term.get("message"), init=init, last_state=last,
+                        finished_at=term.get("finishedAt"),
+                    ))
+                wait = state.get("waiting")
+                if isinstance(wait, dict) and wait.get("reason") and not last:
+                    facts.waiting.append(Waiting(name, cname, str(wait.get("reason")),
+                                                 str(wait.get("message") or ""), init))
+
+
+def job_record(job: dict[str, Any]) -> JobRecord:
+    """Reduce a batch/v1 Job to its outcome, reason, failed pod count and duration."""
+    meta = job.get("metadata") or {}
+    name = str(meta.get("name") or "?")
+    status = job.get("status") or {}
+    spec = job.get("spec") or {}
+    conditions = tuple(
+        Condition(f"job {name}", str(c.get("type") or ""), str(c.get("status") or ""), str(c.get("reason") or ""),
+                  str(c.get("message") or ""))
+        for c in status.get("conditions") or []
+    )
+    # A Job with status.failed > 0 and a Complete condition succeeded: the retry worked.
+    complete = [c for c in conditions if c.type in ("Complete", "SuccessCriteriaMet") and c.status == "True"]
+    failed = [c for c in conditions if c.type in ("Failed", "FailureTarget") and c.status == "True"]
+    if complete:
+        outcome, reason = "succeeded", None
+    elif failed:
+        outcome, reason = "failed", failed[0].reason or None
+    else:
+        outcome, reason = "running", None
+    start = _time(status.get("startTime")) or _time(meta.get("creationTimestamp"))
+    end = _time(status.get("completionTime"))
+    if end is None:
+        ends = [_time(c.get("lastTransitionTime")) for c in status.get("conditions") or []
+                if c.get("type") in ("Failed", "Complete") and c.get("status") == "True"]
+        end = max((e for e in ends if e is not None), default=None)
+    duration = (end - start).total_seconds() if start and end else None
+    return JobRecord(name, outcome, reason, _int(status.get("failed")) or 0, duration,
+                     _int(spec.get("activeDeadlineSeconds")), conditions)
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _events(raw: Iterable[dict[str, Any]]) -> Iterable[Event]:
+    for index, ev in enumerate(raw):
+        # core/v1 names the object `involvedObject` and the text `message`; events.k8s.io/v1 uses `regarding`
+        # and `note`, and counts repeats in `series.count` instead of `count`.
+        obj = ev.get("involvedObject") or ev.get("regarding") or {}
+        message = ev.get("message") if ev.get("message") is not None else ev.get("note")
+        count = _int(ev.get("count")) or _int((ev.get("series") or {}).get("count")) or 1
+        yield Event(index, str(ev.get("reason") or ""), str(message or ""), str(ev.get("type") or ""),
+                    str(obj.get("kind") or ""), str(obj.get("name") or ""), count)
+
+
+def _template_spec(bundle: Bundle) -> dict[str, Any]:
+    if bundle.job:
+        spec = ((bundle.job.get("spec") or {}).get("template") or {}).get("spec")
+        if isinstance(spec, dict):
+            return spec
+    if bundle.cronjob:
+        spec = ((((bundle.cronjob.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {})
+                .get("template") or {}).get("spec")
+        if isinstance(spec, dict):
+            return spec
+    return {}
+
+
+def _containers(bundle: Bundle, facts: Facts) -> None:
+    spec: dict[str, Any] = {}
+    for pod in bundle.pods:
+        spec = pod.get("spec") or {}
+        if spec.get("containers"):
+            break
+    if not spec.get("containers"):
+        spec = _template_spec(bundle)
+    facts.containers = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
+    if facts.containers:
+        facts.image = facts.containers[0].get("image")
+
+
+def _limits(bundle: Bundle, facts: Facts) -> None:
+    container = facts.main_container()
+    spec_file = "pods.json" if bundle.pods else ("job.json" if bundle.job else "cronjob.json")
+    for c in facts.containers:
+        if container is None or c.get("name") == container:
+            limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
+            if limit:
+                try:
+                    facts.memory_limit_bytes = parse_bytes(str(limit))
+                    facts.memory_limit_source = spec_file
+                except InputError:
+                    pass
+            break
+    originals: Any = bundle.meta.get("original_limits")
+    if not originals and bundle.job:
+        raw = ((bundle.job.get("metadata") or {}).get("annotations") or {}).get(ORIGINAL_LIMITS_ANNOTATION)
+        try:
+            originals = json.loads(raw) if raw else None
+        except ValueError:
+            originals = None
+    value: Any = None
+    if isinstance(originals, dict):
+        value = originals.get(container) if container in originals else originals.get("memory")
+        if value is None and len(originals) == 1:
+            value = next(iter(originals.values()))
+        if isinstance(value, dict):
+            value = value.get("memory")
+    elif isinstance(originals, str):
+        value = originals
+    if value:
+        try:
+            facts.original_limit_bytes = parse_bytes(str(value))
+            facts.original_limit_source = "meta.json" if bundle.meta.get("original_limits") else "job.json"
+        except InputError:
+            facts.original_limit_bytes = None
+    if facts.original_limit_bytes is None:
+        facts.original_limit_bytes = facts.memory_limit_bytes
+        facts.original_limit_source = facts.memory_limit_source
+
+
+_TRACE = re.compile(r"^(\++) (.*)$")
+_KEEP_LAST = 8
+
+
+def _scan_log(log: LogFile, facts: Facts) -> None:
+    key = (log.pod, log.container, log.previous)
+    source = log.source
+    tail: list[tuple[str, int, str]] = []
+    count = 0
+    for line in log.lines():
+        count += 1
+        text = line.text
+        if is_sample_line(text):
+            sample = parse_sample(text)
+            if sample and sample.highest is not None and (
+                facts.peak_memory_bytes is None or sample.highest > facts.peak_memory_bytes
+            ):
+                facts.peak_memory_bytes = sample.highest
+                facts.peak_memory_source = f"{source}:{line.number}"
+            continue
+        trace = _TRACE.match(text)
+        if trace:
+            facts.trace.append(TraceLine(source, line.number, len(trace.group(1)), trace.group(2), key))
+            continue
+        if not text.strip():
+            continue
+        tail.append((source, line.number, text))
+        del tail[:-_KEEP_LAST]
+        for sig in SIGNATURES:
+            found = sig.pattern.search(text)
+            if found:
+                groups = {k: v for k, v in found.groupdict().items() if v is not None}
+                facts.matches.append(Match(sig, source, line.number, text.strip(), key, groups))
+                break
+    facts.log_line_counts[key] = count
+    facts.last_lines[key] = tail
+    facts.logs_present = facts.logs_present or count > 0
+
+
+def _metrics(bundle: Bundle, facts: Facts) -> None:
+    for index, sample in enumerate(bundle.metrics):
+        value = _int(sample.get("bytes"))
+        if value is not None and (facts.peak_memory_bytes is None or value > facts.peak_memory_bytes):
+            facts.peak_memory_bytes = value
+            facts.peak_memory_source = f"metrics.json[{index}]"

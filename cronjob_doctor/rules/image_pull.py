@@ -1,0 +1,77 @@
+"""The `image-pull` family: ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull.
+
+Evidence: container waiting reasons in pod status, then kubelet `Failed` / `BackOff` events ("Failed to pull
+image ..."). It must not confuse a pull failure with a crash of a started container.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from cronjob_doctor.bundle import Bundle
+from cronjob_doctor.rules.base import Evidence, Finding
+from cronjob_doctor.rules.facts import facts_of
+
+PULL_REASONS = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable",
+                "ImageInspectError")
+
+
+def _cause(text: str) -> str:
+    low = text.lower()
+    if "not found" in low or "manifest unknown" in low or "404" in low:
+        return "not-found"
+    if any(s in low for s in ("unauthorized", "authentication required", "pull access denied", "403",
+                              "denied: requested access")):
+        return "auth"
+    if any(s in low for s in ("i/o timeout", "dial tcp", "no such host", "connection refused", "tls handshake",
+                              "toomanyrequests", "429")):
+        return "registry"
+    return "pull"
+
+
+_FIX = {
+    "invalid-name": "fix the image reference in the CronJob (registry/repository:tag or @sha256:digest, lowercase)",
+    "not-found": "the tag or repository does not exist: push it or point the CronJob at one that does "
+                 "(check with `crane ls REPO` or `docker manifest inspect IMAGE`)",
+    "auth": "give the pod pull credentials: an imagePullSecret in the pod spec or on its ServiceAccount "
+            "(kubectl create secret docker-registry ...)",
+    "registry": "the registry is unreachable or rate-limiting from the node: mirror the image to an internal "
+                "registry and pin it by digest",
+    "never-pull": "imagePullPolicy Never needs the image preloaded on every node: use IfNotPresent",
+    "pull": "run `kubectl describe pod` on a failing pod for the kubelet's pull error, then fix the image "
+            "reference or credentials",
+}
+
+
+class ImagePullRule:
+    id = "image-pull"
+
+    def evaluate(self, bundle: Bundle) -> Iterable[Finding]:
+        facts = facts_of(bundle)
+        waits = [w for w in facts.waiting if w.reason in PULL_REASONS]
+        pull_events = [e for e in facts.events if e.reason in ("Failed", "BackOff", "InspectFailed")
+                       and ("pull" in e.message.lower() or "image" in e.message.lower())
+                       and "Error: " not in e.message[:7]]
+        pull_events = [e for e in pull_events if "container" not in e.message.lower()
+                       or "image" in e.message.lower()]
+        if not waits and not pull_events:
+            return
+        evidence = [Evidence("pods.json", w.describe()) for w in waits]
+        evidence += [Evidence(e.source, e.describe()) for e in pull_events[:3]]
+        reasons = {w.reason for w in waits}
+        text = " ".join([w.message for w in waits] + [e.message for e in pull_events])
+        if "InvalidImageName" in reasons:
+            # The kubelet never tries to pull a reference it cannot parse: no registry is involved.
+            detail = "invalid-name"
+        elif "ErrImageNeverPull" in reasons:
+            detail = "never-pull"
+        else:
+            detail = _cause(text)
+        image = facts.image or "the image"
+        state = "/".join(sorted(reasons)) or "image pull errors"
+        confidence = 0.95 if waits else 0.8
+        yield Finding(
+            verdict="image-pull", detail=detail, confidence=confidence,
+            summary=f"the container never started: {state} for {image} ({detail.replace('-', ' ')})",
+            evidence=tuple(evidence), remediation=(_FIX[detail],),
+        )
