@@ -366,9 +366,9 @@ class Kubelet:
     def _series(self, pod: Obj) -> str:
         """What `flaky` alternates over: the owning CronJob, the debug Job's source, else the Job or pod."""
         labels = pod["metadata"].get("labels") or {}
-        job_name = labels.get("batch.kubernetes.io/job-name") or labels.get("job-name")
+        job_name = str(labels.get("batch.kubernetes.io/job-name") or labels.get("job-name") or "")
         if not job_name:
-            return pod["metadata"]["name"]
+            return str(pod["metadata"]["name"])
         job = self.store.find("jobs", pod["metadata"].get("namespace", ""), job_name)
         if job is None:
             return job_name

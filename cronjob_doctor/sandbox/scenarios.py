@@ -278,7 +278,7 @@ class _Run:
             self.t += 0.5
 
     def _cmd_kubectl(self, command: shell.Command) -> None:
-        words = command.words[1:]
+        words = list(command.words[1:])
         if self.scenario == "forbidden" and not self.failure_done and words[:1] in (["get"], ["create"], ["apply"]):
             resource = words[1] if len(words) > 1 else "secrets"
             verb = "list" if words[0] == "get" and not _names_object(words) else words[0]

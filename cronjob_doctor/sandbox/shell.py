@@ -11,7 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 _SHELLS = re.compile(r"(^|/)(sh|ash|bash|dash|zsh)$")
 _KEYWORDS = ("if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "{", "}")
@@ -36,10 +36,10 @@ class Command:
         return "+ " + " ".join(_quote(word) for word in self.words)
 
 
-def script_of(container: dict[str, object]) -> str | None:
+def script_of(container: dict[str, Any]) -> str | None:
     """The script a container runs through `sh -c` (in command or args), or None for a non-shell program."""
-    argv = [str(part) for part in (container.get("command") or [])] + [  # type: ignore[union-attr]
-        str(part) for part in (container.get("args") or [])  # type: ignore[union-attr]
+    argv = [str(part) for part in (container.get("command") or [])] + [
+        str(part) for part in (container.get("args") or [])
     ]
     for index, part in enumerate(argv[:-1]):
         if part == "-c" and any(_SHELLS.search(word) for word in argv[:index]):

@@ -102,3 +102,13 @@ def test_scenario_choice() -> None:
     assert scenarios.choose(annotated) == "cdn-down"
     plain = {"metadata": {}, "spec": {"containers": [{"name": "c", "command": ["sh", "-c", "echo hi"]}]}}
     assert scenarios.choose(plain) == "success"
+
+
+def test_forbidden_fails_at_the_kubectl_command_not_at_the_end() -> None:
+    container = {"name": "c", "image": "alpine:3.20", "command": ["/bin/sh", "-c", "set -x\n" + seeds.INCIDENT_SCRIPT]}
+    plan = scenarios.plan(scenario="forbidden", container=container, env={}, namespace="tofu-state",
+                          service_account="tf-backup", attempt=0)
+    lines = [s.line for s in plan.steps if s.line]
+    assert lines[-1].startswith("Error from server (Forbidden): secrets is forbidden")
+    assert lines[-2].startswith("+ /tmp/kubectl get secrets")
+    assert plan.exit_code == 1
