@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from cronjob_doctor.lint.base import Check
 from cronjob_doctor.lint.concurrency import ConcurrencyAllow
-from cronjob_doctor.lint.deadlines import ActiveDeadlineMissing, StartingDeadlineMissing, StartingDeadlineTooShort
+from cronjob_doctor.lint.deadlines import (
+    ActiveDeadlineMissing,
+    StartingDeadlineMissing,
+    StartingDeadlineTooShort,
+)
 from cronjob_doctor.lint.downloads import DownloadNoRetry, DownloadNoTimeout, RuntimeDownload
 from cronjob_doctor.lint.history import FailedHistoryShort, FailedHistoryZero, RestartOnFailure, TtlTooShort
 from cronjob_doctor.lint.images import ImageLatest

@@ -7,8 +7,9 @@ the terminal or a file.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Iterator, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -158,10 +159,10 @@ class Check(Protocol):
 class BaseCheck(ABC):
     """Shared plumbing: CronJob-only checks skip Jobs; `finding()` fills in the object and the line."""
 
-    id: ClassVar[str]
-    severity: ClassVar[Severity]
-    title: ClassVar[str]
-    help: ClassVar[str]
+    id: str
+    severity: Severity
+    title: str
+    help: str
     cronjob_only: ClassVar[bool] = False
     """Checks of CronJob-only fields (schedule, history limits) skip plain Jobs."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.lint.base import BaseCheck, LintFinding, Severity, Workload
 from cronjob_doctor.lint.shell import script_of
@@ -11,7 +11,7 @@ from cronjob_doctor.lint.shell import script_of
 _STATEFUL = re.compile(
     r"\b(backup|dump|pg_dump|mysqldump|mongodump|restic|rsync|rclone|sync|migrat\w*|mc\s+(cp|mirror)|"
     r"aws\s+s3|gsutil|terraform|tofu|export|import|cleanup|rotate|prune)\b",
-    re.I,
+    re.IGNORECASE,
 )
 
 

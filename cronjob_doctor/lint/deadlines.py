@@ -3,7 +3,7 @@ days), no startingDeadlineSeconds, and one under 10 seconds (the controller may 
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.lint.base import BaseCheck, LintFinding, Severity, Workload
 

@@ -8,8 +8,8 @@ Sizes are rounded figures for current linux-amd64 releases, in MB as the vendors
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 from urllib.parse import urlparse
 
 from cronjob_doctor.lint.base import BaseCheck, Container, LintFinding, Severity, Workload
@@ -112,9 +112,7 @@ def _fetch(command: Command) -> Fetch | None:
             output = following
         elif word.startswith(">") and len(word) > 1:
             output = word.lstrip(">")
-        elif program == "curl" and word in ("-o", "--output") and following:
-            output = following
-        elif program == "curl" and re.fullmatch(r"-[a-zA-Z]*o", word) and following:
+        elif program == "curl" and word in ("-o", "--output") and following or program == "curl" and re.fullmatch(r"-[a-zA-Z]*o", word) and following:
             output = following
         elif program == "curl" and (word in ("-O", "--remote-name") or re.fullmatch(r"-[a-zA-Z]*O[a-zA-Z]*", word)):
             output = urlparse(url).path.rsplit("/", 1)[-1]

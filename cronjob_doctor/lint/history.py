@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.lint.base import BaseCheck, LintFinding, Severity, Workload
 

@@ -3,7 +3,7 @@ append `-<11-digit-ish scheduled time>` and must stay a 63-character label value
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.lint.base import BaseCheck, LintFinding, Severity, Workload
 

@@ -9,11 +9,19 @@ The download estimate (documented in every message) is a conservative sum, as if
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from cronjob_doctor.errors import InputError
-from cronjob_doctor.lint.base import BaseCheck, Container, LintFinding, Severity, Workload
-from cronjob_doctor.lint.base import memory_limit, memory_request
+from cronjob_doctor.lint.base import (
+    BaseCheck,
+    Container,
+    LintFinding,
+    Severity,
+    Workload,
+    memory_limit,
+    memory_request,
+)
 from cronjob_doctor.lint.downloads import PACKAGE_MANAGERS_MIB, Tool, fetches, installs
 from cronjob_doctor.settings import format_bytes, parse_bytes, round_up_mi
 

@@ -6,8 +6,9 @@ imports the kubernetes client or typer: the live CronJob comes through any objec
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol, Sequence, TextIO
+from typing import Any, Protocol, TextIO
 
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.lint import CHECKS
@@ -97,7 +98,7 @@ def lint_workloads(
         for check in active:
             try:
                 own.extend(check.run(workload))
-            except Exception as exc:  # one broken check must not hide the others' findings
+            except Exception as exc:  # noqa: BLE001  one broken check must not hide the others' findings
                 notes.append(f"check {check.id} failed on {workload.label}: {type(exc).__name__}: {exc}")
         own.sort(key=lambda f: (-severity_rank(f.severity), order.get(f.check, 0)))
         findings.extend(own)

@@ -9,11 +9,11 @@ day-of-week, day-of-week 0-6 only), month and day names, `*`, `?`, ranges, lists
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.lint.base import BaseCheck, LintFinding, Severity, Workload
 
-_FIELDS = (
+_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),
@@ -137,7 +137,7 @@ def _known_zone(name: str) -> bool | None:
         import zoneinfo
 
         zones = zoneinfo.available_timezones()
-    except Exception:  # no tz database on this system: cannot judge
+    except (ImportError, OSError):  # no tz database on this system: cannot judge
         return None
     if not zones:
         return None

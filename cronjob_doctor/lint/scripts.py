@@ -3,7 +3,7 @@ where a pipe hides the first command's failure."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.lint.base import BaseCheck, LintFinding, Severity, Workload
 from cronjob_doctor.lint.shell import has_pipe, script_of, sets_option, steps

@@ -4,12 +4,13 @@ lists, /proc/PID/cmdline and `set -x` traces), and secret-looking env vars set t
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from cronjob_doctor.lint.base import BaseCheck, Container, LintFinding, Severity, Workload
 from cronjob_doctor.lint.shell import commands, script_of
 
-_SECRETISH = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
+_SECRETISH = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE)
 _BUILTINS = {"echo", "printf", "export", "local", "readonly", "read", "test", "[", "[[", ":", "set", "eval"}
 
 

@@ -65,7 +65,7 @@ def script_of(container: Container) -> Script | None:
         flags = ""
         for index in range(start, len(words)):
             word = words[index]
-            if not (word.startswith("-") or word.startswith("+")) or index + 1 >= len(words):
+            if not word.startswith(("-", "+")) or index + 1 >= len(words):
                 break
             flags += word.lstrip("-+")
             if "c" in word.lstrip("-+") and not word.startswith("--"):
@@ -173,14 +173,18 @@ def _words(segment: str) -> list[str]:
     return words
 
 
+_SUBSTITUTION = re.compile(r"\$\((?![A-Za-z_][A-Za-z0-9_]*\))([^()]*)\)")
+"""`$( command )`, but not the kubelet's `$(VAR)` expansion."""
+
+
 def commands(text: str) -> list[Command]:
     """The simple commands of a script, in order, including those inside `$( ... )`."""
     out: list[Command] = []
     for number, line in numbered_lines(text):
         for segment, _sep in _split(line):
-            for inner in re.findall(r"\$\(([^()]*)\)", segment):
+            for inner in _SUBSTITUTION.findall(segment):
                 out.extend(Command(c.words, c.text, number) for c in commands(inner))
-            words = _words(segment)
+            words = _words(_SUBSTITUTION.sub("__SUBSTITUTION__", segment))
             if words:
                 out.append(Command(words=tuple(words), text=segment, line=number))
     return out
