@@ -1,0 +1,377 @@
+"""The `history` report in three formats: a rich renderable for the terminal, JSON, and markdown.
+
+Renderers return and never print; `write()` sends one to the console. Every fact is in words as well as
+colour, and nothing is cut at 80 columns (cells wrap). API text (reasons, messages) is cleaned of escapes.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from datetime import datetime, timezone, tzinfo
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from cronjob_doctor.errors import InputError
+from cronjob_doctor.report.markdown import code, table
+from cronjob_doctor.report.parts import clean
+from cronjob_doctor.runs import FAILED, RUNNING, SUCCEEDED, RunRecord
+from cronjob_doctor.settings import format_duration
+from cronjob_doctor.timeline import History, RunView
+
+_OUTCOME_STYLES = {SUCCEEDED: "green", FAILED: "red", RUNNING: "yellow"}
+
+
+# ---------------------------------------------------------------------------------------------- shared words
+
+
+def utc(moment: datetime | None, *, seconds: bool = False) -> str:
+    """`2026-03-19 08:00` (UTC); `-` when unknown."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def local(moment: datetime | None, zone: tzinfo | None) -> str | None:
+    """The time in the CronJob's own zone (`02:00 CST`), or None when it runs in UTC."""
+    if moment is None or zone is None:
+        return None
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def scheduled_cell(run: RunRecord, zone: tzinfo | None) -> str:
+    """When the run was scheduled, in UTC and the CronJob's zone; manual runs say so."""
+    if run.scheduled is None:
+        made = utc(run.created)
+        return f"{made} (manual)" if run.manual else made
+    text = utc(run.scheduled)
+    zoned = local(run.scheduled, zone)
+    if zoned:
+        text += f"\n{zoned}"
+    if run.manual:
+        text += " (manual)"
+    return text
+
+
+def reason_cell(run: RunRecord, separator: str = " / ") -> str:
+    """The Job condition reason, then what the pods still say (`OOMKilled, exit 137`)."""
+    parts = []
+    if run.reason:
+        parts.append(run.reason)
+    if run.pod_reason or run.exit_code is not None:
+        pod = run.pod_reason or "exit"
+        parts.append(f"{pod}, exit {run.exit_code}" if run.exit_code is not None else pod)
+    if not parts:
+        return "-" if run.outcome != RUNNING else f"{run.active} active"
+    return clean(separator.join(parts))
+
+
+def evidence_cell(run: RunRecord) -> str:
+    """`1 pod, logs` / `pods gone`: what is left to read."""
+    if not run.pods:
+        return "pods gone" if run.finished else "no pods yet"
+    count = f"{len(run.pods)} pod" + ("s" if len(run.pods) != 1 else "")
+    return f"{count}, logs" if run.logs else f"{count}, no logs"
+
+
+def job_cell(run: RunRecord) -> str:
+    return run.job + (" (owner gone)" if run.orphan else "")
+
+
+def short_job(run: RunRecord, cronjob: str) -> str:
+    """`29565120` for `tf-state-backup-29565120`: the CronJob's name is in the heading (fits 80 columns)."""
+    name = run.job[len(cronjob) + 1:] if run.job.startswith(cronjob + "-") else run.job
+    return name + (" *" if run.orphan else "")
+
+
+def summary_lines(history: History) -> list[str]:
+    s = history.summary
+    lines = []
+    if s.success_rate is None:
+        lines.append(f"{s.total} run(s), none finished")
+    else:
+        finished = s.succeeded + s.failed
+        lines.append(f"{s.succeeded} of {finished} finished runs succeeded ({s.success_rate:.0%})")
+    if s.typical_duration is not None:
+        lines.append(f"typical duration {format_duration(s.typical_duration)}")
+    if s.worst_duration is not None:
+        lines.append(f"worst {format_duration(s.worst_duration)} ({s.worst_job})")
+    lines.append(f"failure streak {s.failure_streak}")
+    if s.last_success is not None:
+        lines.append(
+            f"last success {utc(s.last_success)} UTC"
+            + (f" ({s.last_success_job})" if s.last_success_job else "")
+        )
+    else:
+        lines.append("no success on record")
+    if s.lost_evidence:
+        lines.append(f"{len(s.lost_evidence)} failed run(s) with evidence lost")
+    return lines
+
+
+def status_line(history: History) -> str:
+    if history.failing:
+        return f"FAILING: the latest finished run failed (failure streak {history.summary.failure_streak})"
+    if history.summary.succeeded + history.summary.failed == 0:
+        return "NO FINISHED RUNS on record"
+    return "OK: the latest finished run succeeded"
+
+
+def settings_line(history: History) -> str:
+    parts = [
+        f"concurrencyPolicy {history.concurrency_policy}",
+        f"keeps {history.successful_jobs_history_limit} succeeded / {history.failed_jobs_history_limit} failed Jobs",
+    ]
+    if history.last_schedule_time:
+        parts.append(f"last scheduled {utc(history.last_schedule_time)} UTC")
+    if history.suspended:
+        parts.append("SUSPENDED")
+    return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+
+def _indent(renderable: RenderableType, level: int = 1) -> Padding:
+    return Padding(renderable, (0, 0, 0, 2 * level), expand=False)
+
+
+def _runs_table(history: History) -> Table:
+    grid = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
+    grid.add_column("Job", overflow="fold")
+    grid.add_column("Scheduled (UTC)", no_wrap=True)
+    grid.add_column("Outcome", no_wrap=True)
+    grid.add_column("Took", no_wrap=True)
+    grid.add_column("Reason", overflow="fold")
+    grid.add_column("Retry", no_wrap=True, justify="right")
+    grid.add_column("Evidence", overflow="fold")
+    for view in history.runs:
+        run = view.record
+        grid.add_row(
+            Text(short_job(run, history.name)),
+            Text(scheduled_cell(run, history.zone)),
+            Text(run.outcome, style=_OUTCOME_STYLES.get(run.outcome, "")),
+            Text(format_duration(run.duration(history.now))),
+            Text(reason_cell(run, "\n")),
+            Text(str(run.retries)),
+            Text(evidence_cell(run), style="red" if run.evidence_lost else ""),
+        )
+    return grid
+
+
+def _verdicts(history: History) -> list[RenderableType]:
+    views = [v for v in history.runs if v.verdict is not None]
+    if not views:
+        return []
+    out: list[RenderableType] = [Text("Verdicts for failed runs whose pods remain", style="bold")]
+    for view in views:
+        verdict = view.verdict
+        assert verdict is not None
+        line = Text(f"{view.record.job}: ", style="bold")
+        line.append(f"{verdict.verdict} (confidence {verdict.confidence:.2f})", style="red")
+        line.append(f" — {clean(verdict.summary)}")
+        out.append(_indent(line))
+        for item in verdict.evidence[:2]:
+            out.append(_indent(Text(f"{clean(item.source)}: {clean(item.text)}", style="dim"), 2))
+        if verdict.remediation:
+            out.append(_indent(Text(f"fix: {clean(verdict.remediation[0])}"), 2))
+    return out
+
+
+def render_text(history: History) -> RenderableType:
+    """The terminal report: status, schedule, the runs table, summary, warnings, verdicts."""
+    colour = "red" if history.failing else "green"
+    parts: list[RenderableType] = [
+        Text(f"{history.namespace}/{history.name}", style="bold"),
+        Text(status_line(history), style=f"bold {colour}"),
+        _indent(Text(clean(history.schedule_text))),
+    ]
+    if history.observed_text:
+        parts.append(_indent(Text(history.observed_text)))
+    parts.append(_indent(Text(settings_line(history))))
+    parts.append(Text(""))
+    if history.runs:
+        title = f"Runs ({len(history.runs)} shown, oldest first"
+        title += f"; {history.hidden} older hidden by --limit)" if history.hidden else ")"
+        parts += [Text(title, style="bold"), _runs_table(history)]
+        legend = f"Job: {history.name}-<Job>"
+        if any(v.record.orphan for v in history.runs):
+            legend += "; * owner CronJob gone (matched by name)"
+        parts.append(Text(legend, style="dim"))
+    else:
+        parts.append(Text("No Jobs of this CronJob exist (none ran yet, or all were deleted).", style="bold"))
+    parts += [Text(""), Text("Summary", style="bold")]
+    parts += [_indent(Text(line)) for line in summary_lines(history)]
+    if history.warnings:
+        parts += [Text(""), Text(f"Warnings ({len(history.warnings)})", style="bold yellow")]
+        for warning in history.warnings:
+            parts.append(_indent(Text(f"! {clean(warning.text)}", style="yellow")))
+            if warning.hint:
+                parts.append(_indent(Text(f"-> {clean(warning.hint)}"), 2))
+    verdicts = _verdicts(history)
+    if verdicts:
+        parts += [Text(""), *verdicts]
+    for note in history.notes:
+        parts.append(Text(f"note: {clean(note)}", style="dim"))
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------------------------------------- json
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def run_dict(view: RunView, history: History) -> dict[str, Any]:
+    run = view.record
+    duration = run.duration(history.now)
+    return {
+        "job": run.job,
+        "scheduled": _iso(run.scheduled),
+        "scheduled_local": local(run.scheduled, history.zone),
+        "scheduled_from": run.scheduled_source,
+        "manual": run.manual,
+        "owner_gone": run.orphan,
+        "start": _iso(run.start),
+        "completion": _iso(run.end),
+        "duration_seconds": round(duration, 3) if duration is not None else None,
+        "outcome": run.outcome,
+        "reason": run.reason,
+        "message": run.message,
+        "pod_reason": run.pod_reason,
+        "exit_code": run.exit_code,
+        "retries": run.retries,
+        "pods": list(run.pods),
+        "logs_available": run.logs,
+        "evidence_lost": run.evidence_lost,
+        "verdict": view.verdict.to_dict() if view.verdict else None,
+    }
+
+
+def to_dict(history: History) -> dict[str, Any]:
+    """The JSON shape of `history -o json`."""
+    s = history.summary
+    return {
+        "cronjob": f"{history.namespace}/{history.name}",
+        "failing": history.failing,
+        "schedule": history.schedule,
+        "time_zone": history.time_zone,
+        "schedule_text": history.schedule_text,
+        "observed": history.observed_text,
+        "suspended": history.suspended,
+        "concurrency_policy": history.concurrency_policy,
+        "successful_jobs_history_limit": history.successful_jobs_history_limit,
+        "failed_jobs_history_limit": history.failed_jobs_history_limit,
+        "last_schedule_time": _iso(history.last_schedule_time),
+        "summary": {
+            "runs": s.total,
+            "succeeded": s.succeeded,
+            "failed": s.failed,
+            "running": s.running,
+            "success_rate": round(s.success_rate, 3) if s.success_rate is not None else None,
+            "typical_duration_seconds": s.typical_duration,
+            "worst_duration_seconds": s.worst_duration,
+            "worst_job": s.worst_job,
+            "failure_streak": s.failure_streak,
+            "last_success": _iso(s.last_success),
+            "last_success_job": s.last_success_job,
+            "evidence_lost": list(s.lost_evidence),
+        },
+        "warnings": [w.to_dict() for w in history.warnings],
+        "runs": [run_dict(view, history) for view in history.runs],
+        "hidden_runs": history.hidden,
+        "notes": list(history.notes),
+        "now": _iso(history.now),
+    }
+
+
+def render_json(history: History) -> str:
+    return jsonlib.dumps(to_dict(history), indent=2)
+
+
+# ---------------------------------------------------------------------------------------------- markdown
+
+
+def render_markdown(history: History) -> str:
+    """A markdown report for an incident ticket: status, schedule, runs table, summary, warnings, verdicts."""
+    lines = [
+        f"## History of {code(f'{history.namespace}/{history.name}')}",
+        "",
+        f"**{status_line(history)}**",
+        "",
+        f"- {clean(history.schedule_text)}",
+    ]
+    if history.observed_text:
+        lines.append(f"- {history.observed_text}")
+    lines += [f"- {settings_line(history)}", ""]
+    if history.runs:
+        headers = (
+            "Job",
+            "Scheduled (UTC)",
+            "Outcome",
+            "Start",
+            "Completion",
+            "Duration",
+            "Reason",
+            "Retries",
+            "Evidence",
+        )
+        rows = [
+            (
+                job_cell(v.record),
+                scheduled_cell(v.record, history.zone),
+                v.record.outcome,
+                utc(v.record.start, seconds=True),
+                utc(v.record.end, seconds=True),
+                format_duration(v.record.duration(history.now)),
+                reason_cell(v.record),
+                str(v.record.retries),
+                evidence_cell(v.record),
+            )
+            for v in history.runs
+        ]
+        lines += [f"### Runs ({len(history.runs)} shown, oldest first)", "", table(headers, rows), ""]
+    lines += ["### Summary", ""] + [f"- {line}" for line in summary_lines(history)] + [""]
+    if history.warnings:
+        lines += ["### Warnings", ""]
+        for warning in history.warnings:
+            lines.append(f"- **{warning.id}**: {clean(warning.text)}")
+            if warning.hint:
+                lines.append(f"  - {clean(warning.hint)}")
+        lines.append("")
+    views = [v for v in history.runs if v.verdict is not None]
+    if views:
+        lines += ["### Verdicts for failed runs whose pods remain", ""]
+        for view in views:
+            verdict = view.verdict
+            assert verdict is not None
+            lines.append(
+                f"- {code(view.record.job)}: **{verdict.verdict}** ({verdict.confidence:.2f}) — "
+                f"{clean(verdict.summary)}"
+            )
+        lines.append("")
+    lines += [f"_note: {clean(note)}_" for note in history.notes]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------------------------------- writer
+
+
+RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
+
+
+def write(console: Console, history: History, *, fmt: str) -> None:
+    """Render in `fmt` and write to `console`; strings bypass rich's markup parser."""
+    name = getattr(fmt, "value", fmt)
+    if name not in RENDERERS:
+        raise InputError(f"unknown output format {name!r}", hint="use one of: " + ", ".join(RENDERERS))
+    if name == "text":
+        console.print(render_text(history))
+        return
+    output = render_json(history) if name == "json" else render_markdown(history)
+    console.file.write(output if output.endswith("\n") else output + "\n")
+    console.file.flush()

@@ -1,0 +1,122 @@
+"""history_checks.py: each warning fires on the situation it names, and stays quiet otherwise."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from cronjob_doctor import runs, schedule
+from cronjob_doctor.history_checks import CronJobWarning, warnings
+from tests.history.builders import at_minutes, cronjob, job, pod
+
+DAY = 1440
+FIRST = 29562240  # 2026-03-17 08:00 UTC, as in the incident
+NOW = at_minutes(FIRST + 4 * DAY) + timedelta(hours=1)
+
+
+def check(cj: dict, jobs: list[dict], pods: list[dict] | None = None, now: datetime = NOW) -> dict[str, CronJobWarning]:
+    parsed, _ = schedule.parse(cj["spec"]["schedule"], cj["spec"].get("timeZone"))
+    records = runs.runs_of(cj, jobs, pods or [])
+    found = warnings(cj, records, schedule=parsed, now=now)
+    return {w.id: w for w in found}
+
+
+def daily(*outcomes: str, took: float = 74) -> list[dict]:
+    return [job(FIRST + i * DAY, outcome, took=took) for i, outcome in enumerate(outcomes)]
+
+
+def healthy() -> dict:
+    return cronjob(failed_limit=3, restart="Never", deadline=600, policy="Forbid")
+
+
+def test_a_healthy_cronjob_gets_no_warning() -> None:
+    assert check(healthy(), daily("Complete", "Complete", "Complete", "Complete", "Complete")) == {}
+
+
+def test_failed_runs_without_pods_have_lost_their_evidence() -> None:
+    found = check(healthy(), daily("Complete", "Complete", "Failed", "Complete", "Failed"))
+    assert "evidence-lost" in found
+    assert f"2 failed runs have no pods left (tf-state-backup-{FIRST + 2 * DAY}, tf-state-backup-{FIRST + 4 * DAY})" in found[
+        "evidence-lost"].text
+
+
+def test_a_failed_run_whose_pod_remains_has_not_lost_it() -> None:
+    jobs = daily("Complete", "Failed")
+    assert "evidence-lost" not in check(healthy(), jobs, [pod(jobs[1], reason="Error", exit_code=1)])
+
+
+def test_history_limit_of_one_puts_the_next_failures_evidence_at_risk() -> None:
+    found = check(cronjob(failed_limit=None, restart="Never", deadline=600, policy="Forbid"), daily("Complete"))
+    assert "failedJobsHistoryLimit is 1 (the default)" in found["evidence-at-risk"].text
+    assert "cronjob-doctor record tofu-state/tf-state-backup" in (found["evidence-at-risk"].hint or "")
+
+
+def test_onfailure_and_ttl_are_named_as_evidence_risks() -> None:
+    found = check(cronjob(failed_limit=5, restart="OnFailure", ttl=60, deadline=600, policy="Forbid"), daily("Complete"))
+    text = found["evidence-at-risk"].text
+    assert "restartPolicy OnFailure" in text and "ttlSecondsAfterFinished 60" in text
+
+
+def test_runs_at_times_the_schedule_never_fires_are_called_out() -> None:
+    cj = healthy()
+    cj["spec"]["schedule"] = "0 2 * * *"
+    found = check(cj, daily("Complete", "Complete"), now=at_minutes(FIRST + DAY) + timedelta(hours=1))
+    text = found["schedule-mismatch"].text
+    assert "scheduled at 08:00 UTC" in text and "schedule `0 2 * * *` fires at 02:00 UTC" in text
+
+
+def test_a_run_far_longer_than_usual_without_a_deadline_is_a_hang() -> None:
+    cj = cronjob(failed_limit=3, restart="Never", policy="Forbid")
+    jobs = daily("Complete", "Complete", "Complete") + [job(FIRST + 3 * DAY, "Failed", took=6 * 3600)]
+    found = check(cj, jobs, [pod(jobs[-1], reason="Error")], now=at_minutes(FIRST + 3 * DAY) + timedelta(hours=7))
+    assert "hang" in found
+    assert "ran 6h0m" in found["hang"].text and "typical 1m14s" in found["hang"].text
+
+
+def test_a_deadline_silences_the_hang_warning() -> None:
+    jobs = daily("Complete", "Complete", "Complete") + [job(FIRST + 3 * DAY, "Failed", took=6 * 3600)]
+    assert "hang" not in check(healthy(), jobs, now=at_minutes(FIRST + 3 * DAY) + timedelta(hours=7))
+
+
+def test_a_running_job_past_the_threshold_is_a_hang_too() -> None:
+    cj = cronjob(failed_limit=3, restart="Never", policy="Forbid")
+    jobs = daily("Complete", "Complete") + [job(FIRST + 2 * DAY, "Running")]
+    found = check(cj, jobs, now=at_minutes(FIRST + 2 * DAY) + timedelta(hours=3))
+    assert "has been running for 2h59m" in found["hang"].text  # started 1s after the fire time
+
+
+def test_overlapping_runs_under_allow_are_reported() -> None:
+    cj = cronjob(schedule="0 * * * *", failed_limit=3, restart="Never", deadline=99999)
+    jobs = [job(FIRST, took=5400), job(FIRST + 60, took=60)]  # the first ran 1h30m, past the next start
+    found = check(cj, jobs, now=at_minutes(FIRST + 120))
+    assert "overlap" in found
+    assert f"tf-state-backup-{FIRST + 60} started while tf-state-backup-{FIRST} was still running" in found["overlap"].text
+
+
+def test_forbid_means_no_overlap_warning() -> None:
+    cj = cronjob(schedule="0 * * * *", failed_limit=3, restart="Never", deadline=99999, policy="Forbid")
+    assert "overlap" not in check(cj, [job(FIRST, took=5400), job(FIRST + 60, took=60)], now=at_minutes(FIRST + 120))
+
+
+def test_a_gap_the_history_limits_cannot_explain_is_a_missed_schedule() -> None:
+    jobs = [job(FIRST), job(FIRST + DAY), job(FIRST + 3 * DAY)]  # no Job for FIRST + 2 days
+    found = check(healthy(), jobs, now=at_minutes(FIRST + 3 * DAY) + timedelta(hours=1))
+    assert "no Job for 1 scheduled time(s)" in found["missed"].text
+
+
+def test_a_gap_older_than_the_kept_successes_is_explained_by_pruning() -> None:
+    # successfulJobsHistoryLimit 3: older successes are deleted, so the gap before them says nothing.
+    jobs = [job(FIRST, "Failed"), job(FIRST + 2 * DAY), job(FIRST + 3 * DAY), job(FIRST + 4 * DAY)]
+    assert "missed" not in check(healthy(), jobs, [pod(jobs[0], reason="Error")])
+
+
+def test_fire_times_since_the_last_schedule_without_a_job_are_missed() -> None:
+    cj = healthy()
+    cj["status"] = {"lastScheduleTime": "2026-03-17T08:00:00Z"}
+    found = check(cj, [job(FIRST)], now=at_minutes(FIRST + 3 * DAY) + timedelta(hours=1))
+    assert "the schedule fired 3 time(s) since 2026-03-17 08:00 UTC with no Job" in found["missed"].text
+
+
+def test_a_suspended_cronjob_is_said_and_not_counted_as_missing_runs() -> None:
+    cj = cronjob(suspend=True, failed_limit=3, restart="Never", deadline=600, policy="Forbid")
+    found = check(cj, [job(FIRST)], now=at_minutes(FIRST + 5 * DAY))
+    assert set(found) == {"suspended"}

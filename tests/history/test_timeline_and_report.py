@@ -1,0 +1,119 @@
+"""timeline.build() and the history renderers, on plain dicts: summary numbers, exit codes, the three formats."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+from rich.console import Console
+
+from cronjob_doctor import timeline
+from cronjob_doctor.report import history as report
+from cronjob_doctor.rules.base import Evidence, Verdict
+from tests.history.builders import at_minutes, cronjob, job, pod
+
+DAY = 1440
+FIRST = 29562240
+INCIDENT = [(FIRST, "Complete"), (FIRST + DAY, "Complete"), (FIRST + 2 * DAY, "Failed"), (FIRST + 3 * DAY, "Complete"),
+            (FIRST + 4 * DAY, "Failed")]
+NOW = at_minutes(FIRST + 4 * DAY) + timedelta(hours=2)
+
+
+def incident(**kwargs: object) -> timeline.History:
+    jobs = [job(m, o, took=161 if o == "Failed" else 74) for m, o in INCIDENT]
+    return timeline.build(cronjob(), jobs, [], now=NOW, **kwargs)  # type: ignore[arg-type]
+
+
+def text_of(history: timeline.History, width: int = 80) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(report.render_text(history))
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_summary_of_the_incident_pattern() -> None:
+    s = incident().summary
+    assert (s.total, s.succeeded, s.failed, s.failure_streak) == (5, 3, 2, 1)
+    assert s.success_rate == 0.6
+    assert s.typical_duration == 74 and s.worst_duration == 161
+    assert s.last_success_job == f"tf-state-backup-{FIRST + 3 * DAY}"
+    assert s.lost_evidence == (f"tf-state-backup-{FIRST + 2 * DAY}", f"tf-state-backup-{FIRST + 4 * DAY}")
+
+
+def test_failing_now_exits_1_and_a_later_success_exits_0() -> None:
+    assert incident().exit_code == 1
+    jobs = [job(m, o) for m, o in INCIDENT] + [job(FIRST + 5 * DAY, "Complete")]
+    assert timeline.build(cronjob(), jobs, [], now=NOW + timedelta(days=1)).exit_code == 0
+
+
+def test_no_jobs_is_not_failing() -> None:
+    history = timeline.build(cronjob(), [], [], now=NOW)
+    assert history.exit_code == 0
+    assert "No Jobs of this CronJob exist" in text_of(history)
+
+
+def test_limit_shows_the_latest_runs_and_counts_all() -> None:
+    history = incident(limit=2)
+    assert [v.record.job for v in history.runs] == [f"tf-state-backup-{FIRST + 3 * DAY}", f"tf-state-backup-{FIRST + 4 * DAY}"]
+    assert history.hidden == 3 and history.summary.total == 5
+
+
+def test_last_success_falls_back_to_the_cronjob_status() -> None:
+    cj = cronjob(status={"lastSuccessfulTime": "2026-03-10T08:01:14Z"})
+    history = timeline.build(cj, [job(FIRST, "Failed")], [], now=NOW)
+    assert history.summary.last_success is not None and history.summary.last_success.day == 10
+
+
+def test_text_report_fits_80_columns_and_names_what_matters() -> None:
+    out = text_of(incident())
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+    assert "FAILING" in out
+    assert "schedule `0 8 * * *` fires at 08:00 UTC" in out
+    for suffix in (FIRST + 2 * DAY, FIRST + 4 * DAY):
+        row = next(line for line in out.splitlines() if line.startswith(str(suffix)))
+        assert "failed" in row and "BackoffLimitExceeded" in row and "pods gone" in row
+    assert "2 failed runs have no pods left" in " ".join(out.split())
+
+
+def test_time_zone_runs_show_local_time_too() -> None:
+    history = timeline.build(cronjob(schedule="0 3 * * *", time_zone="Europe/Berlin"),
+                             [job(29565180)], [], now=NOW)  # 2026-03-19 09:00 UTC = 10:00 CET
+    out = text_of(history)
+    assert "2026-03-19 09:00" in out and "2026-03-19 10:00 CET" in out
+
+
+def test_json_report_has_every_run_field() -> None:
+    data = json.loads(report.render_json(incident()))
+    assert data["failing"] is True and data["summary"]["failure_streak"] == 1
+    failed = data["runs"][2]
+    assert failed["job"] == f"tf-state-backup-{FIRST + 2 * DAY}"
+    assert failed["scheduled"] == "2026-03-19T08:00:00Z" and failed["scheduled_from"] == "name"
+    assert (failed["outcome"], failed["reason"], failed["pods"], failed["evidence_lost"]) == (
+        "failed", "BackoffLimitExceeded", [], True)
+    assert failed["duration_seconds"] == 161
+    assert {w["id"] for w in data["warnings"]} >= {"evidence-lost", "evidence-at-risk"}
+
+
+def test_markdown_report_has_a_runs_table_and_warnings() -> None:
+    md = report.render_markdown(incident())
+    assert "| Job | Scheduled (UTC) | Outcome |" in md
+    assert f"| tf-state-backup-{FIRST + 2 * DAY} | 2026-03-19 08:00 | failed |" in md
+    assert "**evidence-lost**" in md
+
+
+def test_verdicts_of_failed_runs_with_pods_are_shown() -> None:
+    failed = job(FIRST, "Failed")
+    verdict = Verdict(verdict="oom", confidence=0.9, summary="the container was OOMKilled",
+                      evidence=(Evidence("pods.json x/backup", "OOMKilled, exit 137"),), remediation=("raise the limit",))
+    history = timeline.build(cronjob(), [failed], [pod(failed, reason="OOMKilled", exit_code=137)], now=NOW,
+                             verdicts={failed["metadata"]["name"]: verdict})
+    out = text_of(history)
+    assert "OOMKilled, exit 137" in out and "oom (confidence 0.90)" in out
+    assert json.loads(report.render_json(history))["runs"][0]["verdict"]["verdict"] == "oom"
+    assert "**oom**" in report.render_markdown(history)
+
+
+def test_escape_sequences_from_the_api_do_not_reach_the_terminal() -> None:
+    failed = job(FIRST, "Failed", reason="Bad\x1b[31mReason")
+    out = text_of(timeline.build(cronjob(), [failed], [], now=NOW))
+    assert "\x1b" not in out and "BadReason" in out
