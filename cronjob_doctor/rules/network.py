@@ -113,7 +113,9 @@ def _namespace_selects(selector: dict[str, Any], namespace: str | None) -> bool 
         return True
     labels = selector.get("matchLabels") or {}
     if set(labels) == {"kubernetes.io/metadata.name"} and not selector.get("matchExpressions"):
-        return namespace is not None and labels["kubernetes.io/metadata.name"] == namespace
+        if namespace is None:
+            return None
+        return labels["kubernetes.io/metadata.name"] == namespace
     return None  # other namespace labels are not in the bundle: cannot tell
 
 
@@ -145,7 +147,10 @@ def _peer_ok(rule: dict[str, Any], peer: Peer, pod_namespace: str | None) -> boo
     if not targets:
         return True
     dns_peer = peer.port == 53 and peer.protocol == "UDP"
-    target_ns = "kube-system" if dns_peer else (peer.namespace_hint or pod_namespace)
+    # The peer's namespace: kube-dns for lookups, `svc.ns...` from the host, the pod's own for a bare service
+    # name; a bare IP could be anywhere.
+    bare = bool(peer.host) and "." not in (peer.host or "")
+    target_ns = "kube-system" if dns_peer else (peer.namespace_hint or (pod_namespace if bare else None))
     unknown = False
     for entry in targets:
         block = entry.get("ipBlock")

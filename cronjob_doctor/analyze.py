@@ -1,0 +1,43 @@
+"""The `analyze` flow: read a saved bundle (or raw `kubectl get -o json` dumps), run the verdict engine, and
+optionally write verdict.json into the bundle.
+
+Offline by design: it never imports the kubernetes client and never prints (cli.py renders the result).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from cronjob_doctor import bundle as bundles
+from cronjob_doctor.rules.base import Verdict
+from cronjob_doctor.rules.engine import analyze
+
+
+@dataclass(frozen=True)
+class AnalyzeSettings:
+    """What `cronjob-doctor analyze` was asked to do."""
+
+    bundle: Path
+    """The bundle directory to read."""
+    write: bool = False
+    """Write verdict.json (0600, atomically) into the bundle directory."""
+
+
+@dataclass(frozen=True)
+class AnalyzeOutcome:
+    verdict: Verdict
+    written: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
+
+
+def run(settings: AnalyzeSettings) -> AnalyzeOutcome:
+    """Read the bundle, judge it, and write verdict.json when asked; InputError for unreadable input."""
+    data = bundles.read(settings.bundle)
+    verdict = analyze(data)
+    verdict = replace(verdict, context={**verdict.context, "bundle": str(settings.bundle)})
+    written = bundles.write_json(settings.bundle, "verdict.json", verdict.to_dict()) if settings.write else None
+    return AnalyzeOutcome(verdict, written)
