@@ -1,0 +1,295 @@
+"""Log streams: the resume bookkeeping and line splitting with plain data, the streams over HTTP (sandbox)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cronjob_doctor.errors import ClusterError, NotFound
+from cronjob_doctor.kube.client import Kube, iter_lines
+from cronjob_doctor.kube.errors import NoPreviousLog
+from cronjob_doctor.kube.logs import LogChunk, LogCursor, follow_log, read_log, split_line, timestamp_key
+from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor.sandbox.logstore import rfc3339nano
+
+from .conftest import NS, pod
+
+T0 = datetime(2026, 11, 25, 0, 11, 46, tzinfo=timezone.utc)
+
+
+def kubelet_time(moment: datetime, nanos: int = 0) -> str:
+    """RFC3339Nano as Go prints it: trailing zeros of the fraction trimmed, no dot for whole seconds."""
+    fraction = f"{moment.microsecond * 1000 + nanos:09d}".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
+# --- plain data: timestamps, the cursor, line splitting ------------------------------------------------------
+
+
+def test_timestamp_order_ignores_trimmed_zeros() -> None:
+    stamps = ["2026-11-25T00:11:46Z", "2026-11-25T00:11:46.05Z", "2026-11-25T00:11:46.5Z",
+              "2026-11-25T00:11:46.500000001Z", "2026-11-25T00:11:47Z"]
+    assert sorted(stamps) != stamps  # plain string order is wrong for these
+    assert sorted(stamps, key=timestamp_key) == stamps
+
+
+def test_split_line() -> None:
+    assert split_line(b"2026-11-25T00:11:46.1Z + apk add curl") == LogChunk("2026-11-25T00:11:46.1Z", "+ apk add curl")
+    assert split_line(b"2026-11-25T00:11:46.1Z ") == LogChunk("2026-11-25T00:11:46.1Z", "")
+    assert split_line(b"2026-11-25T00:11:46.1Z caf\xc3\xa9 \xff\r") == LogChunk("2026-11-25T00:11:46.1Z", "café \ufffd")
+
+
+def test_cursor_skips_what_was_yielded_before_the_drop() -> None:
+    cursor = LogCursor()
+    first = ["2026-11-25T00:11:45.9Z", "2026-11-25T00:11:46.1Z", "2026-11-25T00:11:46.2Z", "2026-11-25T00:11:46.2Z"]
+    assert [cursor.admit(ts) for ts in first] == [True] * 4
+    assert cursor.since_time() == "2026-11-25T00:11:46Z"
+    cursor.reopen()
+    # the resumed stream starts at the second: .1 and the two .2 lines were seen, the third .2 is new
+    resent = ["2026-11-25T00:11:46.1Z", "2026-11-25T00:11:46.2Z", "2026-11-25T00:11:46.2Z",
+              "2026-11-25T00:11:46.2Z", "2026-11-25T00:11:47Z"]
+    assert [cursor.admit(ts) for ts in resent] == [False, False, False, True, True]
+
+
+def test_fresh_cursor_admits_everything() -> None:
+    cursor = LogCursor()
+    cursor.reopen()
+    assert cursor.since_time() is None
+    assert all(cursor.admit("2026-11-25T00:11:46Z") for _ in range(3))
+
+
+@st.composite
+def log_lines(draw: st.DrawFn) -> list[tuple[str, str]]:
+    steps = draw(st.lists(st.sampled_from([0, 0, 1, 999, 250_000_000, 1_000_000_000, 1_700_000_000]),
+                          min_size=1, max_size=40))
+    nanos, lines = 0, []
+    for index, step in enumerate(steps):
+        nanos += step
+        moment = T0 + timedelta(seconds=nanos // 1_000_000_000)
+        lines.append((kubelet_time(moment, nanos % 1_000_000_000), f"line {index}"))
+    return lines
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=log_lines(), cuts=st.lists(st.integers(min_value=0, max_value=12), max_size=8))
+def test_resuming_after_any_cuts_loses_and_doubles_nothing(lines: list[tuple[str, str]], cuts: list[int]) -> None:
+    """Simulate the kubelet: a stream from sinceTime sends every line of that second onwards; cut it anywhere."""
+    cursor, got = LogCursor(), []
+    pending_cuts = iter(cuts)
+    while True:
+        cursor.reopen()
+        since = cursor.since_time()
+        stream = [line for line in lines if since is None or timestamp_key(line[0])[0] >= since[:-1]]
+        cut = next(pending_cuts, None)
+        for timestamp, text in stream if cut is None else stream[:cut]:
+            if cursor.admit(timestamp):
+                got.append((timestamp, text))
+        if cut is None or cut >= len(stream):
+            break
+    assert got == lines
+
+
+class _Chunks:
+    """A response body delivered in the given pieces (what urllib3's stream() yields for a chunked body)."""
+
+    def __init__(self, *chunks: bytes, error: BaseException | None = None) -> None:
+        self.chunks, self.error = chunks, error
+
+    def stream(self, amt: int, decode_content: bool = True) -> Iterator[bytes]:
+        yield from self.chunks
+        if self.error is not None:
+            raise self.error
+
+
+def test_lines_split_across_chunks() -> None:
+    body = _Chunks(b"a\nb", b"c", b"d\n\ne", b"\nf")
+    assert list(iter_lines(body)) == [b"a", b"bcd", b"", b"e", b"f"]  # type: ignore[arg-type]
+
+
+def test_a_multi_megabyte_line_in_many_chunks() -> None:
+    piece = b"x" * 65536
+    body = _Chunks(b"start\n", *([piece] * 64), b"\nend\n")
+    lines = list(iter_lines(body))  # type: ignore[arg-type]
+    assert lines[0] == b"start" and lines[2] == b"end"
+    assert len(lines[1]) == 64 * 65536 and lines[1] == piece * 64
+
+
+def test_a_partial_last_line_is_not_yielded_when_the_stream_drops() -> None:
+    body = _Chunks(b"one\ntw", error=ConnectionResetError("reset"))
+    got: list[bytes] = []
+    with pytest.raises(ConnectionResetError):
+        for line in iter_lines(body):  # type: ignore[arg-type]
+            got.append(line)
+    assert got == [b"one"]
+
+
+# --- over HTTP, against the sandbox --------------------------------------------------------------------------
+
+RUNNING = {"running": {"startedAt": "2026-11-25T00:11:40Z"}}
+TERMINATED = {"terminated": {"exitCode": 0, "reason": "Completed"}}
+
+
+def _set_state(sandbox: Sandbox, name: str, state: dict[str, Any]) -> None:
+    def change(obj: dict[str, Any]) -> None:
+        obj["status"]["containerStatuses"] = [{"name": "backup", "state": state, "restartCount": 0}]
+        obj["status"]["phase"] = "Running" if "running" in state else "Succeeded"
+    sandbox.store.mutate("pods", NS, name, change)
+
+
+def _start(sandbox: Sandbox, name: str = "p1", lines: list[str] | None = None, *, when: datetime | None = None) -> None:
+    if sandbox.store.find("pods", NS, name) is None:
+        sandbox.store.create("pods", pod(name, state=RUNNING))
+    sandbox.logs.start_instance(NS, name, "backup")
+    for line in lines or []:
+        sandbox.logs.append(NS, name, "backup", line, when)
+
+
+def _terminate(sandbox: Sandbox, name: str = "p1") -> None:
+    sandbox.logs.finish(NS, name, "backup")
+    _set_state(sandbox, name, TERMINATED)
+
+
+def _log_requests(sandbox: Sandbox) -> list[Any]:
+    return [r for r in sandbox.requests if r.path.endswith("/log")]
+
+
+def test_follow_until_the_container_terminates(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=["+ apk add curl", "fetch https://dl-cdn.alpinelinux.org/..."])
+
+    def later() -> None:
+        time.sleep(0.3)
+        bare.logs.append(NS, "p1", "backup", "+ mc cp state.json minio/backups/")
+        _terminate(bare)
+
+    threading.Thread(target=later, daemon=True).start()
+    chunks = list(follow_log(kube, NS, "p1", "backup"))
+    assert [c.text for c in chunks] == bare.logs.written(NS, "p1", "backup")
+    assert all(c.timestamp.endswith("Z") for c in chunks)
+    (request,) = _log_requests(bare)
+    assert request.query == {"container": "backup", "timestamps": "true", "follow": "true"}
+
+
+def test_cut_stream_resumes_from_the_second_without_loss_or_doubles(kube: Kube, bare: Sandbox) -> None:
+    # twelve lines in the same second, four of them with the very same timestamp
+    _start(bare)
+    for index in range(12):
+        when = T0 + timedelta(microseconds=100 * (index // 4 if index < 8 else index))
+        bare.logs.append(NS, "p1", "backup", f"line {index}", when)
+    _terminate(bare)
+    bare.faults.cut_logs_after(5)
+    chunks = list(follow_log(kube, NS, "p1", "backup"))
+    assert [c.text for c in chunks] == [f"line {index}" for index in range(12)]
+    first, second = _log_requests(bare)
+    assert "sinceTime" not in first.query
+    assert second.query["sinceTime"] == "2026-11-25T00:11:46Z"
+
+
+def test_a_stream_that_never_progresses_gives_up(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=[f"same second {i}" for i in range(6)], when=T0)
+    _terminate(bare)
+    bare.faults.cut_logs_after(3, once=False)  # every stream is cut before it passes the lines already seen
+    got: list[str] = []
+    with pytest.raises(ClusterError, match="cannot reach the cluster"):
+        for chunk in follow_log(kube, NS, "p1", "backup"):
+            got.append(chunk.text)
+    assert got == ["same second 0", "same second 1", "same second 2"]
+
+
+def test_waiting_container_is_waited_for(kube: Kube, bare: Sandbox) -> None:
+    bare.store.create("pods", pod("p1", state={"waiting": {"reason": "ContainerCreating"}}))
+
+    def start_later() -> None:
+        time.sleep(0.4)
+        _set_state(bare, "p1", RUNNING)
+        _start(bare, lines=["hello"])
+        _terminate(bare)
+
+    threading.Thread(target=start_later, daemon=True).start()
+    chunks = list(follow_log(kube, NS, "p1", "backup", poll_seconds=0.1))
+    assert [c.text for c in chunks] == ["hello"]
+    assert 400 in [r.status for r in _log_requests(bare)]
+
+
+def test_stream_end_while_running_reopens(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=["first instance"], when=T0)
+
+    def restart() -> None:
+        time.sleep(0.3)
+        # the container restarts in place: the followed instance ends, the pod still says running
+        bare.logs.start_instance(NS, "p1", "backup")
+        bare.logs.append(NS, "p1", "backup", "second instance", T0 + timedelta(seconds=5))
+        time.sleep(1.0)
+        _terminate(bare)
+
+    threading.Thread(target=restart, daemon=True).start()
+    chunks = list(follow_log(kube, NS, "p1", "backup", poll_seconds=0.1))
+    assert [c.text for c in chunks] == ["first instance", "second instance"]
+
+
+def test_previous_instance_is_read_once(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=["before the OOM kill"])
+    _start(bare, lines=["after restart"])
+    chunks = list(follow_log(kube, NS, "p1", "backup", previous=True))
+    assert [c.text for c in chunks] == ["before the OOM kill"]
+    (request,) = _log_requests(bare)
+    assert request.query.get("previous") == "true" and "follow" not in request.query
+
+
+def test_no_previous_instance(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=["only instance"])
+    with pytest.raises(NoPreviousLog, match="no previous log for container backup in pod tofu-state/p1"):
+        list(follow_log(kube, NS, "p1", "backup", previous=True))
+    with pytest.raises(NotFound):
+        read_log(kube, NS, "p1", "backup", previous=True)
+
+
+def test_stop_ends_an_idle_follow_within_a_second(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=["one line, then silence"])
+    stop = threading.Event()
+    got: list[LogChunk] = []
+    thread = threading.Thread(target=lambda: got.extend(follow_log(kube, NS, "p1", "backup", stop=stop)))
+    thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    stop.set()
+    thread.join(3)
+    assert not thread.is_alive() and time.monotonic() - started < 1.0
+    assert [c.text for c in got] == ["one line, then silence"]
+
+
+def test_deleted_pod_ends_the_follow(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=["working"])
+
+    def delete_later() -> None:
+        time.sleep(0.3)
+        bare.store.delete("pods", NS, "p1")
+        bare.logs.forget_pod(NS, "p1")
+
+    threading.Thread(target=delete_later, daemon=True).start()
+    assert [c.text for c in follow_log(kube, NS, "p1", "backup")] == ["working"]
+
+
+def test_multi_megabyte_line_arrives_whole(kube: Kube, bare: Sandbox) -> None:
+    big = "y" * (3 * 1024 * 1024)
+    _start(bare, lines=["before", big, "after"])
+    _terminate(bare)
+    assert [c.text for c in follow_log(kube, NS, "p1", "backup")] == ["before", big, "after"]
+
+
+def test_read_log_returns_the_text_with_timestamps(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=["a", "b", "c"], when=T0)
+    _terminate(bare)
+    stamp = rfc3339nano(T0)
+    assert read_log(kube, NS, "p1", "backup") == f"{stamp} a\n{stamp} b\n{stamp} c\n"
+    assert read_log(kube, NS, "p1", "backup", tail_lines=1) == f"{stamp} c\n"
+
+
+def test_log_of_a_missing_pod_is_not_found(kube: Kube) -> None:
+    with pytest.raises(NotFound, match="pod tofu-state/nope not found"):
+        list(follow_log(kube, NS, "nope", "backup"))
