@@ -1,0 +1,69 @@
+"""`scan [-A | -n NS]`: triage every CronJob in scope, worst first.
+
+Three paginated lists however many CronJobs there are (CronJobs, Jobs, Pods with a job-name label), never a
+call per CronJob; lint runs offline on the listed CronJobs. Read-only: nothing is created or changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from cronjob_doctor.triage import Scan, build
+
+if TYPE_CHECKING:
+    from cronjob_doctor.kube.client import Kube
+
+Obj = dict[str, Any]
+
+JOB_POD_SELECTOR = "job-name"
+"""Pods made by the Job controller carry `job-name` (every version) and `batch.kubernetes.io/job-name` (1.27+)."""
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """What `scan` was asked for."""
+
+    namespace: str | None
+    """The namespace to scan; None scans all namespaces (-A)."""
+    only_failing: bool = False
+    """Show only the CronJobs failing now (--failing)."""
+
+
+def lint_errors(cronjobs: Sequence[Obj], notes: list[str]) -> dict[tuple[str, str], int]:
+    """Error-severity lint findings per CronJob, from the lint registry (offline, on the listed objects)."""
+    from cronjob_doctor.lint.base import Workload
+    from cronjob_doctor.lint.run import lint_workloads
+
+    workloads = [Workload(obj=cronjob, source="cluster") for cronjob in cronjobs]
+    report = lint_workloads(workloads)
+    notes.extend(report.notes)
+    counts = {(w.namespace or "", w.name): 0 for w in workloads}
+    for finding in report.findings:
+        key = (finding.namespace or "", finding.name)
+        if finding.severity == "error" and key in counts:
+            counts[key] += 1
+    return counts
+
+
+def run(settings: ScanSettings, *, kube: Kube, now: datetime | None = None) -> Scan:
+    """List CronJobs, Jobs and Job pods in scope (three paginated lists) and rank the CronJobs."""
+    namespace = settings.namespace
+    cronjobs = kube.list_cronjobs(namespace)
+    # Jobs and pods are only worth listing when there is a CronJob to attach them to.
+    jobs = kube.list_jobs(namespace) if cronjobs else []
+    pods = kube.list_pods(namespace, label_selector=JOB_POD_SELECTOR) if cronjobs else []
+    notes: list[str] = []
+    scope = "all namespaces" if namespace is None else f"namespace {namespace}"
+    return build(
+        cronjobs,
+        jobs,
+        pods,
+        scope=scope,
+        now=now or datetime.now(timezone.utc),
+        lint_errors=lint_errors(cronjobs, notes),
+        only_failing=settings.only_failing,
+        notes=notes,
+    )
