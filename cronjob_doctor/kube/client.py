@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import urllib3
@@ -20,9 +22,10 @@ from kubernetes.client.exceptions import ApiException
 from cronjob_doctor.errors import ClusterError, DoctorError, Gone, NotFound
 from cronjob_doctor.kube import config as kubeconfig_loader
 from cronjob_doctor.kube.errors import Call, api_status, map_error
-from cronjob_doctor.kube.retry import RetryPolicy, call as retry_call
+from cronjob_doctor.kube.retry import RetryPolicy
+from cronjob_doctor.kube.retry import call as retry_call
 
-__all__ = ["Kube", "RetryPolicy", "Resource", "RESOURCES", "RUN_ID_LABEL", "MANAGED_BY_LABEL", "iter_lines"]
+__all__ = ["MANAGED_BY_LABEL", "RESOURCES", "RUN_ID_LABEL", "Kube", "Resource", "RetryPolicy", "iter_lines"]
 
 T = TypeVar("T")
 Obj = dict[str, Any]
@@ -52,7 +55,11 @@ class Resource:
     def path(self, namespace: str | None, name: str | None = None, subresource: str = "") -> str:
         """`/apis/batch/v1/namespaces/ns/jobs/name` (all namespaces when `namespace` is None)."""
         root = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
-        path = f"{root}/namespaces/{quote(namespace, safe='')}/{self.plural}" if namespace else f"{root}/{self.plural}"
+        path = (
+            f"{root}/namespaces/{quote(namespace, safe='')}/{self.plural}"
+            if namespace
+            else f"{root}/{self.plural}"
+        )
         if name:
             path += f"/{quote(name, safe='')}"
         if subresource:
@@ -104,7 +111,7 @@ class Kube:
     @classmethod
     def connect(
         cls, kubeconfig: str | None = None, context: str | None = None, *, retry: RetryPolicy | None = None
-    ) -> "Kube":
+    ) -> Kube:
         """Load credentials as kubectl does (--kubeconfig, KUBECONFIG, ~/.kube/config, in-cluster)."""
         return cls(kubeconfig_loader.load(kubeconfig, context), retry=retry)
 
@@ -126,12 +133,6 @@ class Kube:
     def close(self) -> None:
         """Release pooled connections."""
         self._api.close()  # type: ignore[no-untyped-call]
-
-    def __enter__(self) -> "Kube":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- plumbing shared with watch.py and logs.py -------------------------------------------------------
 
@@ -191,12 +192,20 @@ class Kube:
             raise self.fail(exc, call) from exc
 
     def open_stream(
-        self, path: str, *, call: Call, query: Iterable[tuple[str, str]], read_timeout: float | None, accept: str
+        self,
+        path: str,
+        *,
+        call: Call,
+        query: Iterable[tuple[str, str]],
+        read_timeout: float | None,
+        accept: str,
     ) -> urllib3.BaseHTTPResponse:
         """Start a watch or log stream (retried, mapped); the caller reads and closes the response."""
         params = list(query)
         return self.retried(
-            lambda: self.send("GET", path, query=params, timeout=(CONNECT_TIMEOUT, read_timeout), accept=accept),
+            lambda: self.send(
+                "GET", path, query=params, timeout=(CONNECT_TIMEOUT, read_timeout), accept=accept
+            ),
             call,
         )
 
@@ -244,10 +253,13 @@ class Kube:
             token: str | None = None
             while True:
                 params = _query(
-                    labelSelector=label_selector, fieldSelector=field_selector, limit=self.page_size, **{"continue": token}
+                    labelSelector=label_selector,
+                    fieldSelector=field_selector,
+                    limit=self.page_size,
+                    **{"continue": token},
                 )
                 try:
-                    page: Obj = self.retried(lambda: self.send_json("GET", path, query=params), call)
+                    page: Obj = self.retried(partial(self.send_json, "GET", path, query=params), call)
                 except Gone:
                     if token is None:
                         raise
@@ -274,13 +286,17 @@ class Kube:
         self, namespace: str | None, *, label_selector: str | None = None, field_selector: str | None = None
     ) -> list[Obj]:
         """Jobs (all pages)."""
-        return self.list_with_version("jobs", namespace, label_selector=label_selector, field_selector=field_selector)[0]
+        return self.list_with_version(
+            "jobs", namespace, label_selector=label_selector, field_selector=field_selector
+        )[0]
 
     def list_pods(
         self, namespace: str | None, *, label_selector: str | None = None, field_selector: str | None = None
     ) -> list[Obj]:
         """Pods (all pages)."""
-        return self.list_with_version("pods", namespace, label_selector=label_selector, field_selector=field_selector)[0]
+        return self.list_with_version(
+            "pods", namespace, label_selector=label_selector, field_selector=field_selector
+        )[0]
 
     def list_events(self, namespace: str | None, *, field_selector: str | None = None) -> list[Obj]:
         """core/v1 Events, e.g. field_selector="involvedObject.name=x"."""
@@ -307,7 +323,9 @@ class Kube:
 
         return self.retried(attempt, call)
 
-    def can_i(self, namespace: str | None, verb: str, resource_name: str, *, group: str = "", subresource: str = "") -> bool:
+    def can_i(
+        self, namespace: str | None, verb: str, resource_name: str, *, group: str = "", subresource: str = ""
+    ) -> bool:
         """Whether our credentials may do `verb` on `resource_name` (a SelfSubjectAccessReview)."""
         attributes: Obj = {"verb": verb, "resource": resource_name, "group": group}
         if namespace:

@@ -8,9 +8,10 @@ client_configuration would). Every failure becomes a one-line InputError, never 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import urllib3
 import yaml
@@ -43,14 +44,18 @@ class Loaded:
 def _fresh_configuration() -> Configuration:
     """A Configuration with urllib3's retries off: tenacity in retry.py is the only retry layer."""
     configuration = Configuration()
-    configuration.retries = urllib3.Retry(total=0, connect=0, read=0, redirect=0, status=0, raise_on_status=False)
+    configuration.retries = urllib3.Retry(
+        total=0, connect=0, read=0, redirect=0, status=0, raise_on_status=False
+    )
     return configuration
 
 
 def _display(paths: str) -> str:
     """Paths as the user would write them (~ for home) for messages."""
     home = os.path.expanduser("~")
-    parts = [p.replace(home, "~", 1) if home != "~" and p.startswith(home) else p for p in paths.split(os.pathsep)]
+    parts = [
+        p.replace(home, "~", 1) if home != "~" and p.startswith(home) else p for p in paths.split(os.pathsep)
+    ]
     return os.pathsep.join(p for p in parts if p)
 
 
@@ -87,7 +92,9 @@ def load(
                 hint="drop --context, or pass --kubeconfig",
             )
         return _from_service_account(env, service_account_dir)
-    where = f"KUBECONFIG={listed} names no existing file" if listed else f"{DEFAULT_KUBECONFIG} does not exist"
+    where = (
+        f"KUBECONFIG={listed} names no existing file" if listed else f"{DEFAULT_KUBECONFIG} does not exist"
+    )
     raise InputError(
         f"no cluster configuration: {where} and this is not a pod in a cluster",
         hint="pass --kubeconfig PATH or set KUBECONFIG",
@@ -131,14 +138,18 @@ def _from_kubeconfig(paths: str, context: str | None) -> Loaded:
                 hint=f"pass --context NAME (contexts: {names})",
             )
     if context not in by_name:
-        raise InputError(f'context "{context}" not found in kubeconfig {shown}', hint=f"known contexts: {names}")
+        raise InputError(
+            f'context "{context}" not found in kubeconfig {shown}', hint=f"known contexts: {names}"
+        )
     configuration = _fresh_configuration()
     try:
         api_client = new_client_from_config(  # type: ignore[no-untyped-call]
             config_file=paths, context=context, persist_config=False, client_configuration=configuration
         )
     except (ConfigException, yaml.YAMLError, OSError, TypeError, KeyError, ValueError) as exc:
-        raise InputError(f'cannot use context "{context}" from kubeconfig {shown}: {_first_line(exc)}') from exc
+        raise InputError(
+            f'cannot use context "{context}" from kubeconfig {shown}: {_first_line(exc)}'
+        ) from exc
     entry = by_name[context].get("context") or {}
     namespace = str(entry.get("namespace") or "default") if isinstance(entry, Mapping) else "default"
     return Loaded(

@@ -89,8 +89,14 @@ class Call:
     def object_ref(self) -> str:
         """`cronjob tofu-state/tf-state-backup`, `jobs in namespace x`, `cronjobs in all namespaces`."""
         if self.name:
-            return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
-        return f"{self.resource} in namespace {self.namespace}" if self.namespace else f"{self.resource} in all namespaces"
+            return (
+                f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+            )
+        return (
+            f"{self.resource} in namespace {self.namespace}"
+            if self.namespace
+            else f"{self.resource} in all namespaces"
+        )
 
     def scope(self) -> str:
         return f"in namespace {self.namespace}" if self.namespace else "at cluster scope"
@@ -141,20 +147,32 @@ def connection_reason(exc: BaseException) -> str:
     if isinstance(inner, ApiException):
         lowered = str(inner.reason or "").lower()
         text = str(inner.reason or "")
-    if isinstance(inner, (urllib3.exceptions.SSLError, ssl.SSLError)) or "sslerror" in lowered or "certificate" in lowered:
+    if (
+        isinstance(inner, (urllib3.exceptions.SSLError, ssl.SSLError))
+        or "sslerror" in lowered
+        or "certificate" in lowered
+    ):
         detail = text.splitlines()[-1] if text else "handshake failed"
         return f"TLS error: {detail.strip()[:200]}"
     if "refused" in lowered:
         return "connection refused"
     if isinstance(inner, urllib3.exceptions.NameResolutionError) or any(
         marker in lowered
-        for marker in ("name or service not known", "nodename nor servname", "temporary failure in name resolution",
-                       "getaddrinfo failed", "failed to resolve")
+        for marker in (
+            "name or service not known",
+            "nodename nor servname",
+            "temporary failure in name resolution",
+            "getaddrinfo failed",
+            "failed to resolve",
+        )
     ):
         return "DNS lookup failed"
     if isinstance(inner, urllib3.exceptions.ReadTimeoutError):
         return "no answer within the read timeout"
-    if isinstance(inner, (urllib3.exceptions.ConnectTimeoutError, socket.timeout, TimeoutError)) or "timed out" in lowered:
+    if (
+        isinstance(inner, (urllib3.exceptions.ConnectTimeoutError, socket.timeout, TimeoutError))
+        or "timed out" in lowered
+    ):
         return "connection timed out"
     if "reset" in lowered:
         return "connection reset"
@@ -222,7 +240,9 @@ def map_error(exc: BaseException, call: Call, *, context: str | None, server: st
             text = f"{call.object_ref()} already exists ({_where(context)})"
         else:
             text = f"{call.object_ref()} changed meanwhile ({_where(context)}): {message}"
-        return Conflict(text, hint=f"inspect it: {kubectl} get {call.resource}{ns_flag} {call.name or ''}".rstrip())
+        return Conflict(
+            text, hint=f"inspect it: {kubectl} get {call.resource}{ns_flag} {call.name or ''}".rstrip()
+        )
     if status == 410:
         return Gone(
             f"the cluster no longer has the requested version of {call.object_ref()} (410 Gone): {message}",
@@ -241,7 +261,8 @@ def map_error(exc: BaseException, call: Call, *, context: str | None, server: st
         )
     reason = exc.reason or http.client.responses.get(status, "")
     return ApiFailure(
-        f"the cluster answered {status} {reason} to {call.verb} {call.object_ref()}: {message}".replace("  ", " "),
+        f"the cluster answered {status} {reason} to {call.verb} {call.object_ref()}: {message}".replace(
+            "  ", " "
+        ),
         hint=f"check the API server's health: {kubectl} get --raw /readyz?verbose",
     )
-

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Generator
+from typing import Any, NamedTuple
 
 from kubernetes.client.exceptions import ApiException
 
 from cronjob_doctor.errors import ApiFailure, DoctorError, NotFound
 from cronjob_doctor.kube.client import RESOURCES, Kube, closing_on_stop, iter_lines
-from cronjob_doctor.kube.errors import Call, ContainerWaiting, NoPreviousLog, api_status, is_connection_error, status_body
+from cronjob_doctor.kube.errors import (
+    Call,
+    ContainerWaiting,
+    NoPreviousLog,
+    api_status,
+    is_connection_error,
+    status_body,
+)
 
 Obj = dict[str, Any]
 
@@ -30,8 +38,7 @@ class LogChunk(NamedTuple):
 def split_line(raw: bytes) -> LogChunk:
     """`2026-11-25T00:11:46.123456789Z hello` -> LogChunk(timestamp, "hello")."""
     line = raw.decode("utf-8", errors="replace")
-    if line.endswith("\r"):
-        line = line[:-1]
+    line = line.removesuffix("\r")
     timestamp, _, text = line.partition(" ")
     return LogChunk(timestamp, text)
 
@@ -39,7 +46,7 @@ def split_line(raw: bytes) -> LogChunk:
 def timestamp_key(timestamp: str) -> tuple[str, int]:
     """A sortable key for RFC3339Nano: the kubelet trims trailing zeros of the fraction ("...:01Z",
     "...:01.5Z"), so plain string order is wrong; compare (seconds, nanoseconds) instead."""
-    stamp = timestamp[:-1] if timestamp.endswith("Z") else timestamp
+    stamp = timestamp.removesuffix("Z")
     seconds, _, fraction = stamp.partition(".")
     digits = "".join(ch for ch in fraction if ch.isdigit())[:9]
     return seconds, int(digits.ljust(9, "0")) if digits else 0
@@ -107,7 +114,14 @@ def _terminated(pod: Obj, container: str) -> bool:
 
 
 def _open(
-    kube: Kube, namespace: str, pod: str, container: str, *, previous: bool, follow: bool, since_time: str | None
+    kube: Kube,
+    namespace: str,
+    pod: str,
+    container: str,
+    *,
+    previous: bool,
+    follow: bool,
+    since_time: str | None,
 ) -> Any:
     """Open the log stream, mapping the kubelet's 400s to ContainerWaiting / NoPreviousLog."""
     call = Call("get", "pods", namespace, pod, subresource="log")
@@ -120,16 +134,22 @@ def _open(
         params.append(("sinceTime", since_time))
     path = RESOURCES["pods"].path(namespace, pod, "log")
     try:
-        return kube.open_stream(path, call=call, query=params, read_timeout=None if follow else 60.0, accept="*/*")
+        return kube.open_stream(
+            path, call=call, query=params, read_timeout=None if follow else 60.0, accept="*/*"
+        )
     except ApiFailure as exc:
         cause = exc.__cause__
-        refined = _log_error(cause, namespace, pod, container, previous=previous) if cause is not None else None
+        refined = (
+            _log_error(cause, namespace, pod, container, previous=previous) if cause is not None else None
+        )
         if refined is None:
             raise
         raise refined from cause
 
 
-def _log_error(exc: BaseException, namespace: str, pod: str, container: str, *, previous: bool) -> DoctorError | None:
+def _log_error(
+    exc: BaseException, namespace: str, pod: str, container: str, *, previous: bool
+) -> DoctorError | None:
     """The kubelet answers 400 both for "not started yet" and "no previous instance"; name which."""
     if not isinstance(exc, ApiException) or api_status(exc) != 400:
         return None
@@ -158,7 +178,7 @@ def follow_log(
     since_time: str | None = None,
     stop: threading.Event | None = None,
     poll_seconds: float = 1.0,
-) -> Iterator[LogChunk]:
+) -> Generator[LogChunk, None, None]:
     """Yield a container's log lines until it has terminated and its log is read (or `stop` is set).
 
     A stream that drops before the container terminated is reopened from the last second seen, with the
@@ -180,7 +200,12 @@ def follow_log(
     while not stopped():
         try:
             response = _open(
-                kube, namespace, pod, container, previous=previous, follow=follow,
+                kube,
+                namespace,
+                pod,
+                container,
+                previous=previous,
+                follow=follow,
                 since_time=cursor.since_time() or since_time,
             )
         except ContainerWaiting:
@@ -224,7 +249,13 @@ def follow_log(
 
 
 def read_log(
-    kube: Kube, namespace: str, pod: str, container: str, *, previous: bool = False, tail_lines: int | None = None
+    kube: Kube,
+    namespace: str,
+    pod: str,
+    container: str,
+    *,
+    previous: bool = False,
+    tail_lines: int | None = None,
 ) -> str:
     """The whole log of a container instance as text, each line prefixed by its kubelet timestamp."""
     params = [("container", container), ("timestamps", "true")]

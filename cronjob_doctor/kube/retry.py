@@ -8,10 +8,11 @@ idempotent by its run-id label); the policy does not map errors, callers do that
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from typing import Callable, TypeVar
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 import tenacity
 
@@ -86,7 +87,8 @@ def retrying(policy: RetryPolicy, *, sleep: Callable[[float], None] = time.sleep
     """A tenacity Retrying for one call; re-raises the last client exception when it gives up."""
     return tenacity.Retrying(
         retry=tenacity.retry_if_exception(is_retryable),
-        stop=tenacity.stop_after_attempt(max(1, policy.attempts)) | tenacity.stop_before_delay(policy.max_seconds),
+        stop=tenacity.stop_after_attempt(max(1, policy.attempts))
+        | tenacity.stop_before_delay(policy.max_seconds),
         wait=_Wait(policy),
         sleep=sleep,
         reraise=True,

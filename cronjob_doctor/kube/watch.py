@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Generator, Iterator
+from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
@@ -46,7 +47,7 @@ def watch(
     resource_version: str | None = None,
     timeout_seconds: float | None = None,
     stop: threading.Event | None = None,
-) -> Iterator[tuple[str, Obj]]:
+) -> Generator[tuple[str, Obj], None, None]:
     """Yield (ADDED|MODIFIED|DELETED, object) for `kind` until `stop` is set or `timeout_seconds` pass.
 
     Without a resource_version it lists first and yields ADDED for each current object. Raises the mapped
@@ -98,7 +99,9 @@ def watch(
         if field_selector:
             params.append(("fieldSelector", field_selector))
         try:
-            response = kube.open_stream(path, call=call, query=params, read_timeout=window + 10, accept="application/json")
+            response = kube.open_stream(
+                path, call=call, query=params, read_timeout=window + 10, accept="application/json"
+            )
         except Gone:
             yield from relist()
             continue

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,12 @@ FAST = RetryPolicy(attempts=3, max_seconds=2, wait_initial=0, wait_max=0)
 
 
 def namespace(name: str = NS) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}, "status": {"phase": "Active"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name},
+        "status": {"phase": "Active"},
+    }
 
 
 def job(name: str, *, ns: str = NS, labels: dict[str, str] | None = None) -> dict[str, Any]:
@@ -28,21 +34,28 @@ def job(name: str, *, ns: str = NS, labels: dict[str, str] | None = None) -> dic
             "template": {
                 "spec": {
                     "restartPolicy": "Never",
-                    "containers": [{"name": "backup", "image": "alpine:3.20", "command": ["sh", "-c", "true"]}],
+                    "containers": [
+                        {"name": "backup", "image": "alpine:3.20", "command": ["sh", "-c", "true"]}
+                    ],
                 }
             },
         },
     }
 
 
-def pod(name: str, *, ns: str = NS, container: str = "backup", state: dict[str, Any] | None = None) -> dict[str, Any]:
+def pod(
+    name: str, *, ns: str = NS, container: str = "backup", state: dict[str, Any] | None = None
+) -> dict[str, Any]:
     statuses = [] if state is None else [{"name": container, "state": state, "restartCount": 0}]
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name, "namespace": ns, "labels": {"app": "backup"}},
         "spec": {"containers": [{"name": container, "image": "alpine:3.20"}]},
-        "status": {"phase": "Running" if state and "running" in state else "Pending", "containerStatuses": statuses},
+        "status": {
+            "phase": "Running" if state and "running" in state else "Pending",
+            "containerStatuses": statuses,
+        },
     }
 
 

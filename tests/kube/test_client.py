@@ -37,8 +37,15 @@ def test_get_returns_the_api_json_as_plain_dicts(kube: Kube, bare: Sandbox) -> N
 
 
 def test_get_secret_keeps_base64_data(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create("secrets", {"apiVersion": "v1", "kind": "Secret",
-                                  "metadata": {"name": "minio", "namespace": NS}, "data": {"key": "c2VjcmV0"}})
+    bare.store.create(
+        "secrets",
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "minio", "namespace": NS},
+            "data": {"key": "c2VjcmV0"},
+        },
+    )
     assert kube.get_secret(NS, "minio")["data"] == {"key": "c2VjcmV0"}
 
 
@@ -68,11 +75,15 @@ def test_list_all_namespaces_and_selectors(kube: Kube, bare: Sandbox) -> None:
     bare.store.create("jobs", job("c", ns="other", labels={"app": "y"}))
     assert [j["metadata"]["name"] for j in kube.list_jobs(None, label_selector="app=x")] == ["b", "a"]
     assert [j["metadata"]["name"] for j in kube.list_jobs(None, field_selector="metadata.name=c")] == ["c"]
-    assert kube.list_cronjobs(None) == [] and kube.list_networkpolicies(NS) == [] and kube.list_events(NS) == []
+    assert (
+        kube.list_cronjobs(None) == [] and kube.list_networkpolicies(NS) == [] and kube.list_events(NS) == []
+    )
     assert _gets(bare, "/apis/batch/v1/jobs")[0].query["labelSelector"] == "app=x"
 
 
-def test_410_on_a_continue_token_relists_from_the_start(kube: Kube, bare: Sandbox, mocker: MockerFixture) -> None:
+def test_410_on_a_continue_token_relists_from_the_start(
+    kube: Kube, bare: Sandbox, mocker: MockerFixture
+) -> None:
     for index in range(4):
         bare.store.create("jobs", job(f"backup-{index}"))
     kube.page_size = 2
@@ -255,11 +266,16 @@ def test_pod_metrics_absent_api_is_none(kube: Kube, bare: Sandbox) -> None:
 
 
 def test_pod_metrics_present(kube: Kube, bare: Sandbox) -> None:
-    sample = {"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
-              "metadata": {"name": "p1", "namespace": NS},
-              "containers": [{"name": "backup", "usage": {"cpu": "5m", "memory": "100Mi"}}]}
+    sample = {
+        "kind": "PodMetrics",
+        "apiVersion": "metrics.k8s.io/v1beta1",
+        "metadata": {"name": "p1", "namespace": NS},
+        "containers": [{"name": "backup", "usage": {"cpu": "5m", "memory": "100Mi"}}],
+    }
     # a stand-in for the sandbox kubelet's metrics source (this sandbox runs without controllers)
-    bare.cluster = SimpleNamespace(pod_metrics=lambda ns, name: sample if name == "p1" else None, stop=lambda: None)
+    bare.cluster = SimpleNamespace(
+        pod_metrics=lambda ns, name: sample if name == "p1" else None, stop=lambda: None
+    )
     assert kube.pod_metrics(NS, "p1") == sample
     assert kube.pod_metrics(NS, "p2") is None
 
@@ -270,8 +286,13 @@ def test_can_i_asks_a_self_subject_access_review(kube: Kube, bare: Sandbox) -> N
     assert kube.can_i(NS, "create", "jobs", group="batch") is False
     assert kube.can_i(NS, "get", "pods", subresource="log") is True
     review = [r for r in bare.requests if r.method == "POST"][-1].body
-    assert review["spec"]["resourceAttributes"] == {"verb": "get", "resource": "pods", "group": "",
-                                                    "namespace": NS, "subresource": "log"}
+    assert review["spec"]["resourceAttributes"] == {
+        "verb": "get",
+        "resource": "pods",
+        "group": "",
+        "namespace": NS,
+        "subresource": "log",
+    }
 
 
 def test_reads_survive_json_roundtrip(kube: Kube, bare: Sandbox) -> None:

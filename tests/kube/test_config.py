@@ -16,8 +16,16 @@ from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.sandbox import Sandbox
 
 
-def _kubeconfig(path: Path, *, contexts: dict[str, str | None], current: str | None, server: str = "https://a:6443",
-                cluster: str = "c1", user: str = "u1", with_cluster: bool = True) -> Path:
+def _kubeconfig(
+    path: Path,
+    *,
+    contexts: dict[str, str | None],
+    current: str | None,
+    server: str = "https://a:6443",
+    cluster: str = "c1",
+    user: str = "u1",
+    with_cluster: bool = True,
+) -> Path:
     doc: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Config",
@@ -34,11 +42,12 @@ def _kubeconfig(path: Path, *, contexts: dict[str, str | None], current: str | N
     return path
 
 
-def test_kubeconfig_argument_gives_context_server_and_default_namespace(bare: Sandbox, tmp_path: Path) -> None:
+def test_kubeconfig_argument_gives_context_server_and_default_namespace(
+    bare: Sandbox, tmp_path: Path
+) -> None:
     path = bare.write_kubeconfig(tmp_path / "kc", context="prod", namespace="tofu-state")
     kube = Kube.connect(str(path))
     assert (kube.context, kube.server, kube.default_namespace) == ("prod", bare.url, "tofu-state")
-    assert kube.get_pod  # the client is usable
     assert kube.list_pods("tofu-state") == []
 
 
@@ -82,10 +91,17 @@ def test_context_naming_a_missing_cluster_is_an_input_error(tmp_path: Path) -> N
 
 
 def test_kubeconfig_list_is_merged_first_file_wins(tmp_path: Path) -> None:
-    first = _kubeconfig(tmp_path / "a", contexts={"one": "ns-one"}, current="one", server="https://one:6443",
-                        cluster="c1")
-    second = _kubeconfig(tmp_path / "b", contexts={"two": "ns-two", "one": "shadowed"}, current="two",
-                         server="https://two:6443", cluster="c2", user="u2")
+    first = _kubeconfig(
+        tmp_path / "a", contexts={"one": "ns-one"}, current="one", server="https://one:6443", cluster="c1"
+    )
+    second = _kubeconfig(
+        tmp_path / "b",
+        contexts={"two": "ns-two", "one": "shadowed"},
+        current="two",
+        server="https://two:6443",
+        cluster="c2",
+        user="u2",
+    )
     listed = f"{first}:{tmp_path / 'missing'}:{second}"
     loaded = config.load(environ={"KUBECONFIG": listed})
     # current-context and the duplicate context "one" both come from the first file, as in kubectl
@@ -129,14 +145,18 @@ def test_in_cluster_uses_the_service_account(tmp_path: Path, monkeypatch: pytest
     assert loaded.source == "in-cluster config"
 
 
-def test_in_cluster_without_namespace_file_uses_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_in_cluster_without_namespace_file_uses_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     env = {"KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"}
     loaded = config.load(environ=env, service_account_dir=_service_account(tmp_path, namespace=None))
     assert loaded.default_namespace == "default"
 
 
-def test_in_cluster_with_a_context_flag_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_in_cluster_with_a_context_flag_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     env = {"KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"}
     with pytest.raises(InputError, match='context "prod" not found'):
@@ -151,7 +171,9 @@ def test_kubeconfig_env_beats_home_config(tmp_path: Path, monkeypatch: pytest.Mo
     assert config.load(environ={"KUBECONFIG": str(env_file)}).context == "env"
 
 
-def test_urllib3_retries_are_off_and_the_default_configuration_untouched(bare: Sandbox, tmp_path: Path) -> None:
+def test_urllib3_retries_are_off_and_the_default_configuration_untouched(
+    bare: Sandbox, tmp_path: Path
+) -> None:
     from kubernetes.client import Configuration
 
     before = Configuration.get_default_copy().host

@@ -31,11 +31,14 @@ from cronjob_doctor.sandbox import Sandbox
 from .conftest import NS, job
 
 SERVER = "https://prod.example:6443"
+NOWHERE: Any = None  # urllib3 errors name their pool/connection; the mapping never looks at it
 
 
 def api_error(status: int, message: str = "", reason: str = "", **extra: Any) -> ApiException:
     exc = ApiException(status=status, reason=reason or "Reason")
-    exc.body = json.dumps({"kind": "Status", "status": "Failure", "message": message, "reason": reason, **extra})
+    exc.body = json.dumps(
+        {"kind": "Status", "status": "Failure", "message": message, "reason": reason, **extra}
+    )
     return exc
 
 
@@ -44,8 +47,10 @@ def mapped(exc: BaseException, call: Call, context: str | None = "prod") -> Doct
 
 
 def test_404_names_kind_object_and_context() -> None:
-    error = mapped(api_error(404, 'cronjobs.batch "tf-state-backup" not found'),
-                   Call("get", "cronjobs", "tofu-state", "tf-state-backup"))
+    error = mapped(
+        api_error(404, 'cronjobs.batch "tf-state-backup" not found'),
+        Call("get", "cronjobs", "tofu-state", "tf-state-backup"),
+    )
     assert isinstance(error, NotFound)
     assert str(error) == "cronjob tofu-state/tf-state-backup not found (context prod)"
     assert error.hint == "list them: cronjob-doctor scan -n tofu-state"
@@ -65,8 +70,12 @@ def test_401_names_the_context() -> None:
 
 
 def test_403_names_verb_resource_namespace_and_keeps_the_server_message() -> None:
-    server_says = 'jobs.batch is forbidden: User "ci" cannot create resource "jobs" in the namespace "tofu-state"'
-    error = mapped(api_error(403, server_says, "Forbidden"), Call("create", "jobs", "tofu-state", "x-doctor-1"))
+    server_says = (
+        'jobs.batch is forbidden: User "ci" cannot create resource "jobs" in the namespace "tofu-state"'
+    )
+    error = mapped(
+        api_error(403, server_says, "Forbidden"), Call("create", "jobs", "tofu-state", "x-doctor-1")
+    )
     assert isinstance(error, Forbidden)
     assert str(error) == "forbidden: cannot create jobs in namespace tofu-state (see README, Permissions)"
     assert error.hint is not None and server_says in error.hint
@@ -81,7 +90,9 @@ def test_403_on_a_subresource_at_cluster_scope() -> None:
 
 
 def test_409_already_exists_is_a_conflict() -> None:
-    error = mapped(api_error(409, 'jobs.batch "x" already exists', "AlreadyExists"), Call("create", "jobs", NS, "x"))
+    error = mapped(
+        api_error(409, 'jobs.batch "x" already exists', "AlreadyExists"), Call("create", "jobs", NS, "x")
+    )
     assert isinstance(error, Conflict)
     assert str(error) == "job tofu-state/x already exists (context prod)"
 
@@ -93,13 +104,19 @@ def test_410_is_gone() -> None:
 
 
 def test_422_lists_the_server_causes() -> None:
-    causes = [{"field": "spec.template.spec.containers[0].image", "message": "Required value"},
-              {"field": "metadata.name", "message": "must be no more than 63 characters"}]
-    error = mapped(api_error(422, "Job is invalid", "Invalid", details={"causes": causes}),
-                   Call("create", "jobs", NS, "x"))
+    causes = [
+        {"field": "spec.template.spec.containers[0].image", "message": "Required value"},
+        {"field": "metadata.name", "message": "must be no more than 63 characters"},
+    ]
+    error = mapped(
+        api_error(422, "Job is invalid", "Invalid", details={"causes": causes}),
+        Call("create", "jobs", NS, "x"),
+    )
     assert type(error) is ApiFailure
-    assert str(error) == ("the cluster rejected job tofu-state/x as invalid: spec.template.spec.containers[0].image: "
-                          "Required value; metadata.name: must be no more than 63 characters")
+    assert str(error) == (
+        "the cluster rejected job tofu-state/x as invalid: spec.template.spec.containers[0].image: "
+        "Required value; metadata.name: must be no more than 63 characters"
+    )
 
 
 def test_other_status_keeps_status_and_message() -> None:
@@ -118,19 +135,37 @@ def test_non_json_error_body_is_kept_as_message() -> None:
 @pytest.mark.parametrize(
     ("exc", "reason"),
     [
-        (urllib3.exceptions.MaxRetryError(None, "/api", urllib3.exceptions.NewConnectionError(
-            None, "Failed to establish a new connection: [Errno 111] Connection refused")), "connection refused"),
-        (urllib3.exceptions.NameResolutionError("prod.example", None, OSError("Name or service not known")),
-         "DNS lookup failed"),
+        (
+            urllib3.exceptions.MaxRetryError(
+                NOWHERE,
+                "/api",
+                urllib3.exceptions.NewConnectionError(
+                    NOWHERE, "Failed to establish a new connection: [Errno 111] Connection refused"
+                ),
+            ),
+            "connection refused",
+        ),
+        (
+            urllib3.exceptions.NameResolutionError("prod.example", NOWHERE, NOWHERE),
+            "DNS lookup failed",
+        ),
         (urllib3.exceptions.ConnectTimeoutError("timed out"), "connection timed out"),
-        (urllib3.exceptions.ProtocolError("Connection broken", ConnectionResetError(104, "reset by peer")),
-         "connection reset"),
+        (
+            urllib3.exceptions.ProtocolError("Connection broken", ConnectionResetError(104, "reset by peer")),
+            "connection reset",
+        ),
         (urllib3.exceptions.ProtocolError("Response ended prematurely"), "connection dropped"),
         (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
-        (urllib3.exceptions.SSLError("certificate verify failed: self-signed certificate"),
-         "TLS error: certificate verify failed: self-signed certificate"),
-        (ApiException(status=0, reason="SSLError\n[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
-         "TLS error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+        (
+            urllib3.exceptions.SSLError("certificate verify failed: self-signed certificate"),
+            "TLS error: certificate verify failed: self-signed certificate",
+        ),
+        (
+            ApiException(
+                status=0, reason="SSLError\n[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
+            ),
+            "TLS error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed",
+        ),
     ],
 )
 def test_transport_failures_are_unreachable(exc: BaseException, reason: str) -> None:
@@ -171,7 +206,9 @@ def test_denied_create_over_http(kube: Kube, bare: Sandbox) -> None:
     bare.deny("create", "jobs")
     with pytest.raises(Forbidden) as caught:
         kube.create_job(NS, job("x-doctor-1"))
-    assert str(caught.value) == "forbidden: cannot create jobs in namespace tofu-state (see README, Permissions)"
+    assert (
+        str(caught.value) == "forbidden: cannot create jobs in namespace tofu-state (see README, Permissions)"
+    )
     assert caught.value.exit_code == 3
     assert bare.store.find("jobs", NS, "x-doctor-1") is None
 

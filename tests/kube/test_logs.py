@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -33,27 +34,46 @@ def kubelet_time(moment: datetime, nanos: int = 0) -> str:
 
 
 def test_timestamp_order_ignores_trimmed_zeros() -> None:
-    stamps = ["2026-11-25T00:11:46Z", "2026-11-25T00:11:46.05Z", "2026-11-25T00:11:46.5Z",
-              "2026-11-25T00:11:46.500000001Z", "2026-11-25T00:11:47Z"]
+    stamps = [
+        "2026-11-25T00:11:46Z",
+        "2026-11-25T00:11:46.05Z",
+        "2026-11-25T00:11:46.5Z",
+        "2026-11-25T00:11:46.500000001Z",
+        "2026-11-25T00:11:47Z",
+    ]
     assert sorted(stamps) != stamps  # plain string order is wrong for these
     assert sorted(stamps, key=timestamp_key) == stamps
 
 
 def test_split_line() -> None:
-    assert split_line(b"2026-11-25T00:11:46.1Z + apk add curl") == LogChunk("2026-11-25T00:11:46.1Z", "+ apk add curl")
+    assert split_line(b"2026-11-25T00:11:46.1Z + apk add curl") == LogChunk(
+        "2026-11-25T00:11:46.1Z", "+ apk add curl"
+    )
     assert split_line(b"2026-11-25T00:11:46.1Z ") == LogChunk("2026-11-25T00:11:46.1Z", "")
-    assert split_line(b"2026-11-25T00:11:46.1Z caf\xc3\xa9 \xff\r") == LogChunk("2026-11-25T00:11:46.1Z", "café \ufffd")
+    assert split_line(b"2026-11-25T00:11:46.1Z caf\xc3\xa9 \xff\r") == LogChunk(
+        "2026-11-25T00:11:46.1Z", "café \ufffd"
+    )
 
 
 def test_cursor_skips_what_was_yielded_before_the_drop() -> None:
     cursor = LogCursor()
-    first = ["2026-11-25T00:11:45.9Z", "2026-11-25T00:11:46.1Z", "2026-11-25T00:11:46.2Z", "2026-11-25T00:11:46.2Z"]
+    first = [
+        "2026-11-25T00:11:45.9Z",
+        "2026-11-25T00:11:46.1Z",
+        "2026-11-25T00:11:46.2Z",
+        "2026-11-25T00:11:46.2Z",
+    ]
     assert [cursor.admit(ts) for ts in first] == [True] * 4
     assert cursor.since_time() == "2026-11-25T00:11:46Z"
     cursor.reopen()
     # the resumed stream starts at the second: .1 and the two .2 lines were seen, the third .2 is new
-    resent = ["2026-11-25T00:11:46.1Z", "2026-11-25T00:11:46.2Z", "2026-11-25T00:11:46.2Z",
-              "2026-11-25T00:11:46.2Z", "2026-11-25T00:11:47Z"]
+    resent = [
+        "2026-11-25T00:11:46.1Z",
+        "2026-11-25T00:11:46.2Z",
+        "2026-11-25T00:11:46.2Z",
+        "2026-11-25T00:11:46.2Z",
+        "2026-11-25T00:11:47Z",
+    ]
     assert [cursor.admit(ts) for ts in resent] == [False, False, False, True, True]
 
 
@@ -66,8 +86,13 @@ def test_fresh_cursor_admits_everything() -> None:
 
 @st.composite
 def log_lines(draw: st.DrawFn) -> list[tuple[str, str]]:
-    steps = draw(st.lists(st.sampled_from([0, 0, 1, 999, 250_000_000, 1_000_000_000, 1_700_000_000]),
-                          min_size=1, max_size=40))
+    steps = draw(
+        st.lists(
+            st.sampled_from([0, 0, 1, 999, 250_000_000, 1_000_000_000, 1_700_000_000]),
+            min_size=1,
+            max_size=40,
+        )
+    )
     nanos, lines = 0, []
     for index, step in enumerate(steps):
         nanos += step
@@ -78,7 +103,9 @@ def log_lines(draw: st.DrawFn) -> list[tuple[str, str]]:
 
 @settings(max_examples=300, deadline=None)
 @given(lines=log_lines(), cuts=st.lists(st.integers(min_value=0, max_value=12), max_size=8))
-def test_resuming_after_any_cuts_loses_and_doubles_nothing(lines: list[tuple[str, str]], cuts: list[int]) -> None:
+def test_resuming_after_any_cuts_loses_and_doubles_nothing(
+    lines: list[tuple[str, str]], cuts: list[int]
+) -> None:
     """Simulate the kubelet: a stream from sinceTime sends every line of that second onwards; cut it anywhere."""
     cursor, got = LogCursor(), []
     pending_cuts = iter(cuts)
@@ -124,8 +151,7 @@ def test_a_partial_last_line_is_not_yielded_when_the_stream_drops() -> None:
     body = _Chunks(b"one\ntw", error=ConnectionResetError("reset"))
     got: list[bytes] = []
     with pytest.raises(ConnectionResetError):
-        for line in iter_lines(body):  # type: ignore[arg-type]
-            got.append(line)
+        got.extend(iter_lines(body))  # type: ignore[arg-type]
     assert got == [b"one"]
 
 
@@ -139,10 +165,13 @@ def _set_state(sandbox: Sandbox, name: str, state: dict[str, Any]) -> None:
     def change(obj: dict[str, Any]) -> None:
         obj["status"]["containerStatuses"] = [{"name": "backup", "state": state, "restartCount": 0}]
         obj["status"]["phase"] = "Running" if "running" in state else "Succeeded"
+
     sandbox.store.mutate("pods", NS, name, change)
 
 
-def _start(sandbox: Sandbox, name: str = "p1", lines: list[str] | None = None, *, when: datetime | None = None) -> None:
+def _start(
+    sandbox: Sandbox, name: str = "p1", lines: list[str] | None = None, *, when: datetime | None = None
+) -> None:
     if sandbox.store.find("pods", NS, name) is None:
         sandbox.store.create("pods", pod(name, state=RUNNING))
     sandbox.logs.start_instance(NS, name, "backup")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Generator
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ class Collector:
         try:
             for kind_of_event, obj in watch(kube, kind, NS, stop=self.stop, **kwargs):
                 self.events.put((kind_of_event, obj["metadata"]["name"]))
-        except BaseException as exc:  # handed to the test
+        except Exception as exc:  # noqa: BLE001 - handed to the test
             self.error = exc
 
     def take(self, n: int, timeout: float = 10) -> list[Event]:
@@ -92,7 +93,9 @@ def test_cut_streams_resume_without_loss_or_duplicates(kube: Kube, bare: Sandbox
     assert bare.faults.cuts >= 2
 
 
-def test_server_side_timeout_resumes_from_the_last_version(kube: Kube, bare: Sandbox, short_windows: None) -> None:
+def test_server_side_timeout_resumes_from_the_last_version(
+    kube: Kube, bare: Sandbox, short_windows: None
+) -> None:
     collector = Collector(kube)
     time.sleep(2.5)  # at least two one-second watch requests end cleanly
     bare.store.create("jobs", job("late"))
@@ -108,8 +111,15 @@ def test_bookmarks_advance_the_version_without_events(
     monkeypatch.setattr(watch_module, "WATCH_WINDOW_SECONDS", 2)  # longer than the sandbox's 1 s bookmarks
     collector = Collector(kube)
     time.sleep(0.3)
-    bare.store.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": NS},
-                               "spec": {"containers": [{"name": "c", "image": "i"}]}})
+    bare.store.create(
+        "pods",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p", "namespace": NS},
+            "spec": {"containers": [{"name": "c", "image": "i"}]},
+        },
+    )
     time.sleep(3)  # a bookmark carries the pod's version to the job watch, then the request ends
     collector.finish()
     assert collector.events.empty()
@@ -164,8 +174,9 @@ def test_timeout_seconds_ends_the_watch(kube: Kube, bare: Sandbox) -> None:
 def test_label_selector_filters(kube: Kube, bare: Sandbox) -> None:
     bare.store.create("jobs", job("mine", labels={"job-name": "x"}))
     bare.store.create("jobs", job("other"))
-    events: Iterator[tuple[str, dict[str, Any]]] = watch(kube, "jobs", NS, label_selector="job-name=x",
-                                                         stop=threading.Event())
+    events: Generator[tuple[str, dict[str, Any]], None, None] = watch(
+        kube, "jobs", NS, label_selector="job-name=x", stop=threading.Event()
+    )
     assert next(events)[1]["metadata"]["name"] == "mine"
     bare.store.create("jobs", job("mine-too", labels={"job-name": "x"}))
     bare.store.create("jobs", job("not-mine"))
