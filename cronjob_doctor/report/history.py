@@ -10,8 +10,8 @@ import json as jsonlib
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -135,19 +135,36 @@ def settings_line(history: History) -> str:
 # ---------------------------------------------------------------------------------------------- text
 
 
-def _indent(renderable: RenderableType, level: int = 1) -> Padding:
-    return Padding(renderable, (0, 0, 0, 2 * level), expand=False)
+class Indented:
+    """Text wrapped under an indent, continuation lines aligned, no trailing spaces (rich's Padding pads
+    every line to the full width, which litters piped output and copied text)."""
+
+    def __init__(self, text: Text, level: int = 1) -> None:
+        self.text, self.margin = text, 2 * level
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(10, options.max_width - self.margin)
+        for line in self.text.wrap(console, width):
+            line.rstrip()
+            yield Segment(" " * self.margin)
+            yield from line.render(console)
+            yield Segment.line()
+
+
+def _indent(text: Text, level: int = 1) -> Indented:
+    return Indented(text, level)
 
 
 def _runs_table(history: History) -> Table:
-    grid = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
+    # The last column is right-justified and pad_edge is off: no trailing spaces in piped output.
+    grid = Table(box=None, padding=(0, 1, 0, 0), pad_edge=False, show_edge=False, header_style="bold")
     grid.add_column("Job", overflow="fold")
     grid.add_column("Scheduled (UTC)", no_wrap=True)
     grid.add_column("Outcome", no_wrap=True)
     grid.add_column("Took", no_wrap=True)
     grid.add_column("Reason", overflow="fold")
-    grid.add_column("Retry", no_wrap=True, justify="right")
     grid.add_column("Evidence", overflow="fold")
+    grid.add_column("Retry", no_wrap=True, justify="right")
     for view in history.runs:
         run = view.record
         grid.add_row(
@@ -156,8 +173,8 @@ def _runs_table(history: History) -> Table:
             Text(run.outcome, style=_OUTCOME_STYLES.get(run.outcome, "")),
             Text(format_duration(run.duration(history.now))),
             Text(reason_cell(run, "\n")),
-            Text(str(run.retries)),
             Text(evidence_cell(run), style="red" if run.evidence_lost else ""),
+            Text(str(run.retries)),
         )
     return grid
 

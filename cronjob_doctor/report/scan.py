@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cronjob_doctor.errors import InputError
+from cronjob_doctor.report.history import Indented
 from cronjob_doctor.report.markdown import code, table
 from cronjob_doctor.report.parts import clean
 from cronjob_doctor.triage import Scan, ScanRow
@@ -67,7 +68,8 @@ def render_text(scan: Scan) -> RenderableType:
     if not scan.rows:
         parts.append(Text("nothing to show" if scan.total else "no CronJobs found"))
     else:
-        grid = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
+        # The last column is right-justified and pad_edge is off: no trailing spaces in piped output.
+        grid = Table(box=None, padding=(0, 1, 0, 0), pad_edge=False, show_edge=False, header_style="bold")
         grid.add_column("CronJob", overflow="fold")
         grid.add_column("Last run", no_wrap=True)
         grid.add_column("Outcome", overflow="fold")
@@ -85,16 +87,16 @@ def render_text(scan: Scan) -> RenderableType:
                 Text(str(row.lost_evidence), style="red" if row.lost_evidence else ""),
                 Text(_lint(row), style="red" if row.lint_errors else ""),
             )
-        parts += [grid, Text(LEGEND, style="dim")]
+        parts += [grid, Indented(Text(LEGEND, style="dim"), 0)]
     failing = [r for r in scan.rows if r.failing]
     if failing:
         parts += [Text(""), Text("Failing now", style="bold red")]
         for row in failing:
-            line = Text(f"  {row.namespace}/{row.name}: ", style="bold")
+            line = Text(f"{row.namespace}/{row.name}: ", style="bold")
             line.append(clean(row.last_reason or "failed"), style="red")
             if row.lost_evidence:
                 line.append(f"; {row.lost_evidence} failed run(s) lost their pods")
-            parts.append(line)
+            parts.append(Indented(line))
         step = next_step(scan)
         if step:
             parts.append(Text(f"next: {step}"))

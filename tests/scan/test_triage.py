@@ -69,7 +69,8 @@ def test_text_table_fits_80_columns() -> None:
     console = Console(file=io.StringIO(), width=80, color_system=None)
     console.print(report.render_text(scan(*fixture())))
     out = console.file.getvalue()  # type: ignore[attr-defined]
-    assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert all(line == line.rstrip() for line in out.splitlines())  # nothing padded out for pipes
     assert "team/broken" in out and "next: cronjob-doctor history team/broken" in out
     assert "1 failing now" in out
 
