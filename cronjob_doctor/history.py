@@ -7,6 +7,7 @@ given; the assembly itself is pure (timeline.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -122,7 +123,12 @@ def run(settings: HistorySettings, *, kube: Kube, now: datetime | None = None) -
     try:
         cronjob = kube.get_cronjob(namespace, name)
     except NotFound as exc:
-        raise NotFound(exc.message, hint=exc.hint or f"list them: cronjob-doctor scan -n {namespace}") from exc
+        scheduled_job = re.fullmatch(r"(.+)-\d{8,10}", name)
+        if scheduled_job:  # the Job named in a KubeJobFailed alert rather than its CronJob
+            hint = f"history takes the CronJob: cronjob-doctor history {namespace}/{scheduled_job.group(1)}"
+        else:
+            hint = exc.hint or f"list them: cronjob-doctor scan -n {namespace}"
+        raise NotFound(exc.message, hint=hint) from exc
     jobs = kube.list_jobs(namespace)
     pods = kube.list_pods(namespace, label_selector=JOB_POD_SELECTOR)
     moment = now or datetime.now(timezone.utc)
