@@ -7,15 +7,18 @@ lines; never writes files or to the terminal (capture/ does).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Generator
 from typing import Any, NamedTuple
 
+import urllib3
+import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 
-from cronjob_doctor.errors import ApiFailure, DoctorError, NotFound
-from cronjob_doctor.kube.client import RESOURCES, Kube, closing_on_stop, iter_lines
+from cronjob_doctor.errors import DoctorError, NotFound
+from cronjob_doctor.kube.client import CONNECT_TIMEOUT, RESOURCES, Kube, closing_on_stop, iter_lines
 from cronjob_doctor.kube.errors import (
     Call,
     ContainerWaiting,
@@ -26,6 +29,13 @@ from cronjob_doctor.kube.errors import (
 )
 
 Obj = dict[str, Any]
+
+HEADER_WAIT_SECONDS = 1.0
+"""How long a followed stream may stay without its first byte before `stop` is checked and it is reopened."""
+IDLE_READ_TIMEOUT_SECONDS = 300.0
+"""A followed stream silent this long is presumed dead and resumed (a live one costs one reopen)."""
+READ_TIMEOUT_SECONDS = 60.0
+"""Read timeout of one-shot (non-follow) log reads."""
 
 
 class LogChunk(NamedTuple):
@@ -122,8 +132,11 @@ def _open(
     previous: bool,
     follow: bool,
     since_time: str | None,
-) -> Any:
-    """Open the log stream, mapping the kubelet's 400s to ContainerWaiting / NoPreviousLog."""
+) -> urllib3.BaseHTTPResponse | None:
+    """Open the log stream (retried), mapping the kubelet's 400s to ContainerWaiting / NoPreviousLog.
+
+    None when a followed stream sent nothing within HEADER_WAIT_SECONDS: the kubelet sends the response
+    headers only with the first line, so a silent container would otherwise block us past `stop`."""
     call = Call("get", "pods", namespace, pod, subresource="log")
     params = [("container", container), ("timestamps", "true")]
     if follow:
@@ -133,18 +146,41 @@ def _open(
     if since_time:
         params.append(("sinceTime", since_time))
     path = RESOURCES["pods"].path(namespace, pod, "log")
-    try:
-        return kube.open_stream(
-            path, call=call, query=params, read_timeout=None if follow else 60.0, accept="*/*"
-        )
-    except ApiFailure as exc:
-        cause = exc.__cause__
-        refined = (
-            _log_error(cause, namespace, pod, container, previous=previous) if cause is not None else None
-        )
-        if refined is None:
+    read_timeout = HEADER_WAIT_SECONDS if follow else READ_TIMEOUT_SECONDS
+
+    def attempt() -> urllib3.BaseHTTPResponse | None:
+        try:
+            response = kube.send(
+                "GET", path, query=params, timeout=(CONNECT_TIMEOUT, read_timeout), accept="*/*"
+            )
+        except ApiException as exc:
+            refined = _log_error(exc, namespace, pod, container, previous=previous)
+            if refined is None:
+                raise
+            raise refined from exc
+        except Exception as exc:
+            if follow and _is_read_timeout(exc):
+                return None
             raise
-        raise refined from cause
+        if follow:
+            _set_read_timeout(response, IDLE_READ_TIMEOUT_SECONDS)
+        return response
+
+    return kube.retried(attempt, call)
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    inner: BaseException | None = exc
+    while isinstance(inner, urllib3.exceptions.MaxRetryError):
+        inner = inner.reason
+    return isinstance(inner, (urllib3.exceptions.ReadTimeoutError, socket.timeout))
+
+
+def _set_read_timeout(response: urllib3.BaseHTTPResponse, seconds: float) -> None:
+    """Lengthen the socket timeout once the headers are in: a quiet but live stream is not a failure."""
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
 
 
 def _log_error(
@@ -214,6 +250,8 @@ def follow_log(
                 raise
             pause()
             continue
+        if response is None:
+            continue  # nothing written yet: look at `stop`, then ask again
         cursor.reopen()
         progressed, dropped = False, None
         try:
@@ -228,6 +266,8 @@ def follow_log(
                 return
             if not is_connection_error(exc):
                 raise kube.fail(exc, call) from exc
+            if _is_read_timeout(exc):
+                continue  # silent for IDLE_READ_TIMEOUT_SECONDS: reopen and resume, it is not a failure
             dropped = exc
         if stopped():
             return
@@ -268,7 +308,9 @@ def read_log(
 
     def attempt() -> str:
         try:
-            response = kube.send("GET", path, query=params, timeout=(5.0, 60.0), accept="*/*")
+            response = kube.send(
+                "GET", path, query=params, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT_SECONDS), accept="*/*"
+            )
         except ApiException as exc:
             refined = _log_error(exc, namespace, pod, container, previous=previous)
             if refined is None:

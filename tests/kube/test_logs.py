@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cronjob_doctor.errors import ClusterError, NotFound
+from cronjob_doctor.kube import logs as logs_module
 from cronjob_doctor.kube.client import Kube, iter_lines
 from cronjob_doctor.kube.errors import NoPreviousLog
 from cronjob_doctor.kube.logs import LogChunk, LogCursor, follow_log, read_log, split_line, timestamp_key
@@ -322,3 +323,46 @@ def test_read_log_returns_the_text_with_timestamps(kube: Kube, bare: Sandbox) ->
 def test_log_of_a_missing_pod_is_not_found(kube: Kube) -> None:
     with pytest.raises(NotFound, match="pod tofu-state/nope not found"):
         list(follow_log(kube, NS, "nope", "backup"))
+
+
+def test_stop_ends_a_follow_of_a_container_that_wrote_nothing_yet(kube: Kube, bare: Sandbox) -> None:
+    # the kubelet sends response headers only with the first line; waiting for them must not outlast `stop`
+    _start(bare)
+    stop = threading.Event()
+    got: list[LogChunk] = []
+    thread = threading.Thread(target=lambda: got.extend(follow_log(kube, NS, "p1", "backup", stop=stop)))
+    thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    stop.set()
+    thread.join(3)
+    assert not thread.is_alive() and time.monotonic() - started < 1.5
+    assert got == []
+
+
+def test_a_container_silent_at_first_is_still_followed(kube: Kube, bare: Sandbox) -> None:
+    _start(bare)
+
+    def speak_later() -> None:
+        time.sleep(1.5)  # longer than the wait for the first byte
+        bare.logs.append(NS, "p1", "backup", "finally")
+        _terminate(bare)
+
+    threading.Thread(target=speak_later, daemon=True).start()
+    assert [c.text for c in follow_log(kube, NS, "p1", "backup")] == ["finally"]
+
+
+def test_a_quiet_live_stream_is_resumed_not_failed(
+    kube: Kube, bare: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logs_module, "IDLE_READ_TIMEOUT_SECONDS", 0.3)
+    _start(bare, lines=["first"])
+
+    def later() -> None:
+        time.sleep(1.5)  # several idle timeouts: each is a resume, none counts as a failure
+        bare.logs.append(NS, "p1", "backup", "second")
+        _terminate(bare)
+
+    threading.Thread(target=later, daemon=True).start()
+    assert [c.text for c in follow_log(kube, NS, "p1", "backup")] == ["first", "second"]
+    assert len(_log_requests(bare)) >= 3
