@@ -1,0 +1,203 @@
+"""The two long-lived responses: watch event streams and pods/log (optionally followed).
+
+Both are generators of byte chunks the server writes with chunked transfer encoding. Raising `CutStream`
+makes the server drop the connection without the final chunk, as a broken network would. They end when the
+client goes away (`alive()` turns false), the server stops, or their time is up.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from .logstore import LogStore, NoSuchLog, rfc3339nano
+from .status import ApiError, expired, not_found
+from .store import GoneError, Store
+
+if TYPE_CHECKING:
+    from .faults import Faults
+
+Obj = dict[str, Any]
+
+
+class CutStream(Exception):
+    """Raised inside a stream generator: close the connection abruptly (fault injection)."""
+
+
+def _line(event_type: str, obj: Obj) -> bytes:
+    return (json.dumps({"type": event_type, "object": obj}, separators=(",", ":")) + "\n").encode()
+
+
+def watch_events(
+    *,
+    store: Store,
+    key: str,
+    namespace: str | None,
+    since: str | None,
+    matches: Callable[[Obj], bool],
+    render: Callable[[Obj], Obj],
+    bookmark: Callable[[str], Obj] | None,
+    bookmark_interval: float,
+    timeout: float,
+    alive: Callable[[], bool],
+    faults: Faults,
+) -> Iterator[bytes]:
+    """The event stream of one watch request, as the watch cache serves it.
+
+    No resourceVersion (or "0"): synthetic ADDED events for the current state first. An object that stops
+    matching the selectors is sent as DELETED, one that starts matching as ADDED.
+    """
+    deadline = time.monotonic() + timeout
+    cut_after = faults.watch_cut_point()
+    sent = 0
+    visible: set[str] = set()
+
+    def emit(event_type: str, obj: Obj) -> bytes:
+        nonlocal sent
+        if cut_after is not None and sent >= cut_after:
+            faults.cuts += 1
+            raise CutStream()
+        sent += 1
+        return _line(event_type, render(obj))
+
+    if since in (None, "", "0"):
+        items, rv = store.list(key, namespace)
+        position = rv
+        for obj in items:
+            if matches(obj):
+                visible.add(obj["metadata"]["uid"])
+                yield emit("ADDED", obj)
+    else:
+        try:
+            position = int(since)  # type: ignore[arg-type]
+        except ValueError:
+            raise ApiError(400, f'invalid resource version: "{since}"') from None
+        if faults.take_gone():
+            yield _line("ERROR", expired(f"too old resource version: {position} ({store.resource_version})"))
+            return
+    last_bookmark = time.monotonic()
+    while alive() and not store.closed:
+        current = store.resource_version
+        try:
+            events = store.events_since(key, namespace, position)
+        except GoneError as error:
+            # An established watch learns of expiry from an ERROR event inside the 200 stream
+            yield _line("ERROR", expired(str(error)))
+            return
+        for event in events:
+            position = event.resource_version
+            uid = event.object["metadata"].get("uid", "")
+            if event.type == "DELETED":
+                if matches(event.object) or uid in visible:
+                    visible.discard(uid)
+                    yield emit("DELETED", event.object)
+            elif matches(event.object):
+                kind = "ADDED" if event.type == "ADDED" or (since in (None, "", "0") and uid not in visible) \
+                    else event.type
+                visible.add(uid)
+                yield emit(kind, event.object)
+            elif uid in visible:
+                visible.discard(uid)
+                yield emit("DELETED", event.object)
+        position = max(position, current)
+        now = time.monotonic()
+        if now >= deadline:
+            return
+        if bookmark is not None and now - last_bookmark >= bookmark_interval:
+            last_bookmark = now
+            yield _line("BOOKMARK", bookmark(str(position)))
+        wait = min(deadline - now, 0.5, bookmark_interval if bookmark else 0.5)
+        store.wait_for_change(current, max(wait, 0.01))
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f'parsing time "{text}" as "2006-01-02T15:04:05Z07:00": cannot parse') from None
+
+
+def _container(pod: Obj, name: str | None) -> str:
+    spec = pod.get("spec") or {}
+    containers = [c["name"] for c in spec.get("containers") or []]
+    init = [c["name"] for c in spec.get("initContainers") or []]
+    pod_name = pod["metadata"]["name"]
+    if not name:
+        if len(containers) == 1:
+            return containers[0]
+        message = f"a container name must be specified for pod {pod_name}, choose one of: [{' '.join(containers)}]"
+        if init:
+            message += f" or one of the init containers: [{' '.join(init)}]"
+        raise ApiError(400, message)
+    if name not in containers + init:
+        raise ApiError(400, f"container {name} is not valid for pod {pod_name}")
+    return name
+
+
+def _waiting_reason(pod: Obj, container: str) -> str:
+    status = pod.get("status") or {}
+    for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
+        if cs.get("name") == container:
+            reason = ((cs.get("state") or {}).get("waiting") or {}).get("reason")
+            if reason:
+                return str(reason)
+    return "ContainerCreating"
+
+
+def pod_log(
+    *, store: Store, logs: LogStore, namespace: str, name: str, query: dict[str, str], faults: Faults,
+    alive: Callable[[], bool],
+) -> Iterator[bytes]:
+    """The kubelet's log endpoint: validation happens before the first chunk so errors get a proper status."""
+    pod = store.find("pods", namespace, name)
+    if pod is None:
+        raise not_found("pods", "", name)
+    container = _container(pod, query.get("container"))
+    previous = query.get("previous") in ("true", "1")
+    follow = query.get("follow") in ("true", "1")
+    timestamps = query.get("timestamps") in ("true", "1")
+    since: datetime | None = None
+    if query.get("sinceTime"):
+        since = _parse_time(query["sinceTime"])
+    elif query.get("sinceSeconds"):
+        since = datetime.now(timezone.utc) - timedelta(seconds=int(query["sinceSeconds"]))
+    tail = int(query["tailLines"]) if query.get("tailLines") else None
+    limit = int(query["limitBytes"]) if query.get("limitBytes") else None
+    try:
+        lines = logs.read(namespace, name, container, previous=previous, follow=follow, since=since,
+                          tail=tail, poll=0.2)
+        first = next(lines, None)
+    except NoSuchLog as error:
+        message = str(error)
+        if not previous:
+            message = f"{message}: {_waiting_reason(pod, container)}"
+        raise ApiError(400, message) from None
+    return _log_chunks(first, lines, timestamps=timestamps, limit=limit, cut_after=faults.log_cut_point(),
+                       faults=faults, alive=alive)
+
+
+def _log_chunks(
+    first: tuple[datetime, str] | None, rest: Iterator[tuple[datetime, str]], *, timestamps: bool,
+    limit: int | None, cut_after: int | None, faults: Faults, alive: Callable[[], bool],
+) -> Iterator[bytes]:
+    if first is None:
+        return
+    sent_lines = sent_bytes = 0
+    pending: tuple[datetime, str] | None = first
+    while pending is not None:
+        moment, text = pending
+        if cut_after is not None and sent_lines >= cut_after:
+            faults.cuts += 1
+            raise CutStream()
+        data = ((rfc3339nano(moment) + " " if timestamps else "") + text + "\n").encode()
+        if limit is not None and sent_bytes + len(data) >= limit:
+            yield data[: limit - sent_bytes]
+            return
+        sent_lines += 1
+        sent_bytes += len(data)
+        yield data
+        if not alive():
+            return
+        pending = next(rest, None)
