@@ -70,6 +70,7 @@ class Store:
         self._objects: dict[str, dict[tuple[str, str], Obj]] = {}
         self._history: deque[WatchEvent] = deque(maxlen=history)
         self._listeners: list[Callable[[WatchEvent], None]] = []
+        self._compacted = 0
         self.closed = False
 
     # -- reads -----------------------------------------------------------------------------------------
@@ -180,6 +181,8 @@ class Store:
         with self._cond:
             if self._history and since < self._history[0].resource_version - 1:
                 raise GoneError(f"too old resource version: {since} ({self._history[0].resource_version - 1})")
+            if since < self._compacted:
+                raise GoneError(f"too old resource version: {since} ({self._compacted})")
             return [
                 event
                 for event in self._history
@@ -199,6 +202,7 @@ class Store:
         with self._cond:
             self._history.clear()
             self._rv += 1
+            self._compacted = self._rv
 
     def subscribe(self, listener: Callable[[WatchEvent], None]) -> None:
         """Call `listener` for every change, under the store lock (controllers must only enqueue work)."""
