@@ -22,6 +22,7 @@ from cronjob_doctor.errors import DoctorError
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
+    from cronjob_doctor.settings import DiagnoseSettings
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 the run(s) succeeded / nothing wrong found; 1 a failure was diagnosed; "
@@ -144,6 +145,367 @@ def _main(
 
 
 # Commands are registered below, each when it works.
+
+
+@app.command(
+    "analyze",
+    help="Judge a saved bundle offline: the root cause, its evidence and the fix. BUNDLE_DIR is a bundle written "
+    "by diagnose/record, or a directory of raw dumps (kubectl get pod -o json > pods.json, kubectl get events "
+    "-o json > events.json, job.json, cronjob.json, logs/<pod>/<container>.log); every file is optional.\n\n"
+    + EXIT_CODES_HELP,
+)
+def analyze_cmd(
+    bundle_dir: Annotated[str, typer.Argument(metavar="BUNDLE_DIR", help="The bundle directory to analyze.")],
+    write: Annotated[bool, typer.Option("--write", help="Also write verdict.json into the bundle.")] = False,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    from pathlib import Path
+
+    from cronjob_doctor import analyze, report
+
+    common = _common(None, None, output, no_color, debug)
+    out, err = consoles(common)
+    with exit_codes(err, debug=common.debug):
+        outcome = analyze.run(analyze.AnalyzeSettings(bundle=Path(bundle_dir), write=write))
+        report.write(out, outcome.verdict, fmt=common.output.value)
+        if outcome.written is not None:
+            err.print(f"wrote {outcome.written}", markup=False, highlight=False)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command(
+    "history",
+    help="Past runs of a CronJob: each Job's scheduled time (UTC and the CronJob's timeZone), outcome, reason, "
+    "duration, retries, and whether its pods and logs still exist; a summary; warnings (evidence about to be "
+    "lost, hangs, overlaps, schedule surprises, missed runs); verdicts for failed runs whose pods remain.\n\n"
+    "Exit codes: 0 the latest finished run succeeded (or nothing finished); 1 the CronJob is failing now (its "
+    "latest finished run failed); 2 usage error; 3 cannot reach or use the cluster.",
+)
+def history_cmd(
+    target: Annotated[str, typer.Argument(metavar="NAMESPACE/NAME", help="The CronJob (or NAME with -n).")],
+    namespace: Annotated[
+        Optional[str],
+        typer.Option("--namespace", "-n", help="Namespace for a bare NAME (default: the context's namespace).",
+                     show_default=False),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Show the N most recent runs (0: all); the summary counts all.")
+    ] = 20,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    from cronjob_doctor import history
+    from cronjob_doctor.report import history as history_report
+    from cronjob_doctor.settings import parse_target
+
+    common = _common(kubeconfig, context, output, no_color, debug)
+    out, err = consoles(common)
+    with exit_codes(err, debug=common.debug):
+        if namespace is None and "/" not in target:
+            kube = connect(common)
+            parsed = parse_target(target, default_namespace=kube.default_namespace)
+        else:
+            parsed = parse_target(target, default_namespace=namespace)
+            kube = connect(common)
+        result = history.run(history.HistorySettings(target=parsed, limit=limit), kube=kube)
+        history_report.write(out, result, fmt=common.output.value)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command(
+    "scan",
+    help="Triage every CronJob in scope, worst first: last schedule, last success, last outcome and reason, "
+    "failure streak, failed runs whose evidence is lost, suspension, lint errors. Three list calls however many "
+    "CronJobs there are.\n\n"
+    "Exit codes: 0 no CronJob in scope is failing; 1 at least one is failing now (its latest finished run "
+    "failed); 2 usage error; 3 cannot reach or use the cluster.",
+)
+def scan_cmd(
+    all_namespaces: Annotated[
+        bool, typer.Option("--all-namespaces", "-A", help="Scan every namespace.")
+    ] = False,
+    namespace: Annotated[
+        Optional[str],
+        typer.Option("--namespace", "-n", help="Namespace to scan (default: the context's namespace).",
+                     show_default=False),
+    ] = None,
+    failing: Annotated[bool, typer.Option("--failing", help="Show only the CronJobs failing now.")] = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    from cronjob_doctor import scan
+    from cronjob_doctor.errors import InputError
+    from cronjob_doctor.report import scan as scan_report
+    from cronjob_doctor.settings import check_namespace
+
+    common = _common(kubeconfig, context, output, no_color, debug)
+    out, err = consoles(common)
+    with exit_codes(err, debug=common.debug):
+        if all_namespaces and namespace:
+            raise InputError("give -A or -n NAMESPACE, not both")
+        if namespace is not None:
+            check_namespace(namespace)
+        kube = connect(common)
+        scope = None if all_namespaces else (namespace or kube.default_namespace)
+        result = scan.run(scan.ScanSettings(namespace=scope, only_failing=failing), kube=kube)
+        scan_report.write(out, result, fmt=common.output.value)
+    raise typer.Exit(result.exit_code)
+
+
+class LintOutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+class LintSeverity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+@app.command(
+    "lint",
+    help="Static checks of CronJob (and Job) specs: run-time downloads, memory below what the script downloads, "
+    "missing deadlines, history limits that lose the evidence, secrets on command lines, schedules, ...\n\n"
+    "Reads a live CronJob (NAMESPACE/NAME) or manifest files (-f; multi-document YAML, JSON, List kinds, Helm "
+    "and kustomize output; '-' is stdin). --list-checks shows every check.\n\n"
+    "Exit codes: 0 no error-severity finding; 1 at least one error-severity finding (reported whatever "
+    "--severity says); 2 usage error or an unreadable or malformed file; 3 cannot reach or use the cluster.",
+)
+def lint_cmd(
+    target: Annotated[
+        Optional[str],
+        typer.Argument(metavar="[TARGET]", help="NAMESPACE/CRONJOB to read from the cluster (or NAME with -n).",
+                       show_default=False),
+    ] = None,
+    files: Annotated[
+        Optional[list[str]],
+        typer.Option("--file", "-f", help="Manifest file to lint ('-' reads stdin); repeatable.", show_default=False),
+    ] = None,
+    namespace: Annotated[
+        Optional[str],
+        typer.Option("--namespace", "-n", help="Namespace for a bare NAME (default: the context's namespace).",
+                     show_default=False),
+    ] = None,
+    severity: Annotated[
+        LintSeverity, typer.Option("--severity", help="Report findings of this severity and above.")
+    ] = LintSeverity.info,
+    skip: Annotated[
+        Optional[list[str]], typer.Option("--skip", help="Check id not to run; repeatable.", show_default=False)
+    ] = None,
+    list_checks: Annotated[bool, typer.Option("--list-checks", help="List every check and exit.")] = False,
+    output: Annotated[
+        Optional[LintOutputFormat],
+        typer.Option("--output", "-o", help="Report format: text, json, markdown or sarif (SARIF 2.1.0).",
+                     show_default=False),
+    ] = None,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    from cronjob_doctor.errors import InputError
+    from cronjob_doctor.lint import CHECKS
+    from cronjob_doctor.lint import render as lint_render
+    from cronjob_doctor.lint import sarif
+    from cronjob_doctor.lint.run import LintSettings, run
+    from cronjob_doctor.settings import parse_target
+
+    common = _common(kubeconfig, context, None, no_color, debug)
+    out, err = consoles(common)
+    fmt = output.value if output else common.output.value
+    if list_checks:
+        for check in CHECKS:
+            out.file.write(f"{check.id:<28} {check.severity:<8} {check.title}\n")
+        raise typer.Exit(0)
+    with exit_codes(err, debug=common.debug):
+        if target and files:
+            raise InputError("give NAMESPACE/NAME or -f FILE, not both")
+        kube = None
+        live = None
+        if target:
+            if namespace is None and "/" not in target:
+                kube = connect(common)
+                namespace = kube.default_namespace
+            live = parse_target(target, default_namespace=namespace)
+            kube = kube or connect(common)
+        settings = LintSettings(
+            files=tuple(files or ()), target=live, threshold=severity.value, skip=tuple(skip or ())
+        )
+        result = run(settings, stdin=sys.stdin, kube=kube)
+    if fmt == "json":
+        out.file.write(lint_render.to_json(result) + "\n")
+    elif fmt == "sarif":
+        out.file.write(sarif.render(result) + "\n")
+    elif fmt == "markdown":
+        out.file.write(lint_render.markdown(result))
+    else:
+        out.print(lint_render.text(result))
+    raise typer.Exit(result.exit_code)
+
+
+NamespaceOpt = Annotated[
+    Optional[str],
+    typer.Option("--namespace", "-n", help="Namespace for a bare NAME (default: the context's namespace).",
+                 show_default=False),
+]
+
+
+def _install_sigterm() -> None:
+    """SIGTERM (kubectl plugin killed, CI cancelled) cleans up like Ctrl-C: raise KeyboardInterrupt in the main
+    thread so every flow's `finally:` runs."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (embedded use): nothing to install
+        pass
+
+
+def _run_diagnose(settings: "DiagnoseSettings", *, common: Common, kube: "Kube", command: str) -> int:
+    """Run the diagnose flow with the live view on stderr and the report on stdout; return the exit code."""
+    from datetime import datetime, timezone
+
+    from cronjob_doctor import diagnose, report
+    from cronjob_doctor.report.live import LiveView
+
+    out, err = consoles(common)
+    view = LiveView(err, plain=not err.is_terminal)
+    hooks = diagnose.Hooks(header=view.header, phase=view.phase, log_line=view.log_line, note=view.note)
+    try:
+        outcome = diagnose.run(settings, kube=kube, hooks=hooks, now=datetime.now(timezone.utc), command=command)
+    finally:
+        view.close()
+    if outcome.dry_run_text is not None:
+        out.file.write(outcome.dry_run_text)
+        return 0
+    assert outcome.verdict is not None
+    report.write(out, outcome.verdict, fmt=common.output.value)
+    return outcome.exit_code
+
+
+@app.command(
+    "diagnose",
+    help="Clone the CronJob into a one-off debug Job (raised memory, set -x), follow it, keep every log line, "
+    "pod status and event on disk, print the root cause with its evidence and the fix, then clean up.\n\n"
+    "TARGET is NAMESPACE/CRONJOB, or the failed Job named in the alert (NAMESPACE/JOB).\n\n" + EXIT_CODES_HELP,
+)
+def diagnose_cmd(
+    target: Annotated[str, typer.Argument(metavar="TARGET", help="NAMESPACE/CRONJOB or NAMESPACE/JOB (or NAME with -n).")],
+    namespace: NamespaceOpt = None,
+    memory: Annotated[
+        Optional[str],
+        typer.Option(help="Memory limit(s), comma-separated; 'original' keeps the CronJob's. "
+                     "Default: the larger of 512Mi and 4x the original limit.", show_default=False),
+    ] = None,
+    runs: Annotated[int, typer.Option(help="Runs per memory variant.")] = 1,
+    image: Annotated[Optional[str], typer.Option(help="Try a candidate fix image.", show_default=False)] = None,
+    container: Annotated[
+        Optional[str], typer.Option(help="Container to instrument (default: every shell container).",
+                                    show_default=False)
+    ] = None,
+    timeout: Annotated[str, typer.Option(help="Deadline per debug Job (activeDeadlineSeconds), e.g. 15m.")] = "30m",
+    bundle: Annotated[
+        Optional[str], typer.Option(help="Bundle directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>).",
+                                    show_default=False)
+    ] = None,
+    keep: Annotated[bool, typer.Option("--keep", help="Leave the debug Job(s) in the cluster.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the debug Job and its diff against the jobTemplate; create nothing.")
+    ] = False,
+    no_trace: Annotated[bool, typer.Option("--no-trace", help="Do not prepend set -x.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream container logs to the terminal.")] = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    from cronjob_doctor.settings import DiagnoseSettings
+
+    common = _common(kubeconfig, context, output, no_color, debug)
+    _out, err = consoles(common)
+    _install_sigterm()
+    with exit_codes(err, debug=common.debug):
+        kube = None
+        if namespace is None and "/" not in target:
+            kube = connect(common)
+            namespace = kube.default_namespace
+        settings = DiagnoseSettings.from_flags(
+            target=target, namespace=namespace, memory=memory, runs=runs, image=image, container=container,
+            timeout=timeout, bundle=bundle, keep=keep, dry_run=dry_run, trace=not no_trace, force=force,
+            show_logs=not quiet,
+        )
+        kube = kube or connect(common)
+        code = _run_diagnose(settings, common=common, kube=kube, command=_command_line())
+    raise typer.Exit(code)
+
+
+@app.command(
+    "demo",
+    help="Run the whole diagnose flow against the built-in simulated cluster (no cluster needed): the "
+    "tf-state-backup incident, at its original 128Mi limit and at 512Mi.\n\n" + EXIT_CODES_HELP,
+)
+def demo_cmd(
+    bundle: Annotated[
+        Optional[str], typer.Option(help="Bundle directory (default: a new temporary directory).", show_default=False)
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream container logs to the terminal.")] = False,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from cronjob_doctor.kube.client import Kube
+    from cronjob_doctor.sandbox import Sandbox
+    from cronjob_doctor.settings import DiagnoseSettings
+
+    common = _common(None, None, output, no_color, debug)
+    _out, err = consoles(common)
+    _install_sigterm()
+    with exit_codes(err, debug=common.debug):
+        root = Path(tempfile.mkdtemp(prefix="cronjob-doctor-demo-"))
+        with Sandbox(seed="incident").start() as sandbox:
+            config = sandbox.write_kubeconfig(root / "kubeconfig")
+            err.print(f"simulated cluster at {sandbox.url} (kubeconfig {config})", markup=False, highlight=False)
+            settings = DiagnoseSettings.from_flags(
+                target="tofu-state/tf-state-backup",
+                memory="original,512Mi",
+                bundle=bundle or str(root / "bundle"),
+                show_logs=not quiet,
+            )
+            kube = Kube.connect(kubeconfig=str(config))
+            code = _run_diagnose(
+                settings,
+                common=common,
+                kube=kube,
+                command="cronjob-doctor diagnose tofu-state/tf-state-backup --memory original,512Mi",
+            )
+    raise typer.Exit(code)
+
+
+def _command_line() -> str:
+    """The command as typed, for the report's "what ran" (quoted so it can be pasted back)."""
+    import shlex
+
+    args = sys.argv[1:] if sys.argv else []
+    return " ".join(["cronjob-doctor", *(shlex.quote(a) for a in args)])
 
 
 def main() -> None:

@@ -1,0 +1,322 @@
+"""Follow one Job until it ends and lose nothing: pods, every log line, status changes and events, to disk.
+
+Kubernetes deletes the evidence on its own schedule (a failed pod at BackoffLimitExceeded, events after an
+hour), so every pod status change and every log line is written the moment it arrives. Watches and streams run on
+threads that only feed a queue; one loop owns the files, the display callbacks and the decision to stop.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Callable
+
+from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
+from cronjob_doctor.errors import DoctorError
+from cronjob_doctor.sampler import parse_sample
+
+LineCallback = Callable[[str, str, str, str], None]
+"""(pod, container, timestamp, text) for every displayed log line."""
+PhaseCallback = Callable[[str, str], None]
+"""(pod, phase or waiting reason) whenever it changes."""
+
+
+@dataclass
+class Capture:
+    """What following the Job found; the same content is on disk in the bundle directory."""
+
+    job: dict[str, Any] | None = None
+    pods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Last known state of every pod ever seen, kept after the pod is deleted."""
+    deleted_pods: set[str] = field(default_factory=set)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    lines: dict[tuple[str, str, bool], int] = field(default_factory=dict)
+    peak_memory_bytes: int | None = None
+    partial: bool = False
+    notes: list[str] = field(default_factory=list)
+    started: float = 0.0
+    ended: float = 0.0
+
+    @property
+    def finished(self) -> bool:
+        return job_finished(self.job) is not None
+
+
+def job_finished(job: dict[str, Any] | None) -> str | None:
+    """'Complete' or 'Failed' once the Job controller has decided, else None."""
+    for condition in ((job or {}).get("status") or {}).get("conditions") or []:
+        if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
+            return str(condition["type"])
+    return None
+
+
+class JobFollower:
+    """Follows one Job in one namespace into one bundle directory."""
+
+    def __init__(
+        self,
+        kube: Any,
+        *,
+        namespace: str,
+        job_name: str,
+        bundle_dir: Path,
+        stop: threading.Event,
+        on_line: LineCallback | None = None,
+        on_phase: PhaseCallback | None = None,
+        poll_metrics: bool = False,
+        grace_seconds: float = 15.0,
+    ) -> None:
+        self.kube = kube
+        self.namespace = namespace
+        self.job_name = job_name
+        self.root = bundle_dir
+        self.stop = stop
+        self.on_line = on_line
+        self.on_phase = on_phase
+        self.poll_metrics = poll_metrics
+        self.grace_seconds = grace_seconds
+        self.capture = Capture()
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._halt = threading.Event()
+        self._tracker = TargetTracker()
+        self._streams: dict[tuple[str, str, str], threading.Thread] = {}
+        self._phases: dict[str, str] = {}
+        self._threads: list[threading.Thread] = []
+
+    # -- threads ---------------------------------------------------------------------------------------
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> threading.Thread:
+        def guarded() -> None:
+            try:
+                target()
+            except DoctorError as exc:
+                self._queue.put(("error", f"{name}: {exc}"))
+            except Exception as exc:  # a thread must never die silently: the loop reports it as partial capture
+                self._queue.put(("error", f"{name}: {type(exc).__name__}: {exc}"))
+
+        thread = threading.Thread(target=guarded, name=f"follow-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return thread
+
+    def _watch(self, kind: str, **selectors: Any) -> None:
+        from cronjob_doctor.kube.watch import watch
+
+        for event_type, obj in watch(self.kube, kind, self.namespace, stop=self._halt, **selectors):
+            self._queue.put((kind, (event_type, obj)))
+
+    def _stream(self, target: StreamTarget) -> None:
+        from cronjob_doctor.kube.logs import follow_log
+
+        key = (target.pod, target.container, target.previous)
+        with bundle_io.open_log(self.root, target.pod, target.container, previous=target.previous) as handle:
+            for chunk in follow_log(
+                self.kube,
+                self.namespace,
+                target.pod,
+                target.container,
+                previous=target.previous,
+                follow=not target.previous,
+                stop=self._halt,
+            ):
+                _write_line(handle, chunk.timestamp, chunk.text)
+                self._queue.put(("line", (key, chunk.timestamp, chunk.text)))
+        self._queue.put(("stream-end", target))
+
+    def _metrics(self) -> None:
+        while not self._halt.wait(2.0):
+            for name, pod in list(self.capture.pods.items()):
+                if (pod.get("status") or {}).get("phase") != "Running":
+                    continue
+                sample = self.kube.pod_metrics(self.namespace, name)
+                if sample:
+                    self._queue.put(("metrics", sample))
+
+    # -- the loop --------------------------------------------------------------------------------------
+
+    def run(self, *, deadline: float) -> Capture:
+        """Follow until the Job ends and its streams drain, `deadline` (monotonic) passes, or `stop` is set."""
+        capture = self.capture
+        capture.started = time.monotonic()
+        bundle_io.make_private_dir(self.root)
+        self._spawn("job-watch", lambda: self._watch("jobs", field_selector=f"metadata.name={self.job_name}"))
+        self._spawn(
+            "pod-watch", lambda: self._watch("pods", label_selector=f"batch.kubernetes.io/job-name={self.job_name}")
+        )
+        self._spawn("event-watch", lambda: self._watch("events"))
+        if self.poll_metrics:
+            self._spawn("metrics", self._metrics)
+        finished_at: float | None = None
+        try:
+            while True:
+                if self.stop.is_set():
+                    capture.partial = True
+                    capture.notes.append("capture interrupted before the Job ended")
+                    break
+                now = time.monotonic()
+                if now > deadline:
+                    capture.partial = True
+                    capture.notes.append("gave up following: the Job did not end within the timeout")
+                    break
+                if finished_at is None and capture.finished:
+                    finished_at = now
+                if finished_at is not None:
+                    active = [t for t in self._streams.values() if t.is_alive()]
+                    if not active and self._queue.empty():
+                        break
+                    if now - finished_at > self.grace_seconds:
+                        capture.notes.append("some log streams were still open after the Job ended")
+                        break
+                try:
+                    kind, payload = self._queue.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                self._handle(kind, payload)
+        finally:
+            self._halt.set()
+            self._drain()
+            self._final_reads()
+            self._write_all()
+            capture.ended = time.monotonic()
+        return capture
+
+    def _handle(self, kind: str, payload: Any) -> None:
+        capture = self.capture
+        if kind == "jobs":
+            event_type, obj = payload
+            if event_type != "DELETED":
+                capture.job = obj
+                bundle_io.write_json(self.root, "job.json", obj)
+            else:
+                capture.notes.append(f"job {self.job_name} was deleted while being followed")
+                capture.job = capture.job or obj
+        elif kind == "pods":
+            event_type, obj = payload
+            name = obj["metadata"]["name"]
+            if event_type == "DELETED":
+                # Keep the last state we saw: it holds the terminated reason that is now gone from the cluster.
+                capture.deleted_pods.add(name)
+                capture.pods.setdefault(name, obj)
+            else:
+                capture.pods[name] = obj
+                for target in self._tracker.update(obj):
+                    key = (target.pod, target.container, target.container_id)
+                    self._streams[key] = self._spawn(f"log-{target.pod}-{target.container}", lambda t=target: self._stream(t))
+            self._write_pods()
+            phase = _phase(obj) if event_type != "DELETED" else "Deleted"
+            if self.on_phase and self._phases.get(name) != phase:
+                self._phases[name] = phase
+                self.on_phase(name, phase)
+        elif kind == "events":
+            _event_type, obj = payload
+            if self._relevant(obj):
+                capture.events[_event_key(obj)] = obj
+                bundle_io.write_json(self.root, "events.json", _event_list(capture.events))
+        elif kind == "line":
+            (pod, container, previous), timestamp, text = payload
+            capture.lines[(pod, container, previous)] = capture.lines.get((pod, container, previous), 0) + 1
+            sample = parse_sample(text)
+            if sample is not None:
+                if sample.highest is not None:
+                    capture.peak_memory_bytes = max(capture.peak_memory_bytes or 0, sample.highest)
+                return
+            if self.on_line:
+                self.on_line(pod, container, timestamp, text)
+        elif kind == "metrics":
+            capture.metrics.append(payload)
+            for item in payload.get("containers") or []:
+                from cronjob_doctor.settings import parse_bytes
+
+                try:
+                    used = parse_bytes(str((item.get("usage") or {}).get("memory", "0")))
+                except DoctorError:
+                    continue
+                capture.peak_memory_bytes = max(capture.peak_memory_bytes or 0, used)
+            bundle_io.write_json(self.root, "metrics.json", capture.metrics)
+        elif kind == "stream-end":
+            pass
+        elif kind == "error":
+            capture.partial = True
+            capture.notes.append(str(payload))
+
+    def _relevant(self, event: dict[str, Any]) -> bool:
+        involved = event.get("involvedObject") or event.get("regarding") or {}
+        name = str(involved.get("name", ""))
+        return name == self.job_name or name in self.capture.pods or name.startswith(self.job_name + "-")
+
+    def _drain(self) -> None:
+        """Let stream threads finish writing (they stop at `_halt`), then handle what they queued."""
+        for thread in list(self._streams.values()):
+            thread.join(timeout=5.0)
+        while True:
+            try:
+                kind, payload = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if kind != "error" or not self.capture.finished:
+                self._handle(kind, payload)
+
+    def _final_reads(self) -> None:
+        """One last list of the events (a watch may have missed some) and the Node OOM events of our nodes."""
+        try:
+            for event in self.kube.list_events(self.namespace):
+                if self._relevant(event):
+                    self.capture.events[_event_key(event)] = event
+            nodes = {(p.get("spec") or {}).get("nodeName") for p in self.capture.pods.values()} - {None, ""}
+            for node in sorted(str(n) for n in nodes):
+                for event in self.kube.list_events(
+                    None, field_selector=f"involvedObject.kind=Node,involvedObject.name={node}"
+                ):
+                    if event.get("reason") in ("SystemOOM", "OOMKilling", "NodeNotReady", "Rebooted"):
+                        self.capture.events[_event_key(event)] = event
+        except DoctorError as exc:
+            self.capture.notes.append(f"final event list failed: {exc}")
+
+    def _write_pods(self) -> None:
+        items = list(self.capture.pods.values())
+        bundle_io.write_json(self.root, "pods.json", {"apiVersion": "v1", "kind": "List", "items": items})
+
+    def _write_all(self) -> None:
+        if self.capture.job is not None:
+            bundle_io.write_json(self.root, "job.json", self.capture.job)
+        self._write_pods()
+        bundle_io.write_json(self.root, "events.json", _event_list(self.capture.events))
+        if self.capture.metrics:
+            bundle_io.write_json(self.root, "metrics.json", self.capture.metrics)
+
+
+def _write_line(handle: IO[str], timestamp: str, text: str) -> None:
+    handle.write(f"{timestamp} {text}\n" if timestamp else f"{text}\n")
+    handle.flush()
+
+
+def _phase(pod: dict[str, Any]) -> str:
+    """The phase, refined by the most telling container state (ImagePullBackOff, OOMKilled...)."""
+    status = pod.get("status") or {}
+    for item in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
+        state = item.get("state") or {}
+        waiting = state.get("waiting") or {}
+        if waiting.get("reason") and waiting["reason"] not in ("ContainerCreating", "PodInitializing"):
+            return str(waiting["reason"])
+        terminated = state.get("terminated") or {}
+        if terminated.get("reason") and terminated.get("reason") != "Completed":
+            return f"{status.get('phase', 'Unknown')} ({terminated['reason']}, exit {terminated.get('exitCode')})"
+    return str(status.get("phase", "Pending"))
+
+
+def _event_key(event: dict[str, Any]) -> str:
+    meta = event.get("metadata") or {}
+    return str(meta.get("uid") or f"{meta.get('namespace')}/{meta.get('name')}")
+
+
+def _event_list(events: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    items = sorted(
+        events.values(),
+        key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or e.get("firstTimestamp") or ""),
+    )
+    return {"apiVersion": "v1", "kind": "EventList", "items": items}
