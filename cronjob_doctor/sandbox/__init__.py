@@ -21,7 +21,7 @@ from .logstore import LogStore
 from .server import ApiServer, RecordedRequest
 from .store import Store
 
-__all__ = ["Sandbox", "RecordedRequest"]
+__all__ = ["RecordedRequest", "Sandbox"]
 
 
 def _optional(module: str) -> Any:

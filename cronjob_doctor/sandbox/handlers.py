@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import defaults, eventsview, routes, streams
 from .authz import Attributes, Authorizer
@@ -326,12 +327,12 @@ class Api:
         if key == "namespaces":
             # The namespace controller empties a deleted namespace
             namespace = owner["metadata"]["name"]
-            for key in _DEPENDENT_KEYS:
-                for obj in self.store.list(key, namespace)[0]:
-                    self._delete_quietly(key, obj, "Background")
+            for dependent_key in _DEPENDENT_KEYS:
+                for obj in self.store.list(dependent_key, namespace)[0]:
+                    self._delete_quietly(dependent_key, obj, "Background")
             return
-        for key in _DEPENDENT_KEYS:
-            for obj in self.store.list(key, namespace or None)[0]:
+        for dependent_key in _DEPENDENT_KEYS:
+            for obj in self.store.list(dependent_key, namespace or None)[0]:
                 refs = obj["metadata"].get("ownerReferences") or []
                 if not any(ref.get("uid") == uid for ref in refs):
                     continue
@@ -343,12 +344,12 @@ class Api:
                         else:
                             o["metadata"].pop("ownerReferences", None)
                     try:
-                        self.store.mutate(key, obj["metadata"].get("namespace", ""), obj["metadata"]["name"],
-                                          strip)
+                        self.store.mutate(dependent_key, obj["metadata"].get("namespace", ""),
+                                          obj["metadata"]["name"], strip)
                     except NotFoundError:
                         pass
                 else:
-                    self._delete_quietly(key, obj, "Background")
+                    self._delete_quietly(dependent_key, obj, "Background")
 
     def _delete_quietly(self, key: str, obj: Obj, policy: str) -> None:
         try:

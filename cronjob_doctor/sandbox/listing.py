@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .routes import Route
 from .selectors import fields_match, labels_match, parse_fields, parse_labels

@@ -84,7 +84,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = owner.api.handle(request)
         except ApiError as error:
             reply = Reply(error.code, error.status(), headers=error.headers)
-        except Exception as error:  # a bug in the sandbox must still answer like a server does
+        except Exception as error:  # noqa: BLE001 - a sandbox bug must still answer like a server does
             reply = Reply(500, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                                 "message": f"Internal error occurred: {error!r}", "reason": "InternalError",
                                 "code": 500})

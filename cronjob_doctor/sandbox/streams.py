@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from .logstore import LogStore, NoSuchLog, rfc3339nano
 from .status import ApiError, expired, not_found
@@ -71,7 +72,7 @@ def watch_events(
                 yield emit("ADDED", obj)
     else:
         try:
-            position = int(since)  # type: ignore[arg-type]
+            position = int(since)
         except ValueError:
             raise ApiError(400, f'invalid resource version: "{since}"') from None
         if faults.take_gone():
@@ -126,7 +127,7 @@ def _container(pod: Obj, name: str | None) -> str:
     pod_name = pod["metadata"]["name"]
     if not name:
         if len(containers) == 1:
-            return containers[0]
+            return str(containers[0])
         message = f"a container name must be specified for pod {pod_name}, choose one of: [{' '.join(containers)}]"
         if init:
             message += f" or one of the init containers: [{' '.join(init)}]"

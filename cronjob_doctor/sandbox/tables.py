@@ -6,8 +6,9 @@ statuses are computed here, from the objects alone. Pure functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 Obj = dict[str, Any]
 Column = tuple[str, str, int]  # name, type, priority (1 = only with -o wide)
@@ -69,7 +70,7 @@ def _pod_status(pod: Obj) -> str:
         if "terminated" in state and state["terminated"].get("exitCode", 0) != 0:
             return "Init:" + (state["terminated"].get("reason") or "Error")
         if "waiting" in state and state["waiting"].get("reason") not in (None, "PodInitializing"):
-            return "Init:" + state["waiting"]["reason"]
+            return "Init:" + str(state["waiting"]["reason"])
     for cs in reversed(status.get("containerStatuses") or []):
         state = cs.get("state") or {}
         if state.get("waiting", {}).get("reason"):

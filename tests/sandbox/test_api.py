@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+import urllib3
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
@@ -510,7 +512,7 @@ def test_cut_watch_breaks_the_stream_mid_way(api: client.ApiClient, bare: Sandbo
     bare.faults.cut_watches_after(2, once=True)
     response = raw(f"/api/v1/namespaces/{NS}/pods", watch="true", timeoutSeconds="2")
     received = b""
-    with pytest.raises(Exception):
+    with pytest.raises(urllib3.exceptions.HTTPError):
         for chunk in response.stream(1024):
             received += chunk
     assert len(received.splitlines()) == 2
@@ -521,7 +523,7 @@ def test_cut_log_stream_once(api: client.ApiClient, bare: Sandbox) -> None:
     bare.faults.cut_logs_after(2)
     response = client.CoreV1Api(api).read_namespaced_pod_log("p", NS, _preload_content=False)
     received = b""
-    with pytest.raises(Exception):
+    with pytest.raises(urllib3.exceptions.HTTPError):
         for chunk in response.stream(1024):
             received += chunk
     assert received == b"line 0\nline 1\n"
@@ -531,7 +533,7 @@ def test_cut_log_stream_once(api: client.ApiClient, bare: Sandbox) -> None:
 def test_down_refuses_connections_and_up_serves_again(api: client.ApiClient, bare: Sandbox) -> None:
     core = client.CoreV1Api(api)
     bare.faults.down()
-    with pytest.raises(Exception):
+    with pytest.raises(urllib3.exceptions.HTTPError):
         core.list_namespace(_request_timeout=2)
     bare.faults.up()
     assert len(core.list_namespace().items) == 2
