@@ -7,8 +7,8 @@ It never touches sockets itself, except through the `down`/`up` callbacks the se
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass
