@@ -354,6 +354,22 @@ def _i5() -> Case:
                           event("BackOff", 'Back-off pulling image "registry.example.com/backup-tools:1.5"')])
 
 
+@case("image-pull-then-deadline-exceeded")
+def _i6() -> Case:
+    # The debug Job's deadline ran out while the pod was still pulling: the pull is the cause.
+    p = pod(phase="Pending")
+    p["status"]["containerStatuses"] = []
+    msg = 'Failed to pull image "registry.example.com/analytics/report-gen:v2.4.1-rc0": rpc error: code = NotFound'
+    return bundle(expected={"verdict": "image-pull", "runner_up": "deadline"}, pods=[p],
+                  job_=failed_job(conditions=job_failed("DeadlineExceeded", "Job was active longer than specified "
+                                                                             "deadline"), active_deadline=60),
+                  events=[event("Failed", msg), event("Failed", "Error: ErrImagePull"),
+                          event("BackOff", 'Back-off pulling image "registry.example.com/analytics/report-gen:'
+                                           'v2.4.1-rc0"'),
+                          event("DeadlineExceeded", "Job was active longer than specified deadline", kind="Job",
+                                name="tf-state-backup-29565120", component="job-controller")])
+
+
 # ------------------------------------------------------------------------------------------------ deadline
 
 @case("deadline-exceeded-137-not-oom")

@@ -74,11 +74,11 @@ class ConfigRule:
                 return
         # 3. Volumes that never mounted: the pod stays ContainerCreating with FailedMount events.
         for event in facts.events_with("FailedMount"):
-            found = _classify(event.message)
-            if found:
-                yield Finding(verdict="config", detail=found[0], confidence=0.85,
-                              summary=f"a volume could not be mounted: {found[1]}",
-                              evidence=(Evidence(event.source, event.describe()),), remediation=(found[2],))
+            mount = _classify(event.message)
+            if mount:
+                yield Finding(verdict="config", detail=mount[0], confidence=0.85,
+                              summary=f"a volume could not be mounted: {mount[1]}",
+                              evidence=(Evidence(event.source, event.describe()),), remediation=(mount[2],))
                 return
         # 4. A liveness probe on a batch container: the kubelet kills it (137), which looks like a crash.
         probes = [e for e in facts.events if e.reason == "Unhealthy" and "Liveness probe failed" in e.message]

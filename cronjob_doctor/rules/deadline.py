@@ -71,6 +71,21 @@ class DeadlineRule:
             elif deadline:
                 fixes.append(f"if the work legitimately needs longer than {deadline}s, raise activeDeadlineSeconds")
             limit = f" of {deadline}s" if deadline else ""
+            # A pod that never got going (image pull, config, scheduling) also runs out the deadline; then the
+            # deadline is the consequence and the stuck state is the cause, which its own rule reports.
+            stuck = [w.reason for w in facts.waiting if w.reason not in ("ContainerCreating", "PodInitializing")]
+            stuck += [c.reason for c in facts.pod_conditions if c.type == "PodScheduled" and c.status == "False"]
+            stuck += [f"{e.reason} ({e.message[:80]})" for e in facts.events if e.type == "Warning" and e.reason in (
+                "Failed", "BackOff", "FailedScheduling", "FailedMount", "FailedCreate") and e.kind in ("Pod", "")]
+            started = any(not t.init for t in facts.terminations) or facts.logs_present
+            if stuck and not started:
+                yield Finding(
+                    verdict="deadline", detail="active-deadline", confidence=0.5,
+                    summary=f"the Job ran out of its activeDeadlineSeconds{limit} while its pod was stuck in "
+                            f"{stuck[0]}",
+                    evidence=tuple(evidence), remediation=(f"fix what kept the pod in {stuck[0]}",),
+                )
+                return
             yield Finding(
                 verdict="deadline", detail="active-deadline", confidence=0.95,
                 summary=f"the Job ran out of its activeDeadlineSeconds{limit} and was killed{during(step)}",

@@ -115,7 +115,7 @@ def _namespace_selects(selector: dict[str, Any], namespace: str | None) -> bool 
     if set(labels) == {"kubernetes.io/metadata.name"} and not selector.get("matchExpressions"):
         if namespace is None:
             return None
-        return labels["kubernetes.io/metadata.name"] == namespace
+        return bool(labels["kubernetes.io/metadata.name"] == namespace)
     return None  # other namespace labels are not in the bundle: cannot tell
 
 
@@ -199,9 +199,9 @@ def _pod_labels(bundle: Bundle, facts: Facts) -> dict[str, str]:
         spec = source.get("spec") or {}
         template = (spec.get("jobTemplate") or {}).get("spec", {}).get("template") if "jobTemplate" in spec \
             else spec.get("template")
-        labels = ((template or {}).get("metadata") or {}).get("labels")
-        if labels:
-            return dict(labels)
+        found = ((template or {}).get("metadata") or {}).get("labels")
+        if isinstance(found, dict) and found:
+            return {str(k): str(v) for k, v in found.items()}
     return {}
 
 

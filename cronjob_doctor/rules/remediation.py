@@ -98,8 +98,8 @@ def bake_into_image(*, image: str | None, commands: list[str]) -> list[str]:
         return []
     if pkgs:
         lines.append(f"RUN apk add --no-cache {' '.join(pkgs)}")
-    for url, binary in downloads:
-        lines.append(f"RUN curl -fsSL {CURL_HARDENING} -o /usr/local/bin/{binary} {url} \\\n"
+    for link, binary in downloads:
+        lines.append(f"RUN curl -fsSL {CURL_HARDENING} -o /usr/local/bin/{binary} {link} \\\n"
                      f"    && chmod 0755 /usr/local/bin/{binary}")
     return ["bake the runtime downloads into the image (then drop them from the script):\n" + "\n".join(lines)]
 
