@@ -44,6 +44,7 @@ app = typer.Typer(
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
+    yaml = "yaml"
     markdown = "markdown"
 
 
@@ -57,7 +58,8 @@ ContextOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Optional[OutputFormat],
-    typer.Option("--output", "-o", help="Report format: text, json or markdown.", show_default=False),
+    typer.Option("--output", "-o", help="Report format: text, json, yaml or markdown.",
+                 show_default=False),
 ]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours (also: NO_COLOR set).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]

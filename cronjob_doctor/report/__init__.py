@@ -1,6 +1,7 @@
 """Report rendering: one renderer per `--output` format, and `write()`, the only function that prints a report.
 
-Renderers take a Verdict and return a rich renderable (text) or a string (json, markdown); they never print.
+Renderers take a Verdict and return a rich renderable (text) or a string (json, yaml, markdown); they never
+print.
 Strings are written as they are, never through rich's markup parser, so `[...]` in a log line stays `[...]`.
 """
 
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from rich.console import Console, RenderableType
 
 from cronjob_doctor.errors import InputError
-from cronjob_doctor.report import json, markdown, text
+from cronjob_doctor.report import json, markdown, text, yaml
 from cronjob_doctor.rules.base import Verdict
 
 Renderer = Callable[[Verdict], RenderableType | str]
@@ -19,6 +20,7 @@ Renderer = Callable[[Verdict], RenderableType | str]
 RENDERERS: dict[str, Renderer] = {
     "text": text.render,
     "json": json.render,
+    "yaml": yaml.render,
     "markdown": markdown.render,
 }
 
@@ -33,7 +35,7 @@ def write(console: Console, verdict: Verdict, *, fmt: str) -> None:
         console.print(renderer(verdict))
         return
     output = renderer(verdict)
-    assert isinstance(output, str)  # json and markdown return text
+    assert isinstance(output, str)  # json, yaml and markdown return text
     # Straight to the file: Console.print would parse markup, replace :emoji: codes and re-wrap long lines.
     console.file.write(output if output.endswith("\n") else output + "\n")
     console.file.flush()

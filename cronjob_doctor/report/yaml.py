@@ -1,0 +1,16 @@
+"""The YAML report: the same document as `-o json` (`Verdict.to_dict()`), for people and tools that read YAML.
+
+Kept as a separate renderer rather than a JSON flag so `-o yaml` reads like `kubectl get -o yaml`. Log text is
+dumped as YAML strings (quoted or block scalars as PyYAML decides), so nothing a pod printed becomes structure.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from cronjob_doctor.rules.base import Verdict
+
+
+def render(verdict: Verdict) -> str:
+    """The verdict as block-style YAML, keys in the documented order, non-ASCII text kept readable."""
+    return yaml.safe_dump(verdict.to_dict(), sort_keys=False, allow_unicode=True, default_flow_style=False)
