@@ -6,6 +6,7 @@ Rules that raise do not stop the others: the failure becomes a note. No client, 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Iterable, Sequence
 
@@ -81,6 +82,10 @@ def _single(bundle: Bundle) -> tuple[list[Finding], list[str]]:
 
 def analyze(bundle: Bundle, *, runs: Sequence[Run] | None = None) -> Verdict:
     """The verdict for one bundle (plus its failed-jobs sub-bundles and jobs.json history, and diagnose runs)."""
+    return _analyze(bundle, runs=runs, judge_raised=True)
+
+
+def _analyze(bundle: Bundle, *, runs: Sequence[Run] | None, judge_raised: bool) -> Verdict:
     findings, notes = _single(bundle)
     facts = facts_of(bundle)
     earlier: list[Finding] = []
@@ -110,7 +115,7 @@ def analyze(bundle: Bundle, *, runs: Sequence[Run] | None = None) -> Verdict:
         return judge_runs([(run, None) for run in runs], original_limit_bytes=limit, facts=facts, fallback=verdict)
     job = facts.job
     orig, limit = facts.original_limit_bytes, facts.memory_limit_bytes
-    if verdict.verdict == "success" and job is not None and orig and limit and limit > orig:
+    if judge_raised and verdict.verdict == "success" and job is not None and orig and limit and limit > orig:
         # This bundle is a debug run with raised memory that succeeded: judge it against the original limit.
         run = Run(job=job.name, variant=format_bytes(limit), memory_limit=format_bytes(limit), outcome="succeeded",
                   peak_memory_bytes=facts.peak_memory_bytes, duration_seconds=job.duration_seconds or 0.0)
@@ -123,7 +128,7 @@ def analyze_runs(bundles: list[tuple[Run, Bundle]], *, original_limit_bytes: int
     """The verdict over several diagnose runs, one bundle per run (variants such as original and 512Mi)."""
     pairs: list[tuple[Run, Verdict | None]] = []
     for run, bundle in bundles:
-        single = analyze(bundle)
+        single = _analyze(bundle, runs=None, judge_raised=False)  # each run's own outcome, for the runs table
         facts = facts_of(bundle)
         if run.peak_memory_bytes is None and facts.peak_memory_bytes is not None:
             run = replace(run, peak_memory_bytes=facts.peak_memory_bytes)
@@ -202,9 +207,12 @@ def judge_runs(pairs: list[tuple[Run, Verdict | None]], *, original_limit_bytes:
 
     if orig_oom and raised_ok:
         ok = raised_ok[0]
+        oom_verdict = next((v for r, v in failed if r is orig_oom[0] and v is not None), None)
+        step = re.search(r" during `[^`]*`", oom_verdict.summary) if oom_verdict is not None else None
         top = Finding(
             verdict="oom", detail="container", confidence=0.97,
-            summary=f"OOMKilled at the original limit {limit_text} ({orig_oom[0].job}) and succeeded at "
+            summary=f"OOMKilled at the original limit {limit_text} ({orig_oom[0].job})"
+                    f"{step.group(0) if step else ''} and succeeded at "
                     f"{ok.memory_limit} ({ok.job})" + (f"; measured peak {remediation.memory_text(peak)}"
                                                        if peak is not None else ""),
             evidence=tuple(run_ev), remediation=tuple(memory_fix(peak_facts, container)),
