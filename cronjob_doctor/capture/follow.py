@@ -12,12 +12,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
-from cronjob_doctor.errors import DoctorError
+from cronjob_doctor.errors import ClusterError, DoctorError, Forbidden, NotFound, Unauthorized
 from cronjob_doctor.sampler import parse_sample
+
+if TYPE_CHECKING:
+    from cronjob_doctor.kube.logs import LogCursor
 
 LineCallback = Callable[[str, str, str, str], None]
 """(pod, container, timestamp, text) for every displayed log line."""
@@ -39,6 +42,8 @@ class Capture:
     peak_memory_bytes: int | None = None
     partial: bool = False
     notes: list[str] = field(default_factory=list)
+    reconnects: int = 0
+    """Watches and log streams restarted after a lasting API failure (only with `reconnect_seconds`)."""
     started: float = 0.0
     ended: float = 0.0
 
@@ -70,7 +75,13 @@ class JobFollower:
         on_phase: PhaseCallback | None = None,
         poll_metrics: bool = False,
         grace_seconds: float = 15.0,
+        resume: bool = False,
+        reconnect_seconds: float | None = None,
     ) -> None:
+        """`resume`: log files already in `bundle_dir` (an earlier process followed this Job) are continued after
+        their last line instead of being read again from the start. `reconnect_seconds`: a watch or log stream
+        that fails beyond the client's retries is restarted after this pause instead of ending the capture
+        (a long-running recorder outlives API server restarts); None keeps the one-shot behaviour."""
         self.kube = kube
         self.namespace = namespace
         self.job_name = job_name
@@ -80,6 +91,9 @@ class JobFollower:
         self.on_phase = on_phase
         self.poll_metrics = poll_metrics
         self.grace_seconds = grace_seconds
+        self.resume = resume
+        self.reconnect_seconds = reconnect_seconds
+        self._reconnected = False
         self.capture = Capture()
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._halt = threading.Event()
@@ -93,7 +107,17 @@ class JobFollower:
     def _spawn(self, name: str, target: Callable[[], None]) -> threading.Thread:
         def guarded() -> None:
             try:
-                target()
+                while True:
+                    try:
+                        target()
+                        return
+                    except ClusterError as exc:
+                        if not self._reconnectable(exc):
+                            raise
+                        self._reconnected = True
+                        self._queue.put(("reconnect", f"{name}: {exc}"))
+                        if self._halt.wait(self.reconnect_seconds or 0.0):
+                            return
             except DoctorError as exc:
                 self._queue.put(("error", f"{name}: {exc}"))
             except Exception as exc:  # a thread must never die silently: the loop reports it as partial capture
@@ -103,6 +127,10 @@ class JobFollower:
         thread.start()
         self._threads.append(thread)
         return thread
+
+    def _reconnectable(self, exc: ClusterError) -> bool:
+        """An outage or server error worth waiting out; a missing pod or a denial will not go away."""
+        return self.reconnect_seconds is not None and not isinstance(exc, (NotFound, Forbidden, Unauthorized))
 
     def _watch(self, kind: str, **selectors: Any) -> None:
         from cronjob_doctor.kube.watch import watch
@@ -114,6 +142,9 @@ class JobFollower:
         from cronjob_doctor.kube.logs import follow_log
 
         key = (target.pod, target.container, target.previous)
+        path = bundle_io.log_path(self.root, target.pod, target.container, previous=target.previous)
+        # A stream restarted after an outage, or a Job followed again after our own restart, continues the file.
+        cursor = _cursor_after(path) if (self.resume or self._reconnected) and path.is_file() else None
         with bundle_io.open_log(self.root, target.pod, target.container, previous=target.previous) as handle:
             for chunk in follow_log(
                 self.kube,
@@ -122,8 +153,11 @@ class JobFollower:
                 target.container,
                 previous=target.previous,
                 follow=not target.previous,
+                since_time=cursor.since_time() if cursor is not None else None,
                 stop=self._halt,
             ):
+                if cursor is not None and chunk.timestamp and not cursor.admit(chunk.timestamp):
+                    continue
                 _write_line(handle, chunk.timestamp, chunk.text)
                 self._queue.put(("line", (key, chunk.timestamp, chunk.text)))
         self._queue.put(("stream-end", target))
@@ -240,6 +274,9 @@ class JobFollower:
             bundle_io.write_json(self.root, "metrics.json", capture.metrics)
         elif kind == "stream-end":
             pass
+        elif kind == "reconnect":
+            capture.reconnects += 1
+            capture.notes.append(f"reconnecting after {payload}")
         elif kind == "error":
             capture.partial = True
             capture.notes.append(str(payload))
@@ -288,6 +325,18 @@ class JobFollower:
         bundle_io.write_json(self.root, "events.json", _event_list(self.capture.events))
         if self.capture.metrics:
             bundle_io.write_json(self.root, "metrics.json", self.capture.metrics)
+
+
+def _cursor_after(path: Path) -> LogCursor:
+    """A log cursor positioned after the last line already in `path`, so a resumed stream doubles nothing."""
+    from cronjob_doctor.kube.logs import LogCursor
+
+    cursor = LogCursor()
+    for line in bundle_io.LogFile(pod="", container="", path=path).lines():
+        if line.timestamp:
+            cursor.admit(line.timestamp)
+    cursor.reopen()
+    return cursor
 
 
 def _write_line(handle: IO[str], timestamp: str, text: str) -> None:
