@@ -10,6 +10,7 @@ import json as jsonlib
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
+import yaml
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.table import Table
@@ -310,6 +311,11 @@ def render_json(history: History) -> str:
     return jsonlib.dumps(to_dict(history), indent=2)
 
 
+def render_yaml(history: History) -> str:
+    """The JSON document as YAML (same shape as -o json)."""
+    return str(yaml.safe_dump(to_dict(history), sort_keys=False, allow_unicode=True))
+
+
 # ---------------------------------------------------------------------------------------------- markdown
 
 
@@ -378,7 +384,7 @@ def render_markdown(history: History) -> str:
 # ---------------------------------------------------------------------------------------------- writer
 
 
-RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
+RENDERERS = {"text": render_text, "json": render_json, "yaml": render_yaml, "markdown": render_markdown}
 
 
 def write(console: Console, history: History, *, fmt: str) -> None:
@@ -389,6 +395,7 @@ def write(console: Console, history: History, *, fmt: str) -> None:
     if name == "text":
         console.print(render_text(history))
         return
-    output = render_json(history) if name == "json" else render_markdown(history)
+    output = RENDERERS[name](history)
+    assert isinstance(output, str)  # every format but text renders to a string
     console.file.write(output if output.endswith("\n") else output + "\n")
     console.file.flush()

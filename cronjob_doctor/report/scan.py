@@ -10,6 +10,7 @@ import json as jsonlib
 from datetime import datetime, timezone
 from typing import Any
 
+import yaml
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -143,6 +144,11 @@ def render_json(scan: Scan) -> str:
     return jsonlib.dumps(to_dict(scan), indent=2)
 
 
+def render_yaml(scan: Scan) -> str:
+    """The JSON document as YAML (same shape as -o json)."""
+    return str(yaml.safe_dump(to_dict(scan), sort_keys=False, allow_unicode=True))
+
+
 # ---------------------------------------------------------------------------------------------- markdown
 
 
@@ -168,7 +174,7 @@ def render_markdown(scan: Scan) -> str:
 # ---------------------------------------------------------------------------------------------- writer
 
 
-RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
+RENDERERS = {"text": render_text, "json": render_json, "yaml": render_yaml, "markdown": render_markdown}
 
 
 def write(console: Console, scan: Scan, *, fmt: str) -> None:
@@ -179,6 +185,7 @@ def write(console: Console, scan: Scan, *, fmt: str) -> None:
     if name == "text":
         console.print(render_text(scan))
         return
-    output = render_json(scan) if name == "json" else render_markdown(scan)
+    output = RENDERERS[name](scan)
+    assert isinstance(output, str)  # every format but text renders to a string
     console.file.write(output if output.endswith("\n") else output + "\n")
     console.file.flush()

@@ -118,3 +118,10 @@ def test_escape_sequences_from_the_api_do_not_reach_the_terminal() -> None:
     failed = job(FIRST, "Failed", reason="Bad\x1b[31mReason")
     out = text_of(timeline.build(cronjob(), [failed], [], now=NOW))
     assert "\x1b" not in out and "BadReason" in out
+
+
+def test_yaml_report_is_the_json_document() -> None:
+    import yaml
+
+    history = incident()
+    assert yaml.safe_load(report.render_yaml(history)) == json.loads(report.render_json(history))

@@ -82,3 +82,10 @@ def test_json_and_markdown_rank_the_same_way() -> None:
     assert data["cronjobs"][0]["failing"] is True and data["failing"] == 1
     md = report.render_markdown(result)
     assert md.index("team/broken") < md.index("apps/ok")
+
+
+def test_yaml_report_is_the_json_document() -> None:
+    import yaml
+
+    result = scan(*fixture())
+    assert yaml.safe_load(report.render_yaml(result)) == json.loads(report.render_json(result))
