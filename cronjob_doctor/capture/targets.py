@@ -32,12 +32,15 @@ def container_statuses(pod: dict[str, Any]) -> Iterable[tuple[dict[str, Any], bo
 
 
 def _current_id(status: dict[str, Any]) -> str | None:
+    """The running or terminated instance's ID. ContainerStatus.containerID names the current instance; the
+    running state carries only startedAt, the terminated state repeats the ID. A waiting container (created, not
+    started, or in back-off) has nothing to stream yet."""
     state = status.get("state") or {}
-    for key in ("running", "terminated"):
-        cid = (state.get(key) or {}).get("containerID")
-        if cid:
-            return str(cid)
-    return None
+    if "running" in state:
+        cid = status.get("containerID")
+        return str(cid) if cid else None
+    cid = (state.get("terminated") or {}).get("containerID") or (status.get("containerID") if "terminated" in state else None)
+    return str(cid) if cid else None
 
 
 @dataclass

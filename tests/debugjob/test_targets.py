@@ -8,7 +8,11 @@ from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
 
 
 def status(name: str, *, state: dict[str, Any] | None = None, last: str | None = None) -> dict[str, Any]:
+    """A ContainerStatus as the API sends it: containerID beside the state (running carries only startedAt)."""
     out: dict[str, Any] = {"name": name, "state": state or {"waiting": {"reason": "ContainerCreating"}}}
+    running = (state or {}).get("running")
+    if running is not None and "containerID" in running:
+        out["containerID"] = running.pop("containerID")
     if last:
         out["lastState"] = {"terminated": {"containerID": last, "reason": "OOMKilled", "exitCode": 137}}
     return out
@@ -45,6 +49,19 @@ def test_restart_seen_late_fetches_the_previous_log_and_follows_the_new_instance
         StreamTarget("p1", "backup", "containerd://c", previous=True),
         StreamTarget("p1", "backup", "containerd://d", previous=False),
     ]
+
+
+def test_the_running_id_is_read_from_the_container_status_not_the_state() -> None:
+    p = pod({"name": "backup", "containerID": "containerd://r", "state": {"running": {"startedAt": "t"}}})
+    assert TargetTracker().update(p) == [StreamTarget("p1", "backup", "containerd://r", previous=False)]
+
+
+def test_a_waiting_container_in_back_off_is_not_streamed_again() -> None:
+    tracker = TargetTracker()
+    tracker.update(pod(status("backup", state={"running": {"containerID": "containerd://a"}})))
+    backoff = pod({"name": "backup", "containerID": "containerd://a", "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                   "lastState": {"terminated": {"containerID": "containerd://a"}}})
+    assert tracker.update(backoff) == []
 
 
 def test_init_containers_come_first_and_filter_applies() -> None:
