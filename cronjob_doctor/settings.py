@@ -218,6 +218,8 @@ class DiagnoseSettings:
     """Run even if another diagnose of this CronJob is running."""
     show_logs: bool = True
     """Stream container logs to the terminal (stderr) as they arrive."""
+    redact: bool = True
+    """Redact Secret values and credential patterns in the terminal, the bundle logs and the report."""
 
     @classmethod
     def from_flags(
@@ -236,6 +238,7 @@ class DiagnoseSettings:
         trace: bool = True,
         force: bool = False,
         show_logs: bool = True,
+        redact: bool = True,
     ) -> "DiagnoseSettings":
         if runs < 1 or runs > MAX_RUNS:
             raise InputError(f"invalid --runs {runs}: must be between 1 and {MAX_RUNS}")
@@ -259,4 +262,5 @@ class DiagnoseSettings:
             trace=trace,
             force=force,
             show_logs=show_logs,
+            redact=redact,
         )
