@@ -43,5 +43,5 @@ def test_write_leaves_markup_emoji_and_long_lines_alone() -> None:
 
 
 def test_unknown_format_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="unknown output format 'yaml'"):
-        report.write(Console(file=io.StringIO()), INCIDENT, fmt="yaml")
+    with pytest.raises(InputError, match="unknown output format 'xml'"):
+        report.write(Console(file=io.StringIO()), INCIDENT, fmt="xml")
