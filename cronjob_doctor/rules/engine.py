@@ -140,6 +140,14 @@ def analyze_runs(bundles: list[tuple[Run, Bundle]], *, original_limit_bytes: int
     return judge_runs(pairs, original_limit_bytes=original_limit_bytes, facts=facts, fallback=fallback)
 
 
+def _in_run(run: Run, evidence: Evidence) -> Evidence:
+    """Evidence of one run's bundle, its source prefixed with that bundle's directory so it can be found."""
+    folder = run.bundle.rstrip("/").rsplit("/", 1)[-1] if run.bundle else ""
+    if not folder or evidence.source.startswith(folder + "/"):
+        return evidence
+    return Evidence(f"{folder}/{evidence.source}", evidence.text)
+
+
 def _limit(run: Run) -> int | None:
     if not run.memory_limit:
         return None
@@ -209,13 +217,18 @@ def judge_runs(pairs: list[tuple[Run, Verdict | None]], *, original_limit_bytes:
         ok = raised_ok[0]
         oom_verdict = next((v for r, v in failed if r is orig_oom[0] and v is not None), None)
         step = re.search(r" during `[^`]*`", oom_verdict.summary) if oom_verdict is not None else None
+        # The failed run's own proof (pods.json termination, the traced step) comes first, then the runs.
+        own_evidence = tuple(_in_run(orig_oom[0], e) for e in (oom_verdict.evidence if oom_verdict else ()))
+        fixes = list(memory_fix(peak_facts, container))
+        # The failed run's memory advice was computed from a peak cut short by the kill: keep only its other fixes.
+        fixes += [item for item in (oom_verdict.remediation if oom_verdict else ()) if "limit" not in item]
         top = Finding(
             verdict="oom", detail="container", confidence=0.97,
             summary=f"OOMKilled at the original limit {limit_text} ({orig_oom[0].job})"
                     f"{step.group(0) if step else ''} and succeeded at "
                     f"{ok.memory_limit} ({ok.job})" + (f"; measured peak {remediation.memory_text(peak)}"
                                                        if peak is not None else ""),
-            evidence=tuple(run_ev), remediation=tuple(memory_fix(peak_facts, container)),
+            evidence=own_evidence + tuple(run_ev), remediation=tuple(dict.fromkeys(fixes)),
         )
         return done(top)
     failed_original = [(r, v) for r, v in failed if original(r)]

@@ -48,6 +48,11 @@ def test_incident_is_diagnosed_as_oom_with_all_evidence_kept(sandbox: Sandbox, k
     assert runs["512Mi"]["outcome"] == "succeeded"
     assert runs["512Mi"]["peak_memory_bytes"] > 128 * 1024**2
     assert any("Mi" in item for item in verdict["remediation"])
+    # The proof comes from the failed run's own bundle, and the fix names both the limit and the downloads.
+    assert any(e["source"] == "original-run1/pods.json" and "OOMKilled" in e["text"] for e in verdict["evidence"])
+    assert any("+ curl -sSLo /tmp/kubectl" in e["text"] for e in verdict["evidence"])
+    assert "during `curl -sSLo /tmp/kubectl" in verdict["summary"]
+    assert any("FROM alpine" in item for item in verdict["remediation"])
 
     # What the server received: the raised limit, set -x, Never, backoffLimit 0, no ownerReference, same identity.
     bodies = {b["metadata"]["labels"]["cronjob-doctor/variant"]: b for b in created_jobs(sandbox)}
