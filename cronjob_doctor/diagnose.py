@@ -2,15 +2,18 @@
 instrumented, follow them into bundles, judge, and always clean up what we created.
 
 The CronJob is only ever read. Every delete goes through kube.delete_job, which checks the managed-by label.
+Interrupted (Ctrl-C, SIGTERM) or cut off from the API, it still cleans up, says what is left in the cluster,
+and leaves a readable bundle marked partial (partial.json). Secret values are read only to redact them.
 """
 
 from __future__ import annotations
 
+import base64
 import secrets
 import string
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -20,11 +23,16 @@ from cronjob_doctor import debugjob, preflight
 from cronjob_doctor.capture.follow import Capture, JobFollower, job_finished
 from cronjob_doctor.capture.snapshot import snapshot
 from cronjob_doctor.debugjob import DebugJob, Variant
-from cronjob_doctor.errors import Conflict, DoctorError, InputError, NotFound
+from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
+from cronjob_doctor.redact import Redactor
 from cronjob_doctor.rules.base import Run, Verdict
 from cronjob_doctor.settings import DiagnoseSettings, format_bytes, parse_bytes
 
 DEFAULT_RAISED = 512 * 1024**2
+PARTIAL_FILE = "partial.json"
+"""Written at the bundle root when diagnose did not finish: why, at which phase, and what is left in the cluster."""
+_NAME_ATTEMPTS = 3
+"""Fresh run ids tried when a debug Job's name is already taken (by someone else's Job)."""
 
 
 @dataclass
@@ -45,9 +53,15 @@ class _Planned:
     index: int
     debug: DebugJob
     directory: Path
+    rebuild: Callable[[str], DebugJob]
+    """The same debug Job under another run id (its name was taken)."""
+    attempted: bool = False
+    """A create request was sent: the Job may exist even if the answer never came."""
     created: bool = False
     capture: Capture | None = None
     error: str | None = None
+    failure: ClusterError | None = None
+    """Following stopped because the cluster could not be used (API down, access revoked)."""
 
 
 @dataclass
@@ -114,24 +128,32 @@ def _run_id() -> str:
 
 
 def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> list[_Planned]:
-    """One debug Job per variant and run, each with its own bundle directory."""
+    """One debug Job per variant and run, each with its own bundle directory and a name no other run shares."""
     original = original_limit_bytes(cronjob, settings.container)
     chosen = variants(settings, original)
     several = len(chosen) * settings.runs > 1
     planned = []
+    used: set[str] = set()
     for variant in chosen:
         for index in range(1, settings.runs + 1):
-            debug = debugjob.build(
-                cronjob,
-                variant=variant,
-                run_id=_run_id(),
-                timeout_seconds=settings.timeout_seconds,
-                container=settings.container,
-                trace=settings.trace,
-            )
+
+            def build(run_id: str, variant: Variant = variant) -> DebugJob:
+                return debugjob.build(
+                    cronjob,
+                    variant=variant,
+                    run_id=run_id,
+                    timeout_seconds=settings.timeout_seconds,
+                    container=settings.container,
+                    trace=settings.trace,
+                )
+
+            run_id = _run_id()
+            while run_id in used:
+                run_id = _run_id()
+            used.add(run_id)
             slug = variant.name.split(" ")[0]
             directory = root / f"{slug}-run{index}" if several else root
-            planned.append(_Planned(variant, index, debug, directory))
+            planned.append(_Planned(variant, index, build(run_id), directory, build))
     return planned
 
 
@@ -157,6 +179,19 @@ def _refuse_concurrent(kube: Any, namespace: str, name: str) -> None:
         )
 
 
+@dataclass
+class _Progress:
+    """Where the flow is, for the message and the partial marker when it stops early."""
+
+    root: Path
+    namespace: str
+    planned: list[_Planned] = field(default_factory=list)
+    phase: str = "before creating the debug Job"
+    cleanup: str = "nothing was created"
+    left: list[str] = field(default_factory=list)
+    """Debug Jobs that may still be in the cluster."""
+
+
 def run(
     settings: DiagnoseSettings,
     *,
@@ -166,12 +201,11 @@ def run(
     command: str,
     stop: threading.Event | None = None,
 ) -> Outcome:
-    """The whole flow; raises DoctorError subclasses, returns the verdict otherwise."""
+    """The whole flow; raises DoctorError subclasses (Interrupted after Ctrl-C/SIGTERM), returns the verdict
+    otherwise. Whatever stops it after the bundle directory exists, it cleans up first, then the error names
+    what is left in the cluster and partial.json marks the bundle."""
     if settings.dry_run:
         return dry_run(settings, kube)
-    from cronjob_doctor.rules.engine import analyze_runs
-
-    stop = stop or threading.Event()
     namespace = settings.target.namespace
     cronjob = resolve_cronjob(kube, namespace, settings.target.name)
     name = cronjob["metadata"]["name"]
@@ -180,9 +214,53 @@ def run(
         _refuse_concurrent(kube, namespace, name)
     root = Path(settings.bundle) if settings.bundle else bundle_io.default_bundle_dir(namespace, name, now)
     bundle_io.make_private_dir(root)
+    progress = _Progress(root=root, namespace=namespace)
+    try:
+        return _run(
+            settings,
+            kube=kube,
+            hooks=hooks,
+            command=command,
+            stop=stop or threading.Event(),
+            cronjob=cronjob,
+            missing_optional=[str(p) for p in missing_optional],
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        _mark_partial(progress, "interrupted (Ctrl-C or SIGTERM)")
+        raise Interrupted(
+            f"interrupted {progress.phase}; {progress.cleanup}",
+            hint=f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})",
+        ) from None
+    except DoctorError as exc:
+        _mark_partial(progress, str(exc))
+        if any(item.attempted for item in progress.planned):
+            # The reader must learn what is left in the cluster from the one error line they will read.
+            exc.message = f"{exc.message}; {progress.cleanup}"
+        exc.hint = exc.hint or f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})"
+        raise
+
+
+def _run(
+    settings: DiagnoseSettings,
+    *,
+    kube: Any,
+    hooks: Hooks,
+    command: str,
+    stop: threading.Event,
+    cronjob: dict[str, Any],
+    missing_optional: list[str],
+    progress: _Progress,
+) -> Outcome:
+    from cronjob_doctor.rules.engine import analyze_runs
+
+    namespace, root = progress.namespace, progress.root
+    name = cronjob["metadata"]["name"]
     bundle_io.write_json(root, "cronjob.json", cronjob)
     notes = [f"not allowed to {p} in {namespace}: that evidence is skipped" for p in missing_optional]
-    notes += snapshot(kube, cronjob=cronjob, root=root)
+    redactor, secret_notes = redactor_for(kube, namespace, cronjob, enabled=settings.redact)
+    notes += secret_notes
+    notes += snapshot(kube, cronjob=cronjob, root=root, redact=redactor.redact if redactor.enabled else None)
     if not missing_optional:
         try:
             policies = kube.list_networkpolicies(namespace)
@@ -192,28 +270,35 @@ def run(
         except DoctorError as exc:
             notes.append(f"networkpolicies unavailable: {exc}")
     planned = plan(settings, cronjob, root)
+    progress.planned = planned
     original = original_limit_bytes(cronjob, settings.container)
     for item in planned:
         for warning in item.debug.warnings:
             hooks.note(f"warning: {warning}")
-    cleanup = ""
     try:
-        _run_all(kube, planned, settings=settings, hooks=hooks, stop=stop, target=f"{namespace}/{name}")
+        progress.phase = "while the debug Job ran"
+        _run_all(kube, planned, settings=settings, hooks=hooks, stop=stop, target=f"{namespace}/{name}",
+                 redactor=redactor)
     finally:
-        cleanup = _cleanup(kube, namespace, planned, keep=settings.keep, hooks=hooks)
-    runs_and_bundles = []
+        progress.phase = "while cleaning up"
+        _cleanup(kube, progress, keep=settings.keep, hooks=hooks)
+    progress.phase = "while writing the bundle"
     for item in planned:
-        run_ = _to_run(item, original)
         if item.capture is not None:
             bundle_io.write_json(item.directory, "meta.json", _meta(item, cronjob, original))
-            runs_and_bundles.append((run_, bundle_io.read(item.directory)))
+    lost = [item for item in planned if item.failure is not None]
+    if lost:
+        raise ClusterError(
+            f"lost the cluster while following job {', '.join(i.debug.name for i in lost)}: {lost[0].failure}"
+        )
+    runs_and_bundles = [(_to_run(item, original), bundle_io.read(item.directory)) for item in planned if item.capture]
     verdict = analyze_runs(runs_and_bundles, original_limit_bytes=original)
     for item in planned:
         if item.error:
             notes.append(f"{item.debug.name}: {item.error}")
         if item.capture:
             notes.extend(f"{item.debug.name}: {n}" for n in item.capture.notes)
-    verdict = _with_context(
+    verdict = _redacted(_with_context(
         verdict,
         notes=notes,
         context={
@@ -222,22 +307,31 @@ def run(
             "context": getattr(kube, "context", None),
             "bundle": str(root),
             "changes": planned[0].debug.changes if planned else [],
-            "cleanup": cleanup,
+            "cleanup": progress.cleanup,
             "original_memory_limit": format_bytes(original) if original else None,
         },
-    )
+    ), redactor)
+    redaction = redactor.note()
+    if redaction:
+        verdict = _with_context(verdict, notes=[redaction], context={})
     bundle_io.write_json(root, "verdict.json", verdict.to_dict())
     return Outcome(verdict)
 
 
 def _run_all(
-    kube: Any, planned: list[_Planned], *, settings: DiagnoseSettings, hooks: Hooks, stop: threading.Event, target: str
+    kube: Any,
+    planned: list[_Planned],
+    *,
+    settings: DiagnoseSettings,
+    hooks: Hooks,
+    stop: threading.Event,
+    target: str,
+    redactor: Redactor,
 ) -> None:
     """Create every debug Job, then follow them side by side; Ctrl-C sets `stop` and the caller cleans up."""
     for item in planned:
         hooks.header(target, f"{item.variant.name} (run {item.index}/{settings.runs})", item.debug.changes)
-        kube.create_job(item.debug.manifest["metadata"]["namespace"], item.debug.manifest)
-        item.created = True
+        _create(kube, item)
         hooks.note(f"created job {item.debug.name}")
     deadline = time.monotonic() + settings.timeout_seconds + 120
 
@@ -251,12 +345,14 @@ def _run_all(
             on_line=hooks.log_line if settings.show_logs else None,
             on_phase=hooks.phase,
             poll_metrics=not item.debug.instrumented,
+            redact=redactor.redact if redactor.enabled else None,
         )
         try:
             item.capture = follower.run(deadline=deadline)
         except DoctorError as exc:
             item.error = str(exc)
             item.capture = follower.capture
+        item.failure = follower.failure
 
     threads = [threading.Thread(target=follow, args=(item,), daemon=True) for item in planned]
     for thread in threads:
@@ -272,27 +368,165 @@ def _run_all(
         raise
 
 
-def _cleanup(kube: Any, namespace: str, planned: list[_Planned], *, keep: bool, hooks: Hooks) -> str:
-    created = [item.debug.name for item in planned if item.created]
-    if not created:
-        return "nothing was created"
-    if keep:
-        return f"kept (--keep): remove with kubectl delete job -n {namespace} {' '.join(created)}"
-    deleted, failed = [], []
-    for job in created:
+def _create(kube: Any, item: _Planned) -> None:
+    """Create the debug Job; a name already taken by a Job that is not ours gets a fresh run id."""
+    for attempt in range(_NAME_ATTEMPTS):
+        item.attempted = True
         try:
-            kube.delete_job(namespace, job)
-            deleted.append(job)
+            kube.create_job(item.debug.manifest["metadata"]["namespace"], item.debug.manifest)
+        except Conflict:
+            # kube.create_job already accepted a Job carrying our own run id, so this one belongs to someone else
+            item.attempted = False
+            if attempt == _NAME_ATTEMPTS - 1:
+                raise
+            item.debug = item.rebuild(_run_id())
+            continue
+        item.created = True
+        return
+
+
+def _cleanup(kube: Any, progress: _Progress, *, keep: bool, hooks: Hooks) -> None:
+    """Delete our debug Jobs (unless --keep); record what is left and the command that removes it."""
+    namespace = progress.namespace
+    created = [item.debug.name for item in progress.planned if item.attempted]
+    if not created:
+        progress.cleanup = "nothing was created"
+        return
+    progress.left = list(created)
+    progress.cleanup = f"cleanup did not finish: remove with kubectl delete job -n {namespace} {' '.join(created)}"
+    if keep:
+        progress.cleanup = f"kept (--keep): remove with kubectl delete job -n {namespace} {' '.join(created)}"
+        return
+    deleted, failed = [], []
+    for item in progress.planned:
+        if not item.attempted:
+            continue
+        try:
+            if not item.created and not _ours(kube, namespace, item):
+                progress.left.remove(item.debug.name)  # the create never took effect: nothing to delete
+                continue
+            kube.delete_job(namespace, item.debug.name)
+            deleted.append(item.debug.name)
+            progress.left.remove(item.debug.name)
         except DoctorError as exc:
-            failed.append(f"{job} ({exc})")
+            failed.append(f"{item.debug.name} ({exc})")
     if failed:
-        text = (
+        progress.cleanup = (
             f"could not delete {', '.join(failed)}; remove with: kubectl delete job -n {namespace} "
-            + " ".join(f.split(" ")[0] for f in failed)
+            + " ".join(progress.left)
         )
-        hooks.note(text)
-        return text
-    return f"deleted job {', '.join(deleted)} and its pods"
+        hooks.note(progress.cleanup)
+    elif deleted:
+        progress.cleanup = f"deleted job {', '.join(deleted)} and its pods"
+    else:
+        progress.cleanup = "nothing was created"
+
+
+def _ours(kube: Any, namespace: str, item: _Planned) -> bool:
+    """Whether the Job of an unanswered create exists and carries our run id (a namesake is never deleted)."""
+    try:
+        job = kube.get_job(namespace, item.debug.name)
+    except NotFound:
+        return False
+    labels = (job.get("metadata") or {}).get("labels") or {}
+    return bool(labels.get(debugjob.RUN_ID_LABEL) == item.debug.manifest["metadata"]["labels"][debugjob.RUN_ID_LABEL])
+
+
+def _mark_partial(progress: _Progress, reason: str) -> None:
+    """partial.json at the bundle root: the bundle is readable but incomplete, and this says why."""
+    try:
+        bundle_io.write_json(
+            progress.root,
+            PARTIAL_FILE,
+            {
+                "partial": True,
+                "reason": reason,
+                "phase": progress.phase,
+                "cleanup": progress.cleanup,
+                "left_in_cluster": [f"job/{name}" for name in progress.left],
+            },
+        )
+    except DoctorError:
+        pass  # the disk failed too: the error message still says what happened
+
+
+def redactor_for(kube: Any, namespace: str, cronjob: dict[str, Any], *, enabled: bool) -> tuple[Redactor, list[str]]:
+    """A Redactor knowing the values of the Secrets the job's containers read (env secretKeyRef, envFrom
+    secretRef), and notes on what could not be read. `get secrets` is optional: without it only the
+    credential patterns apply. The values live only in the Redactor, never on disk."""
+    if not enabled:
+        return Redactor(enabled=False), []
+    refs = secret_refs(cronjob)
+    if not refs:
+        return Redactor(), []
+    names = sorted({secret for secret, _key, _env in refs})
+    if not kube.can_i(namespace, "get", "secrets"):
+        unreadable = (
+            f"not allowed to get secrets in {namespace}: the values of Secret {', '.join(names)} are not "
+            "redacted by value, only credential patterns are"
+        )
+        return Redactor(), [unreadable]
+    data: dict[str, dict[str, Any]] = {}
+    notes = []
+    for secret in names:
+        try:
+            data[secret] = dict(kube.get_secret(namespace, secret).get("data") or {})
+        except NotFound:
+            continue  # the pod cannot read it either (the config verdict says so): nothing to redact
+        except DoctorError as exc:
+            notes.append(f"could not read Secret {secret} ({exc}): its values are not redacted by value")
+    values: dict[str, str] = {}
+    for secret, key, env in refs:
+        for item_key, encoded in (data.get(secret) or {}).items():
+            if key is not None and item_key != key:
+                continue
+            try:
+                value = base64.b64decode(str(encoded), validate=False).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                continue  # binary data cannot appear in a text log as it is
+            values.setdefault(env if key is not None else f"{env}{item_key}", value)
+    return Redactor(values), notes
+
+
+def secret_refs(cronjob: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    """(Secret name, key or None for a whole envFrom Secret, env var name or envFrom prefix) for every
+    container of the job's pod template: all their logs are captured."""
+    spec = ((((cronjob.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+    refs: list[tuple[str, str | None, str]] = []
+    for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        if not isinstance(container, dict):
+            continue
+        for item in container.get("env") or []:
+            ref = ((item.get("valueFrom") or {}).get("secretKeyRef") or {}) if isinstance(item, dict) else {}
+            if ref.get("name") and ref.get("key"):
+                refs.append((str(ref["name"]), str(ref["key"]), str(item.get("name", ref["key"]))))
+        for source in container.get("envFrom") or []:
+            ref = (source.get("secretRef") or {}) if isinstance(source, dict) else {}
+            if ref.get("name"):
+                refs.append((str(ref["name"]), None, str(source.get("prefix") or "")))
+    return refs
+
+
+def _redacted(verdict: Verdict, redactor: Redactor) -> Verdict:
+    """The verdict with every text field redacted: evidence quotes log lines and events."""
+    if not redactor.enabled:
+        return verdict
+    r = redactor.redact
+
+    def finding(f: Any) -> Any:
+        return replace(
+            f,
+            summary=r(f.summary),
+            evidence=tuple(replace(e, text=r(e.text)) for e in f.evidence),
+            remediation=tuple(r(x) for x in f.remediation),
+        )
+
+    redacted: Verdict = replace(
+        finding(verdict),
+        findings=tuple(finding(f) for f in verdict.findings),
+        notes=tuple(r(n) for n in verdict.notes),
+    )
+    return redacted
 
 
 def _main_container(item: _Planned, pod: dict[str, Any]) -> dict[str, Any] | None:
@@ -377,6 +611,4 @@ def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict
 
 
 def _with_context(verdict: Verdict, *, notes: list[str], context: dict[str, Any]) -> Verdict:
-    from dataclasses import replace
-
     return replace(verdict, notes=tuple(verdict.notes) + tuple(notes), context={**verdict.context, **context})

@@ -77,11 +77,14 @@ class JobFollower:
         grace_seconds: float = 15.0,
         resume: bool = False,
         reconnect_seconds: float | None = None,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         """`resume`: log files already in `bundle_dir` (an earlier process followed this Job) are continued after
         their last line instead of being read again from the start. `reconnect_seconds`: a watch or log stream
         that fails beyond the client's retries is restarted after this pause instead of ending the capture
-        (a long-running recorder outlives API server restarts); None keeps the one-shot behaviour."""
+        (a long-running recorder outlives API server restarts); None keeps the one-shot behaviour. `redact`:
+        applied to every log line before it reaches the file, the display callback or the sampler parser, so
+        secret values never touch the disk or the terminal."""
         self.kube = kube
         self.namespace = namespace
         self.job_name = job_name
@@ -93,7 +96,12 @@ class JobFollower:
         self.grace_seconds = grace_seconds
         self.resume = resume
         self.reconnect_seconds = reconnect_seconds
+        self.redact = redact
+        self.failure: ClusterError | None = None
+        """Why following stopped early: a watch failed beyond retries (API down, access revoked, Job gone)."""
         self._reconnected = False
+        self._marks: dict[Path, tuple[tuple[str, int], object]] = {}
+        self._marks_lock = threading.Lock()
         self.capture = Capture()
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._halt = threading.Event()
@@ -135,8 +143,14 @@ class JobFollower:
     def _watch(self, kind: str, **selectors: Any) -> None:
         from cronjob_doctor.kube.watch import watch
 
-        for event_type, obj in watch(self.kube, kind, self.namespace, stop=self._halt, **selectors):
-            self._queue.put((kind, (event_type, obj)))
+        try:
+            for event_type, obj in watch(self.kube, kind, self.namespace, stop=self._halt, **selectors):
+                self._queue.put((kind, (event_type, obj)))
+        except ClusterError as exc:
+            if not self._reconnectable(exc):
+                # Without its watches the follower would wait blind until the deadline: the loop stops instead.
+                self.failure = self.failure or exc
+            raise
 
     def _stream(self, target: StreamTarget) -> None:
         from cronjob_doctor.kube.logs import follow_log
@@ -145,6 +159,7 @@ class JobFollower:
         path = bundle_io.log_path(self.root, target.pod, target.container, previous=target.previous)
         # A stream restarted after an outage, or a Job followed again after our own restart, continues the file.
         cursor = _cursor_after(path) if (self.resume or self._reconnected) and path.is_file() else None
+        owner = object()
         with bundle_io.open_log(self.root, target.pod, target.container, previous=target.previous) as handle:
             for chunk in follow_log(
                 self.kube,
@@ -158,9 +173,27 @@ class JobFollower:
             ):
                 if cursor is not None and chunk.timestamp and not cursor.admit(chunk.timestamp):
                     continue
-                _write_line(handle, chunk.timestamp, chunk.text)
-                self._queue.put(("line", (key, chunk.timestamp, chunk.text)))
+                text = self.redact(chunk.text) if self.redact is not None else chunk.text
+                if not self._write_once(handle, path, owner, chunk.timestamp, text):
+                    continue
+                self._queue.put(("line", (key, chunk.timestamp, text)))
         self._queue.put(("stream-end", target))
+
+    def _write_once(self, handle: IO[str], path: Path, owner: object, timestamp: str, text: str) -> bool:
+        """Write a line unless another stream already wrote it. After an OnFailure restart the old stream keeps
+        following the container, which now serves the new instance's log, while the new instance has its own
+        stream: both deliver the same lines, and timestamps (monotonic across instances) tell which are new."""
+        from cronjob_doctor.kube.logs import timestamp_key
+
+        with self._marks_lock:
+            if timestamp:
+                stamp = timestamp_key(timestamp)
+                mark = self._marks.get(path)
+                if mark is not None and (stamp < mark[0] or (stamp == mark[0] and mark[1] is not owner)):
+                    return False
+                self._marks[path] = (stamp, owner)
+            _write_line(handle, timestamp, text)
+        return True
 
     def _metrics(self) -> None:
         while not self._halt.wait(2.0):
@@ -188,6 +221,10 @@ class JobFollower:
         finished_at: float | None = None
         try:
             while True:
+                if self.failure is not None and not capture.finished:
+                    capture.partial = True
+                    capture.notes.append(f"stopped following: {self.failure}")
+                    break
                 if self.stop.is_set():
                     capture.partial = True
                     capture.notes.append("capture interrupted before the Job ended")
@@ -201,7 +238,7 @@ class JobFollower:
                     finished_at = now
                 if finished_at is not None:
                     active = [t for t in self._streams.values() if t.is_alive()]
-                    if not active and self._queue.empty():
+                    if not active and self._queue.empty() and self._pods_settled():
                         break
                     if now - finished_at > self.grace_seconds:
                         capture.notes.append("some log streams were still open after the Job ended")
@@ -280,6 +317,16 @@ class JobFollower:
         elif kind == "error":
             capture.partial = True
             capture.notes.append(str(payload))
+
+    def _pods_settled(self) -> bool:
+        """Every pod seen has ended or is gone. The Job watch can report the end before the pod watch delivers
+        the pod's last states (a run of a second or less): stopping then would lose its statuses and logs."""
+        for name, pod in self.capture.pods.items():
+            if name not in self.capture.deleted_pods and (pod.get("status") or {}).get("phase") not in (
+                "Succeeded", "Failed"
+            ):
+                return False
+        return True
 
     def _relevant(self, event: dict[str, Any]) -> bool:
         involved = event.get("involvedObject") or event.get("regarding") or {}

@@ -3,6 +3,7 @@ anything. Read-only; a Job whose pods are gone still gives its conditions and ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,17 @@ def failed(job: dict[str, Any]) -> bool:
     return any(c.get("type") == "Failed" and c.get("status") == "True" for c in conditions)
 
 
-def snapshot(kube: Any, *, cronjob: dict[str, Any], root: Path, limit: int = 3) -> list[str]:
-    """Write jobs.json and `failed-jobs/<job>/` sub-bundles for the latest `limit` failed Jobs; return notes."""
+def snapshot(
+    kube: Any,
+    *,
+    cronjob: dict[str, Any],
+    root: Path,
+    limit: int = 3,
+    redact: Callable[[str], str] | None = None,
+) -> list[str]:
+    """Write jobs.json and `failed-jobs/<job>/` sub-bundles for the latest `limit` failed Jobs; return notes.
+
+    `redact` is applied to each log line before it is written: earlier runs traced secrets just the same."""
     from cronjob_doctor.kube.logs import read_log
 
     namespace = cronjob["metadata"]["namespace"]
@@ -69,6 +79,8 @@ def snapshot(kube: Any, *, cronjob: dict[str, Any], root: Path, limit: int = 3) 
                     except DoctorError as exc:
                         notes.append(f"log of {pod['metadata']['name']}/{container} unavailable: {exc}")
                         continue
+                    if redact is not None:
+                        text = "\n".join(redact(line) for line in text.split("\n"))
                     bundle_io.write_text(
                         target, str(bundle_io.log_path(Path("."), pod["metadata"]["name"], container,
                                                        previous=previous)), text
