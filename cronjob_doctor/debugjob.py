@@ -268,7 +268,9 @@ def _label_value(text: str) -> str:
 def diff(cronjob: dict[str, Any], debug_job: DebugJob) -> str:
     """A unified diff, as YAML, of the CronJob's jobTemplate against the debug Job (for `--dry-run`)."""
     template = (cronjob.get("spec") or {}).get("jobTemplate") or {}
-    before = {"metadata": template.get("metadata") or {}, "spec": template.get("spec") or {}}
+    # The API serves jobTemplate.metadata with `creationTimestamp: null`; it is no difference worth showing.
+    template_meta = {k: v for k, v in (template.get("metadata") or {}).items() if v is not None}
+    before = {"metadata": template_meta, "spec": template.get("spec") or {}}
     after = {
         "metadata": {
             k: v for k, v in debug_job.manifest["metadata"].items() if k in ("labels", "annotations")
