@@ -65,6 +65,9 @@ class Peer:
         return f"{where}:{self.port}/{self.protocol}" if self.port else where
 
 
+_SERVICE_HOST = re.compile(r"\b[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?\.svc(\.cluster\.local)?\b")
+
+
 def _peer(match: Match) -> Peer:
     groups = match.groups
     host, ip, port = groups.get("host"), groups.get("ip"), groups.get("port")
@@ -75,6 +78,11 @@ def _peer(match: Match) -> Peer:
         port = port or (str(parsed.port) if parsed.port else ("443" if parsed.scheme == "https" else "80"))
     if host and re.fullmatch(r"[0-9.]+", host):
         ip, host = host, None
+    if host is None:
+        # Go clients (mc, kubectl) name the URL and then the dialled IP: the service name says where it lives.
+        named = _SERVICE_HOST.search(match.text)
+        if named:
+            host = named.group(0)
     if match.signature.detail == "dns":
         # A failed lookup is a failed conversation with the cluster DNS (kube-dns, port 53 UDP).
         return Peer(host=host, ip=None, port=53, protocol="UDP")

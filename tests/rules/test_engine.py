@@ -121,6 +121,8 @@ def test_netpol_without_egress_rule_for_the_peer_is_named() -> None:
     assert (got.verdict, got.detail) == ("network", "netpol")
     assert "deny-all-egress" in got.summary
     assert any("port: 9000" in r for r in got.remediation)
+    # The rule to add opens the way to the service's namespace (from its DNS name), not to the pod's own.
+    assert any("kubernetes.io/metadata.name: minio" in r for r in got.remediation)
 
 
 def test_netpol_that_allows_the_peer_is_not_blamed() -> None:
