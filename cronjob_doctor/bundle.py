@@ -196,7 +196,15 @@ def make_private_dir(path: str | os.PathLike[str]) -> Path:
     if root.exists() and not root.is_dir():
         raise InputError(f"bundle path {root} exists and is not a directory")
     try:
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # mkdir(parents=True) would give the intermediate directories (logs/, failed-jobs/) the umask's mode
+        missing = []
+        ancestor = root
+        while not ancestor.exists():
+            missing.append(ancestor)
+            ancestor = ancestor.parent
+        for directory in reversed(missing):
+            directory.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(directory, 0o700)
         os.chmod(root, 0o700)
     except OSError as exc:
         raise InputError(f"cannot create bundle directory {root}: {exc.strerror or exc}") from exc

@@ -280,8 +280,9 @@ def _run(
         _run_all(kube, planned, settings=settings, hooks=hooks, stop=stop, target=f"{namespace}/{name}",
                  redactor=redactor)
     finally:
-        progress.phase = "while cleaning up"
+        phase, progress.phase = progress.phase, "while cleaning up"
         _cleanup(kube, progress, keep=settings.keep, hooks=hooks)
+        progress.phase = phase  # an error or interrupt is reported at the phase where it happened
     progress.phase = "while writing the bundle"
     for item in planned:
         if item.capture is not None:
