@@ -418,7 +418,11 @@ def _cleanup(kube: Any, progress: _Progress, *, keep: bool, hooks: Hooks) -> Non
         )
         hooks.note(progress.cleanup)
     elif deleted:
-        progress.cleanup = f"deleted job {', '.join(deleted)} and its pods"
+        progress.cleanup = (
+            f"deleted job {deleted[0]} and its pods"
+            if len(deleted) == 1
+            else f"deleted jobs {', '.join(deleted)} and their pods"
+        )
     else:
         progress.cleanup = "nothing was created"
 
