@@ -46,25 +46,22 @@ def list_objects(store: Store, route: Route, query: dict[str, str], served: Call
     """An XList (or a Table) of the objects the query selects, one page of it when `limit` is given."""
     resource = route.resource
     matches = object_filter(route, query)
-    items, rv = store.list(resource.store_key, route.namespace or None)
     after: tuple[str, str] | None = None
+    continued_rv: int | None = None
     if query.get("continue"):
-        rv, after = _decode(query["continue"])
-    selected = [
-        obj for obj in items
-        if matches(obj)
-        and (after is None or (obj["metadata"].get("namespace", ""), obj["metadata"]["name"]) > after)
-    ]
-    metadata: Obj = {"resourceVersion": str(rv)}
+        continued_rv, after = _decode(query["continue"])
     limit = int(query.get("limit") or 0)
-    if limit > 0 and len(selected) > limit:
-        page, rest = selected[:limit], selected[limit:]
-        last = page[-1]["metadata"]
+    selected, remaining, rv = store.select(resource.store_key, route.namespace or None, where=matches,
+                                           after=after, limit=limit)
+    if continued_rv is not None:
+        rv = continued_rv
+    metadata: Obj = {"resourceVersion": str(rv)}
+    if remaining:
+        last = selected[-1]["metadata"]
         metadata["continue"] = _encode(rv, (last.get("namespace", ""), last["name"]))
         if not query.get("labelSelector") and not query.get("fieldSelector"):
             # With selectors the server cannot know how many remain, so it leaves the field unset
-            metadata["remainingItemCount"] = len(rest)
-        selected = page
+            metadata["remainingItemCount"] = remaining
     rendered = [served(resource, obj) for obj in selected]
     if table:
         return _table(resource.kind, rendered, metadata, query.get("includeObject", "Metadata"))
