@@ -1,0 +1,160 @@
+"""One recorded run: follow a Job (or catch up on one that already ended) into its bundle, close the bundle with
+its state and verdict, then report it (metrics, --on-failure). Runs on the Job's own thread.
+
+Never decides which Jobs to record (record.py does) and never prints: diagnostics go through `ctx.log`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture.follow import JobFollower, job_finished
+from cronjob_doctor.errors import DoctorError, InputError
+from cronjob_doctor.kube.client import Kube
+from cronjob_doctor.recorder import catchup, notify
+from cronjob_doctor.recorder.metrics import RecorderMetrics
+from cronjob_doctor.recorder.results import RunResult, duration_seconds, finished_at, job_outcome
+from cronjob_doctor.recorder.settings import RecordSettings
+from cronjob_doctor.recorder.store import COMPLETE, FOLLOWING, PARTIAL, BundleStore, utc_now
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every recorded run shares with the recorder."""
+
+    settings: RecordSettings
+    kube: Kube
+    store: BundleStore
+    metrics: RecorderMetrics
+    log: Callable[[str], None]
+    environ: Mapping[str, str]
+    halt: threading.Event
+    """Set when the recorder stops: a run still open then is closed as partial and resumable."""
+    retention: Callable[[], None]
+
+
+def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, resume: bool, catch_up: bool,
+                job_stop: threading.Event) -> RunResult | None:
+    """Follow (or catch up on) one Job into its bundle; the result once the Job ended, None if stopped."""
+    namespace = str(job["metadata"].get("namespace", ""))
+    name = str(job["metadata"]["name"])
+    base_meta = {
+        "tool": "cronjob-doctor",
+        "command": "record",
+        "source_cronjob": f"{namespace}/{cronjob['metadata']['name']}",
+        "job": name,
+        "job_uid": job["metadata"].get("uid"),
+        "recorded_at": utc_now(),
+    }
+    bundle_io.make_private_dir(directory)
+    bundle_io.write_json(directory, "cronjob.json", cronjob)
+    notes: list[str] = []
+    if catch_up:
+        ctx.store.write_meta(directory, {**base_meta, "state": FOLLOWING})
+        notes.append("the Job had ended before the recorder could follow it: captured from what still existed")
+        try:
+            notes += catchup.capture_finished(ctx.kube, job=job, root=directory)
+        except DoctorError as exc:
+            ctx.metrics.error("catch-up")
+            notes.append(f"catch-up failed: {exc}")
+        final_job = bundle_io.read(directory).job or job
+        partial, interrupted = True, False
+    else:
+        ctx.store.write_meta(directory, {**base_meta, "state": FOLLOWING})
+        follower = JobFollower(ctx.kube, namespace=namespace, job_name=name, bundle_dir=directory,
+                               stop=job_stop, resume=resume,
+                               reconnect_seconds=ctx.settings.retry_initial,
+                               grace_seconds=ctx.settings.grace_seconds)
+        if resume:
+            _preload(follower, directory)
+            notes.append("the recorder restarted while the Job ran: lines and statuses from its downtime "
+                         "may be missing")
+        capture = follower.run(deadline=time.monotonic() + ctx.settings.follow_timeout_seconds)
+        final_job = capture.job or job
+        ended = job_finished(final_job) is not None
+        # stopped with the recorder, not because the Job vanished: the next start resumes it
+        interrupted = not ended and ctx.halt.is_set()
+        partial = resume or capture.partial or capture.reconnects > 0 or not ended
+        notes += capture.notes
+        if capture.reconnects:
+            ctx.metrics.error("reconnect")
+    verdict = _verdict(directory, notes=notes, partial=partial)
+    outcome, reason = job_outcome(final_job)
+    meta = {
+        **base_meta,
+        "state": PARTIAL if partial else COMPLETE,
+        "interrupted": interrupted,
+        "outcome": outcome,
+        "finished_at": finished_at(final_job),
+        "notes": notes,
+    }
+    ctx.store.write_meta(directory, meta)
+    if interrupted:
+        return None
+    result = RunResult(
+        namespace=namespace,
+        cronjob=str(cronjob["metadata"]["name"]),
+        job=name,
+        outcome=outcome,
+        reason=reason,
+        verdict=str(verdict.get("verdict", "unknown")),
+        confidence=float(verdict.get("confidence", 0.0)),
+        summary=str(verdict.get("summary", "")),
+        bundle=str(directory),
+        partial=partial,
+        finished_at=finished_at(final_job),
+        duration_seconds=duration_seconds(final_job),
+    )
+    ctx.metrics.observe(result, now=time.time())
+    if result.failed and ctx.settings.on_failure:
+        problem = notify.run_hook(ctx.settings.on_failure, result, base_env=ctx.environ,
+                                  timeout=ctx.settings.on_failure_timeout,
+                                  output=lambda line: ctx.log(f"on-failure {namespace}/{name}: {line}"))
+        if problem:
+            ctx.metrics.error("on-failure")
+            ctx.log(f"{namespace}/{name}: {problem}")
+    ctx.retention()
+    return result
+
+
+
+def _verdict(directory: Path, *, notes: list[str], partial: bool) -> Obj:
+    """Analyse the bundle and write verdict.json; a bundle that cannot be read still gets an `unknown`."""
+    from cronjob_doctor.rules.engine import analyze
+
+    try:
+        verdict = analyze(bundle_io.read(directory))
+    except InputError as exc:
+        notes.append(f"bundle unreadable for analysis: {exc}")
+        data: Obj = {"verdict": "unknown", "confidence": 0.0, "summary": "the bundle could not be analysed",
+                     "evidence": [], "remediation": [], "findings": []}
+    else:
+        extra = tuple(notes) + (("partial capture: some evidence may be missing",) if partial else ())
+        data = replace(verdict, notes=verdict.notes + extra,
+                       context={**verdict.context, "bundle": str(directory), "partial": partial}).to_dict()
+    bundle_io.write_json(directory, "verdict.json", data)
+    return data
+
+
+
+def _preload(follower: JobFollower, directory: Path) -> None:
+    """Give a resumed follower what the earlier process captured: pods deleted meanwhile keep their last
+    status (the OOMKilled termination may only be on disk now), and events that have expired stay."""
+    try:
+        earlier = bundle_io.read(directory)
+    except InputError:
+        return
+    follower.capture.job = earlier.job
+    for pod in earlier.pods:
+        follower.capture.pods[str(pod["metadata"]["name"])] = pod
+    for event in earlier.events:
+        meta = event.get("metadata") or {}
+        follower.capture.events[str(meta.get("uid") or f"{meta.get('namespace')}/{meta.get('name')}")] = event

@@ -1,0 +1,41 @@
+"""Renderers for `record`: one plain line per finished run (grep-able, no colour, no wrapping) and JSON lines.
+
+They return strings and never print; the CLI writes them to stdout as each run ends.
+"""
+
+from __future__ import annotations
+
+import json
+
+from cronjob_doctor.recorder.results import RunResult
+from cronjob_doctor.settings import format_duration
+
+
+def text_line(result: RunResult) -> str:
+    """`<finished> <outcome> <ns>/<cronjob> job=<job> [reason=..] verdict=<id>(<confidence>) ... - <summary>`."""
+    parts = [
+        result.finished_at or "-",
+        result.outcome,
+        f"{result.namespace}/{result.cronjob}",
+        f"job={result.job}",
+    ]
+    if result.reason:
+        parts.append(f"reason={result.reason}")
+    parts.append(f"verdict={result.verdict}({result.confidence:.2f})")
+    if result.duration_seconds is not None:
+        parts.append(f"duration={format_duration(result.duration_seconds)}")
+    parts.append(f"bundle={result.bundle}")
+    if result.partial:
+        parts.append("partial")
+    summary = " ".join(result.summary.split())
+    return " ".join(parts) + (f" - {summary}" if summary else "")
+
+
+def json_line(result: RunResult) -> str:
+    """The run as one compact JSON object (`-o json`: one line per run, for jq or a log shipper)."""
+    return json.dumps(result.to_dict(), separators=(",", ":"), sort_keys=True)
+
+
+def render(result: RunResult, fmt: str) -> str:
+    """The line for `fmt` (`json`; anything else is text), without the newline."""
+    return json_line(result) if fmt == "json" else text_line(result)
