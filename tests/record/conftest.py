@@ -1,0 +1,131 @@
+"""Fixtures for `record`: a sandbox client with fast retries, a recorder driven on a thread with a stop Event,
+and a tap on the sandbox's kubelet logs that keeps every line a pod wrote, even after the pod is deleted."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cronjob_doctor import record
+from cronjob_doctor.kube.client import Kube, RetryPolicy
+from cronjob_doctor.recorder.metrics import RecorderMetrics
+from cronjob_doctor.recorder.results import RunResult
+from cronjob_doctor.sandbox import Sandbox
+
+FAST_RETRY = RetryPolicy(attempts=3, max_seconds=2.0, wait_initial=0.05, wait_max=0.2)
+
+
+@pytest.fixture
+def kube(kubeconfig: str) -> Kube:
+    """The real client against the sandbox, retrying quickly so outages surface within a test's time."""
+    return Kube.connect(kubeconfig=kubeconfig, retry=FAST_RETRY)
+
+
+def fast_settings(root: Path, **overrides: Any) -> record.RecordSettings:
+    """Settings for tests: every loop interval short, so deletions and outages are noticed within a second."""
+    values: dict[str, Any] = {"namespace": None, "root": root, "retry_initial": 0.2, "retry_max": 0.5,
+                              "resync_seconds": 1.0, "heartbeat_seconds": 0.5, "grace_seconds": 5.0}
+    values.update(overrides)
+    return record.RecordSettings(**values)
+
+
+@dataclass
+class Running:
+    """A recorder on a thread: what it emitted and logged, and how to stop it."""
+
+    stop: threading.Event
+    thread: threading.Thread
+    results: list[RunResult] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    outcome: list[record.RecordOutcome] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+    metrics: RecorderMetrics = field(default_factory=RecorderMetrics)
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[RunResult]:
+        """Wait until `count` runs were emitted (generous deadline: CI machines are slow)."""
+        deadline = time.monotonic() + timeout
+        while len(self.results) < count and time.monotonic() < deadline and self.thread.is_alive():
+            time.sleep(0.05)
+        assert len(self.results) >= count, (self.results, self.logs, self.errors)
+        return self.results
+
+    def finish(self, timeout: float = 30.0) -> record.RecordOutcome:
+        self.stop.set()
+        self.thread.join(timeout)
+        assert not self.thread.is_alive()
+        assert not self.errors, self.errors
+        return self.outcome[0]
+
+
+@pytest.fixture
+def start_recorder() -> Iterator[Callable[..., Running]]:
+    """Start `record.run` on a thread; every recorder started is stopped at the end of the test."""
+    started: list[Running] = []
+
+    def start(settings: record.RecordSettings, kube: Kube, *, environ: dict[str, str] | None = None) -> Running:
+        stop = threading.Event()
+        running = Running(stop=stop, thread=threading.Thread())
+
+        def body() -> None:
+            try:
+                running.outcome.append(record.run(settings, kube=kube, emit=running.results.append,
+                                                  log=running.logs.append, stop=stop, environ=environ or {},
+                                                  metrics=running.metrics))
+            except BaseException as exc:  # noqa: BLE001 - surfaced by finish()
+                running.errors.append(exc)
+
+        running.thread = threading.Thread(target=body, daemon=True)
+        running.thread.start()
+        started.append(running)
+        wait_until(lambda: any(m.startswith("recording ") for m in running.logs) or not running.thread.is_alive())
+        time.sleep(0.3)  # the watches list before they watch: let them settle before the test triggers a run
+        return running
+
+    yield start
+    for running in started:
+        running.stop.set()
+        running.thread.join(30)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+class LogTap:
+    """Every line each container instance wrote, kept when the kubelet forgets a deleted pod's logs.
+
+    Instances are keyed by restartCount; each pod event takes a snapshot of the current and previous logs (the
+    listener runs before the garbage collector removes a deleted pod's logs)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.lines: dict[tuple[str, str, str], dict[int, list[str]]] = {}
+        sandbox.store.subscribe(self._on_event)
+
+    def _on_event(self, event: Any) -> None:
+        if event.resource != "pods":
+            return
+        pod = event.object
+        namespace, name = pod["metadata"].get("namespace", ""), pod["metadata"]["name"]
+        for status in (pod.get("status") or {}).get("containerStatuses") or []:
+            container, restarts = status["name"], int(status.get("restartCount") or 0)
+            per = self.lines.setdefault((namespace, name, container), {})
+            current = self.sandbox.logs.written(namespace, name, container)
+            previous = self.sandbox.logs.written(namespace, name, container, previous=True)
+            for index, lines in ((restarts, current), (restarts - 1, previous)):
+                if index >= 0 and len(lines) > len(per.get(index, [])):
+                    per[index] = list(lines)
+
+    def all_lines(self, namespace: str, pod: str, container: str) -> list[str]:
+        """Every instance's lines, oldest instance first."""
+        per = self.lines.get((namespace, pod, container), {})
+        return [line for index in sorted(per) for line in per[index]]

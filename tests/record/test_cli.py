@@ -1,0 +1,73 @@
+"""`cronjob-doctor record` and `history --bundles` through the CLI, against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cronjob_doctor.cli import app
+from cronjob_doctor.sandbox import Sandbox
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["record", "tofu-state/tf-state-backup", "-A"],
+        ["record", "tofu-state/tf-state-backup", "--selector", "app=x"],
+        ["record", "-A", "-n", "ok"],
+        ["record", "-n", "ok", "--max-bytes", "lots"],
+        ["record", "-n", "ok", "--duration", "soon"],
+        ["record", "-n", "ok", "--keep-last", "0"],
+    ],
+)
+def test_bad_input_exits_2(args: list[str], kubeconfig: str) -> None:
+    assert invoke(*args, "--kubeconfig", kubeconfig).exit_code == 2
+
+
+def test_unreachable_cluster_at_start_exits_3(tmp_path: Path) -> None:
+    sandbox = Sandbox(seed=None, controllers=False)
+    config = sandbox.write_kubeconfig(tmp_path / "kubeconfig")  # never started: nothing listens there
+    result = invoke("record", "-n", "ok", "--kubeconfig", str(config), "--bundle", str(tmp_path / "rec"))
+    assert result.exit_code == 3
+    assert "error:" in result.stderr
+
+
+def test_once_prints_one_json_line_and_history_shows_the_recorded_verdict(
+    sandbox: Sandbox, kubeconfig: str, tmp_path: Path
+) -> None:
+    root = tmp_path / "rec"
+    outcome: list[Any] = []
+    thread = threading.Thread(target=lambda: outcome.append(invoke(
+        "record", "tofu-state/tf-state-backup", "--once", "-o", "json", "--bundle", str(root),
+        "--kubeconfig", kubeconfig)))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not (root / "recorder.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # let the watches list before the run starts
+    job = sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
+    thread.join(60)
+    [result] = outcome
+    assert result.exit_code == 1, result.output  # the recorded run failed
+    [line] = result.stdout.splitlines()
+    data = json.loads(line)
+    assert (data["job"], data["verdict"], data["outcome"]) == (job, "oom", "failed")
+
+    # The pod is gone from the cluster; history still names the root cause from the bundle.
+    assert sandbox.store.list("pods", "tofu-state")[0] == []
+    shown = invoke("history", "tofu-state/tf-state-backup", "--bundles", str(root), "-o", "json",
+                   "--kubeconfig", kubeconfig)
+    runs = {r["job"]: r for r in json.loads(shown.stdout)["runs"]}
+    assert runs[job]["verdict"]["verdict"] == "oom"
+    without = invoke("history", "tofu-state/tf-state-backup", "-o", "json", "--kubeconfig", kubeconfig)
+    assert {r["job"]: r for r in json.loads(without.stdout)["runs"]}[job]["verdict"] is None
