@@ -7,16 +7,18 @@ given; the assembly itself is pure (timeline.py).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor import runs as runlib
 from cronjob_doctor.bundle import Bundle, LogFile
 from cronjob_doctor.errors import ClusterError, NotFound
-from cronjob_doctor.rules.base import Verdict
+from cronjob_doctor.rules.base import Evidence, Verdict
 from cronjob_doctor.runs import RunRecord
 from cronjob_doctor.settings import Target
 from cronjob_doctor.timeline import History, build
@@ -40,6 +42,8 @@ class HistorySettings:
     """Show the N most recent runs (the summary and warnings count every run); 0 shows all."""
     verdicts: bool = True
     """Run the verdict engine on failed runs whose pods still exist."""
+    bundles: Path | None = None
+    """A `record` bundle root (--bundles): runs whose pods are gone show the verdict recorded for them."""
 
 
 def related_events(events: Sequence[Obj], names: set[str]) -> list[Obj]:
@@ -116,6 +120,23 @@ def diagnose_runs(
     return verdicts
 
 
+def recorded_verdict(root: Path, namespace: str, cronjob: str, job: str) -> Verdict | None:
+    """The verdict `record` wrote for a run (`<root>/<ns>/<cronjob>/<job>/verdict.json`), None if there is none."""
+    path = root / namespace / cronjob / job / "verdict.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("verdict"), str):
+        return None
+    evidence = tuple(Evidence(str(e.get("source", "")), str(e.get("text", "")))
+                     for e in data.get("evidence") or [] if isinstance(e, dict))
+    return Verdict(verdict=data["verdict"], confidence=float(data.get("confidence") or 0.0),
+                   summary=str(data.get("summary", "")), evidence=evidence,
+                   remediation=tuple(str(r) for r in data.get("remediation") or []),
+                   notes=(f"recorded by cronjob-doctor record: {path.parent}",))
+
+
 def run(settings: HistorySettings, *, kube: Kube, now: datetime | None = None) -> History:
     """Read the CronJob, its Jobs and their pods (three calls, plus events and logs for failed runs whose
     pods remain) and build the History."""
@@ -140,4 +161,10 @@ def run(settings: HistorySettings, *, kube: Kube, now: datetime | None = None) -
         records = runlib.runs_of(cronjob, jobs, pods)
         shown = records[-settings.limit:] if settings.limit > 0 else records
         verdicts = diagnose_runs(kube, cronjob, jobs, pods, shown, analyze=analyze, notes=notes)
+        if settings.bundles is not None:
+            for record in shown:
+                if record.job not in verdicts:
+                    found = recorded_verdict(settings.bundles, namespace, name, record.job)
+                    if found is not None:
+                        verdicts[record.job] = found
     return build(cronjob, jobs, pods, now=moment, limit=settings.limit, verdicts=verdicts, notes=notes)
