@@ -126,6 +126,11 @@ class JobFollower:
                         self._queue.put(("reconnect", f"{name}: {exc}"))
                         if self._halt.wait(self.reconnect_seconds or 0.0):
                             return
+            except NotFound as exc:
+                # A log stream opened after its pod was deleted (the Job controller removes a pod at the moment of
+                # BackoffLimitExceeded, often just as the container restarts): everything served earlier is on
+                # disk, so this is a note, not a lost capture. Anything else missing is.
+                self._queue.put(("gone" if name.startswith("log-") else "error", f"{name}: {exc}"))
             except DoctorError as exc:
                 self._queue.put(("error", f"{name}: {exc}"))
             except Exception as exc:  # a thread must never die silently: the loop reports it as partial capture
@@ -159,6 +164,9 @@ class JobFollower:
         path = bundle_io.log_path(self.root, target.pod, target.container, previous=target.previous)
         # A stream restarted after an outage, or a Job followed again after our own restart, continues the file.
         cursor = _cursor_after(path) if (self.resume or self._reconnected) and path.is_file() else None
+        current = bundle_io.log_path(self.root, target.pod, target.container)
+        if cursor is None and target.previous and (self.resume or self._reconnected) and current.is_file():
+            cursor = _cursor_after(current)  # the earlier process streamed this instance into the current log
         owner = object()
         with bundle_io.open_log(self.root, target.pod, target.container, previous=target.previous) as handle:
             for chunk in follow_log(
@@ -311,6 +319,8 @@ class JobFollower:
             bundle_io.write_json(self.root, "metrics.json", capture.metrics)
         elif kind == "stream-end":
             pass
+        elif kind == "gone":
+            capture.notes.append(f"{payload}: the pod was deleted before this log stream could open")
         elif kind == "reconnect":
             capture.reconnects += 1
             capture.notes.append(f"reconnecting after {payload}")
