@@ -51,8 +51,9 @@ def list_objects(store: Store, route: Route, query: dict[str, str], served: Call
     if query.get("continue"):
         continued_rv, after = _decode(query["continue"])
     limit = int(query.get("limit") or 0)
-    selected, remaining, rv = store.select(resource.store_key, route.namespace or None, where=matches,
-                                           after=after, limit=limit)
+    selective = bool(query.get("labelSelector") or query.get("fieldSelector"))
+    selected, remaining, rv = store.select(resource.store_key, route.namespace or None,
+                                           where=matches if selective else None, after=after, limit=limit)
     if continued_rv is not None:
         rv = continued_rv
     metadata: Obj = {"resourceVersion": str(rv)}
