@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cronjob_doctor import bundle as bundles
+from cronjob_doctor.errors import InputError
 from cronjob_doctor.rules.base import Verdict
 from cronjob_doctor.rules.engine import analyze
 
@@ -37,7 +38,15 @@ class AnalyzeOutcome:
 def run(settings: AnalyzeSettings) -> AnalyzeOutcome:
     """Read the bundle, judge it, and write verdict.json when asked; InputError for unreadable input."""
     data = bundles.read(settings.bundle)
-    verdict = analyze(data)
+    try:
+        verdict = analyze(data)
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+        # The reader checks JSON and kinds; a known field of the wrong type (metadata: "x", conditions: 5)
+        # surfaces while the facts are derived. It is the input's fault: say so instead of a traceback.
+        raise InputError(
+            f"bundle {settings.bundle}: a file holds a field of an unexpected type ({type(exc).__name__}: {exc})",
+            hint="the files must be Kubernetes objects as `kubectl get -o json` prints them",
+        ) from exc
     verdict = replace(verdict, context={**verdict.context, "bundle": str(settings.bundle)})
     written = bundles.write_json(settings.bundle, "verdict.json", verdict.to_dict()) if settings.write else None
     return AnalyzeOutcome(verdict, written)

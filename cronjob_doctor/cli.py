@@ -96,9 +96,16 @@ def _common(
 
 
 def consoles(common: Common) -> tuple[Console, Console]:
-    """stdout carries only the report; progress, logs and errors go to stderr."""
-    out = Console(no_color=common.no_color, highlight=False, soft_wrap=False)
-    err = Console(stderr=True, no_color=common.no_color, highlight=False)
+    """stdout carries only the report; progress, logs and errors go to stderr.
+
+    --no-color / NO_COLOR turn off every escape sequence, bold and dim too (color_system=None): rich's no_color
+    alone keeps them, and log collectors that force a terminal would then store them."""
+    if common.no_color:
+        out = Console(no_color=True, color_system=None, highlight=False, soft_wrap=False)
+        err = Console(stderr=True, no_color=True, color_system=None, highlight=False)
+        return out, err
+    out = Console(highlight=False, soft_wrap=False)
+    err = Console(stderr=True, highlight=False)
     return out, err
 
 
@@ -195,6 +202,11 @@ def history_cmd(
     limit: Annotated[
         int, typer.Option("--limit", min=0, help="Show the N most recent runs (0: all); the summary counts all.")
     ] = 20,
+    bundles: Annotated[
+        Optional[str],
+        typer.Option("--bundles", help="A `record` bundle root: show the recorded verdict of runs whose pods are "
+                     "gone.", show_default=False),
+    ] = None,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     output: OutputOpt = None,
@@ -214,7 +226,10 @@ def history_cmd(
         else:
             parsed = parse_target(target, default_namespace=namespace)
             kube = connect(common)
-        result = history.run(history.HistorySettings(target=parsed, limit=limit), kube=kube)
+        from pathlib import Path
+
+        settings = history.HistorySettings(target=parsed, limit=limit, bundles=Path(bundles) if bundles else None)
+        result = history.run(settings, kube=kube)
         history_report.write(out, result, fmt=common.output.value)
     raise typer.Exit(result.exit_code)
 
@@ -431,6 +446,11 @@ def diagnose_cmd(
     no_trace: Annotated[bool, typer.Option("--no-trace", help="Do not prepend set -x.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream container logs to the terminal.")] = False,
+    no_redact: Annotated[
+        bool,
+        typer.Option("--no-redact", help="Keep Secret values and credentials in the terminal, bundle logs and "
+                     "report (redacted by default)."),
+    ] = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     output: OutputOpt = None,
@@ -450,11 +470,16 @@ def diagnose_cmd(
         settings = DiagnoseSettings.from_flags(
             target=target, namespace=namespace, memory=memory, runs=runs, image=image, container=container,
             timeout=timeout, bundle=bundle, keep=keep, dry_run=dry_run, trace=not no_trace, force=force,
-            show_logs=not quiet,
+            show_logs=not quiet, redact=not no_redact,
         )
         kube = kube or connect(common)
         code = _run_diagnose(settings, common=common, kube=kube, command=_command_line())
     raise typer.Exit(code)
+
+
+DEMO_TIME_SCALE = 0.04
+"""Real seconds per simulated second in `demo`: the incident's two-minute run plays in a few seconds, slow
+enough to watch the trace scroll."""
 
 
 @app.command(
@@ -483,7 +508,7 @@ def demo_cmd(
     _install_sigterm()
     with exit_codes(err, debug=common.debug):
         root = Path(tempfile.mkdtemp(prefix="cronjob-doctor-demo-"))
-        with Sandbox(seed="incident").start() as sandbox:
+        with Sandbox(seed="incident", time_scale=DEMO_TIME_SCALE).start() as sandbox:
             config = sandbox.write_kubeconfig(root / "kubeconfig")
             err.print(f"simulated cluster at {sandbox.url} (kubeconfig {config})", markup=False, highlight=False)
             settings = DiagnoseSettings.from_flags(
@@ -500,6 +525,122 @@ def demo_cmd(
                 command="cronjob-doctor diagnose tofu-state/tf-state-backup --memory original,512Mi",
             )
     raise typer.Exit(code)
+
+
+class RecordOutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command(
+    "record",
+    help="Watch CronJobs and capture every run into a bundle while it happens (pods, every log line, status "
+    "changes, events), then write its verdict: the next failure keeps its evidence even after cleanup. One line "
+    "per finished run on stdout (-o json: JSON lines). Bundles: BUNDLE/<namespace>/<cronjob>/<job>/. Restarts "
+    "resume open runs; runs that ended while it was down are captured from what remains and marked partial.\n\n"
+    "TARGET is NAMESPACE/CRONJOB; without it every CronJob in -n NAMESPACE (default: the context's) or in all "
+    "namespaces (-A), filtered by --selector.\n\n"
+    "--on-failure CMD runs through /bin/sh for each failed run with CRONJOB_DOCTOR_BUNDLE, _VERDICT, "
+    "_VERDICT_FILE, _SUMMARY, _NAMESPACE, _CRONJOB, _JOB, _OUTCOME, _REASON, _CONFIDENCE, _PARTIAL set.\n\n"
+    "Exit codes: 130 stopped by Ctrl-C/SIGTERM (open runs closed as partial, resumed at the next start); with "
+    "--once/--duration 0 if no recorded run failed, 1 if one did; 2 usage error; 3 cannot reach or use the "
+    "cluster at start (later outages are retried forever).",
+)
+def record_cmd(
+    target: Annotated[
+        Optional[str],
+        typer.Argument(metavar="[TARGET]", help="NAMESPACE/CRONJOB (or NAME with -n).", show_default=False),
+    ] = None,
+    namespace: Annotated[
+        Optional[str],
+        typer.Option("--namespace", "-n", help="Namespace in scope (default: the context's namespace).",
+                     show_default=False),
+    ] = None,
+    all_namespaces: Annotated[bool, typer.Option("--all-namespaces", "-A", help="Every namespace.")] = False,
+    selector: Annotated[
+        Optional[str],
+        typer.Option("--selector", "-l", help="Only CronJobs matching this label selector.", show_default=False),
+    ] = None,
+    bundle: Annotated[str, typer.Option("--bundle", help="Bundle root directory.")] = "cronjob-doctor-records",
+    on_failure: Annotated[
+        Optional[str],
+        typer.Option("--on-failure", help="Shell command to run for each failed run.", show_default=False),
+    ] = None,
+    keep_last: Annotated[
+        Optional[int],
+        typer.Option("--keep-last", min=1, help="Keep the N newest bundles per CronJob.", show_default=False),
+    ] = None,
+    max_bytes: Annotated[
+        Optional[str],
+        typer.Option("--max-bytes", help="Size budget for the bundle root, e.g. 2Gi (oldest removed first; the "
+                     "newest bundle of each CronJob is always kept).", show_default=False),
+    ] = None,
+    metrics_port: Annotated[
+        Optional[int],
+        typer.Option("--metrics-port", min=0, max=65535, help="Serve Prometheus metrics on this port.",
+                     show_default=False),
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Exit after the first finished run is recorded.")] = False,
+    duration: Annotated[
+        Optional[str],
+        typer.Option("--duration", help="Exit after this long, e.g. 24h (open runs are closed as partial).",
+                     show_default=False),
+    ] = None,
+    output: Annotated[
+        Optional[RecordOutputFormat],
+        typer.Option("--output", "-o", help="Line format: text or json (JSON lines).", show_default=False),
+    ] = None,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    import threading
+    from pathlib import Path
+
+    from cronjob_doctor import record
+    from cronjob_doctor.errors import InputError
+    from cronjob_doctor.report import record as record_report
+    from cronjob_doctor.settings import check_namespace, parse_bytes, parse_duration, parse_target
+
+    common = _common(kubeconfig, context, None, no_color, debug)
+    out, err = consoles(common)
+    fmt = output.value if output else ("json" if common.output == OutputFormat.json else "text")
+    _install_sigterm()
+    with exit_codes(err, debug=common.debug):
+        if target and all_namespaces:
+            raise InputError("give NAMESPACE/CRONJOB or -A, not both")
+        if target and selector:
+            raise InputError("--selector filters CronJobs in a namespace; it does not apply to NAMESPACE/CRONJOB")
+        if all_namespaces and namespace:
+            raise InputError("give -A or -n NAMESPACE, not both")
+        if namespace is not None:
+            check_namespace(namespace)
+        limit = parse_bytes(max_bytes) if max_bytes is not None else None
+        seconds = parse_duration(duration) if duration is not None else None
+        kube = connect(common)
+        cronjob = None
+        scope: str | None = None
+        if target:
+            parsed = parse_target(target, default_namespace=namespace or kube.default_namespace)
+            scope, cronjob = parsed.namespace, parsed.name
+        elif not all_namespaces:
+            scope = namespace or kube.default_namespace
+        settings = record.RecordSettings(
+            namespace=scope, cronjob=cronjob, selector=selector, root=Path(bundle), on_failure=on_failure,
+            keep_last=keep_last, max_bytes=limit, metrics_port=metrics_port, once=once, duration_seconds=seconds,
+        )
+
+        def emit(result: record.RunResult) -> None:
+            out.file.write(record_report.render(result, fmt) + "\n")
+            out.file.flush()
+
+        def log(message: str) -> None:
+            err.print(f"record: {message}", markup=False, highlight=False, soft_wrap=True)
+
+        outcome = record.run(settings, kube=kube, emit=emit, log=log, stop=threading.Event(),
+                             environ=dict(os.environ))
+    raise typer.Exit(outcome.exit_code)
 
 
 def _command_line() -> str:
