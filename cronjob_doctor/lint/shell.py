@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cronjob_doctor.lint.base import Container
 
@@ -179,6 +180,13 @@ _SUBSTITUTION = re.compile(r"\$\((?![A-Za-z_][A-Za-z0-9_]*\))([^()]*)\)")
 
 def commands(text: str) -> list[Command]:
     """The simple commands of a script, in order, including those inside `$( ... )`."""
+    return list(_parsed(text))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> tuple[Command, ...]:
+    """`commands`, memoised: every check parses the same scripts again, and scan lints thousands of CronJobs
+    that often share one script (Command is frozen, so sharing the parse is safe)."""
     out: list[Command] = []
     for number, line in numbered_lines(text):
         for segment, _sep in _split(line):
@@ -187,7 +195,7 @@ def commands(text: str) -> list[Command]:
             words = _words(_SUBSTITUTION.sub("__SUBSTITUTION__", segment))
             if words:
                 out.append(Command(words=tuple(words), text=segment, line=number))
-    return out
+    return tuple(out)
 
 
 def steps(text: str) -> int:
