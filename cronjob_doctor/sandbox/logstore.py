@@ -94,6 +94,24 @@ class LogStore:
         poll: float = 0.5,
     ) -> Iterator[tuple[datetime, str]]:
         """Yield (timestamp, line) pairs; with `follow`, wait for new lines until the instance finishes."""
+        for batch in self.read_batches(namespace, pod, container, previous=previous, follow=follow, since=since,
+                                       tail=tail, poll=poll):
+            yield from batch
+
+    def read_batches(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        *,
+        previous: bool = False,
+        follow: bool = False,
+        since: datetime | None = None,
+        tail: int | None = None,
+        poll: float = 0.5,
+    ) -> Iterator[list[tuple[datetime, str]]]:
+        """`read`, as the non-empty lists of lines available at each wake-up, so the server can send them in
+        one chunk instead of one chunk (and one system call) per line. NoSuchLog is raised on the first next()."""
         with self._cond:
             instances = self._logs.get((namespace, pod, container))
             index = 1 if previous else 0
@@ -117,7 +135,8 @@ class LogStore:
                 chunk = lines[position:]
                 position += len(chunk)
                 done = instance.finished or self.closed
-            yield from chunk
+            if chunk:
+                yield chunk
             if not follow or (done and position >= len(lines)):
                 return
             with self._cond:
