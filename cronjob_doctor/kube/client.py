@@ -25,7 +25,10 @@ from cronjob_doctor.kube.errors import Call, api_status, map_error
 from cronjob_doctor.kube.retry import RetryPolicy
 from cronjob_doctor.kube.retry import call as retry_call
 
-__all__ = ["MANAGED_BY_LABEL", "RESOURCES", "RUN_ID_LABEL", "Kube", "Resource", "RetryPolicy", "iter_lines"]
+__all__ = [
+    "MANAGED_BY_LABEL", "RESOURCES", "RUN_ID_LABEL", "Kube", "Resource", "RetryPolicy", "iter_line_batches",
+    "iter_lines",
+]
 
 T = TypeVar("T")
 Obj = dict[str, Any]
@@ -412,29 +415,36 @@ class Kube:
 
 
 def iter_lines(response: urllib3.BaseHTTPResponse, *, chunk_size: int = 65536) -> Iterator[bytes]:
-    """Split a streamed body into lines (without b"\\n") as chunks arrive.
+    """Split a streamed body into lines (without b"\\n") as chunks arrive (see `iter_line_batches`)."""
+    for batch in iter_line_batches(response, chunk_size=chunk_size):
+        yield from batch
+
+
+def iter_line_batches(response: urllib3.BaseHTTPResponse, *, chunk_size: int = 65536) -> Iterator[list[bytes]]:
+    """The complete lines (without b"\\n") of each chunk as it arrives, as one list per chunk, so a consumer
+    can write and hand on what arrived together at once instead of paying per line.
 
     Pieces of a long line are kept in a list and joined once, so a multi-megabyte line costs linear time.
     A trailing piece is yielded only when the body ends cleanly; on a dropped connection the exception
     propagates and the partial line is not yielded (the resumed stream sends it whole)."""
     pending: list[bytes] = []
     for chunk in response.stream(chunk_size, decode_content=True):
-        start = 0
-        while True:
-            newline = chunk.find(b"\n", start)
-            if newline < 0:
-                break
-            if pending:
-                pending.append(chunk[start:newline])
-                yield b"".join(pending)
-                pending.clear()
-            else:
-                yield chunk[start:newline]
-            start = newline + 1
-        if start < len(chunk):
-            pending.append(chunk[start:])
+        newline = chunk.find(b"\n")
+        if newline < 0:
+            if chunk:
+                pending.append(chunk)
+            continue
+        lines = chunk.split(b"\n")
+        if pending:
+            pending.append(lines[0])
+            lines[0] = b"".join(pending)
+            pending.clear()
+        tail = lines.pop()
+        if tail:
+            pending.append(tail)
+        yield lines
     if pending:
-        yield b"".join(pending)
+        yield [b"".join(pending)]
 
 
 @contextmanager

@@ -18,7 +18,7 @@ import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 
 from cronjob_doctor.errors import DoctorError, NotFound
-from cronjob_doctor.kube.client import CONNECT_TIMEOUT, RESOURCES, Kube, closing_on_stop, iter_lines
+from cronjob_doctor.kube.client import CONNECT_TIMEOUT, RESOURCES, Kube, closing_on_stop, iter_line_batches
 from cronjob_doctor.kube.errors import (
     Call,
     ContainerWaiting,
@@ -58,7 +58,8 @@ def timestamp_key(timestamp: str) -> tuple[str, int]:
     "...:01.5Z"), so plain string order is wrong; compare (seconds, nanoseconds) instead."""
     stamp = timestamp.removesuffix("Z")
     seconds, _, fraction = stamp.partition(".")
-    digits = "".join(ch for ch in fraction if ch.isdigit())[:9]
+    # the kubelet's fraction is all digits: skip the per-character filter (called for every log line)
+    digits = fraction[:9] if fraction.isdigit() else "".join(ch for ch in fraction if ch.isdigit())[:9]
     return seconds, int(digits.ljust(9, "0")) if digits else 0
 
 
@@ -219,6 +220,27 @@ def follow_log(
 
     A stream that drops before the container terminated is reopened from the last second seen, with the
     duplicate lines skipped. previous=True reads the previous instance once."""
+    for batch in follow_log_batches(
+        kube, namespace, pod, container, previous=previous, follow=follow, since_time=since_time, stop=stop,
+        poll_seconds=poll_seconds,
+    ):
+        yield from batch
+
+
+def follow_log_batches(
+    kube: Kube,
+    namespace: str,
+    pod: str,
+    container: str,
+    *,
+    previous: bool = False,
+    follow: bool = True,
+    since_time: str | None = None,
+    stop: threading.Event | None = None,
+    poll_seconds: float = 1.0,
+) -> Generator[list[LogChunk], None, None]:
+    """`follow_log`, as one non-empty list per network read: the lines that arrived together, so a capture can
+    write, flush and hand them on once per read instead of once per line (a 1 GiB log is millions of lines)."""
     follow = follow and not previous
     cursor = LogCursor()
     call = Call("get", "pods", namespace, pod, subresource="log")
@@ -256,11 +278,15 @@ def follow_log(
         progressed, dropped = False, None
         try:
             with closing_on_stop(response, stop):
-                for raw in iter_lines(response):
-                    chunk = split_line(raw)
-                    if cursor.admit(chunk.timestamp):
+                for raws in iter_line_batches(response):
+                    admitted = []
+                    for raw in raws:
+                        chunk = split_line(raw)
+                        if cursor.admit(chunk.timestamp):
+                            admitted.append(chunk)
+                    if admitted:
                         progressed = True
-                        yield chunk
+                        yield admitted
         except Exception as exc:
             if stopped():
                 return
