@@ -93,16 +93,33 @@ def resolve_cronjob(kube: Any, namespace: str, name: str) -> dict[str, Any]:
         return dict(kube.get_cronjob(namespace, owners[0]["name"]))
 
 
+def _pod_spec(cronjob: Any) -> dict[str, Any]:
+    """spec.jobTemplate.spec.template.spec, or {} where the object has another shape."""
+    node = cronjob
+    for key in ("spec", "jobTemplate", "spec", "template", "spec"):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def _containers(spec: dict[str, Any], *fields: str) -> list[dict[str, Any]]:
+    found = []
+    for name in fields:
+        items = spec.get(name)
+        found += [c for c in items if isinstance(c, dict)] if isinstance(items, list) else []
+    return found
+
+
 def _instrumented_container(cronjob: dict[str, Any], container: str | None) -> dict[str, Any]:
-    spec = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    for item in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+    for item in _containers(_pod_spec(cronjob), "containers", "initContainers"):
         if container is None or item.get("name") == container:
             return dict(item)
     return {}
 
 
 def original_limit_bytes(cronjob: dict[str, Any], container: str | None) -> int | None:
-    limit = ((_instrumented_container(cronjob, container).get("resources") or {}).get("limits") or {}).get("memory")
+    resources = _instrumented_container(cronjob, container).get("resources")
+    limits = resources.get("limits") if isinstance(resources, dict) else None
+    limit = limits.get("memory") if isinstance(limits, dict) else None
     try:
         return parse_bytes(str(limit)) if limit is not None else None
     except InputError:
@@ -138,14 +155,22 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
         for index in range(1, settings.runs + 1):
 
             def build(run_id: str, variant: Variant = variant) -> DebugJob:
-                return debugjob.build(
-                    cronjob,
-                    variant=variant,
-                    run_id=run_id,
-                    timeout_seconds=settings.timeout_seconds,
-                    container=settings.container,
-                    trace=settings.trace,
-                )
+                try:
+                    return debugjob.build(
+                        cronjob,
+                        variant=variant,
+                        run_id=run_id,
+                        timeout_seconds=settings.timeout_seconds,
+                        container=settings.container,
+                        trace=settings.trace,
+                    )
+                except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                    # a field of a type the API would not send (a proxy, an old or patched server): input's fault
+                    raise InputError(
+                        f"cronjob {settings.target}: its jobTemplate has a field of an unexpected type ({exc})",
+                        hint=f"inspect it: kubectl get cronjob -n {settings.target.namespace} "
+                        f"{settings.target.name} -o yaml",
+                    ) from exc
 
             run_id = _run_id()
             while run_id in used:
@@ -353,19 +378,23 @@ def _run_all(
         except DoctorError as exc:
             item.error = str(exc)
             item.capture = follower.capture
-        item.failure = follower.failure
+        finally:
+            item.failure = follower.failure
+            done[id(item)].set()
 
-    threads = [threading.Thread(target=follow, args=(item,), daemon=True) for item in planned]
-    for thread in threads:
-        thread.start()
+    # Events, not Thread.join: a KeyboardInterrupt landing inside join() can leave the thread looking finished
+    # while it still writes the bundle, and the process would then exit under it (a .tmp file left behind).
+    done = {id(item): threading.Event() for item in planned}
+    for item in planned:
+        threading.Thread(target=follow, args=(item,), name=f"follow-{item.debug.name}", daemon=True).start()
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(timeout=0.2)
+        for event in done.values():
+            while not event.wait(0.2):
+                pass
     except BaseException:
         stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
+        for event in done.values():
+            event.wait(10)
         raise
 
 
@@ -496,18 +525,16 @@ def redactor_for(kube: Any, namespace: str, cronjob: dict[str, Any], *, enabled:
 def secret_refs(cronjob: dict[str, Any]) -> list[tuple[str, str | None, str]]:
     """(Secret name, key or None for a whole envFrom Secret, env var name or envFrom prefix) for every
     container of the job's pod template: all their logs are captured."""
-    spec = ((((cronjob.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
     refs: list[tuple[str, str | None, str]] = []
-    for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
-        if not isinstance(container, dict):
-            continue
-        for item in container.get("env") or []:
-            ref = ((item.get("valueFrom") or {}).get("secretKeyRef") or {}) if isinstance(item, dict) else {}
-            if ref.get("name") and ref.get("key"):
+    for container in _containers(_pod_spec(cronjob), "initContainers", "containers"):
+        for item in _containers(container, "env"):
+            source = item.get("valueFrom")
+            ref = source.get("secretKeyRef") if isinstance(source, dict) else None
+            if isinstance(ref, dict) and ref.get("name") and ref.get("key"):
                 refs.append((str(ref["name"]), str(ref["key"]), str(item.get("name", ref["key"]))))
-        for source in container.get("envFrom") or []:
-            ref = (source.get("secretRef") or {}) if isinstance(source, dict) else {}
-            if ref.get("name"):
+        for source in _containers(container, "envFrom"):
+            ref = source.get("secretRef")
+            if isinstance(ref, dict) and ref.get("name"):
                 refs.append((str(ref["name"]), None, str(source.get("prefix") or "")))
     return refs
 

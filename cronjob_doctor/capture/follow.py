@@ -54,7 +54,11 @@ class Capture:
 
 def job_finished(job: dict[str, Any] | None) -> str | None:
     """'Complete' or 'Failed' once the Job controller has decided, else None."""
-    for condition in ((job or {}).get("status") or {}).get("conditions") or []:
+    status = job.get("status") if isinstance(job, dict) else None
+    conditions = status.get("conditions") if isinstance(status, dict) else None
+    for condition in conditions if isinstance(conditions, list) else []:
+        if not isinstance(condition, dict):
+            continue  # an object of an unexpected shape is not finished, it is not a crash either
         if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
             return str(condition["type"])
     return None

@@ -14,17 +14,21 @@ from cronjob_doctor.errors import DoctorError, NotFound
 def owned_jobs(jobs: list[dict[str, Any]], cronjob: dict[str, Any]) -> list[dict[str, Any]]:
     """The CronJob's Jobs by ownerReference uid (never by the job-name label, which holds the Job's name)."""
     uid = (cronjob.get("metadata") or {}).get("uid")
-    owned = [
-        job
-        for job in jobs
-        if any(ref.get("uid") == uid for ref in (job.get("metadata") or {}).get("ownerReferences") or [])
-    ]
+
+    def refs(job: Any) -> list[Any]:
+        meta = job.get("metadata") if isinstance(job, dict) else None
+        found = meta.get("ownerReferences") if isinstance(meta, dict) else None
+        return found if isinstance(found, list) else []
+
+    owned = [job for job in jobs if any(isinstance(r, dict) and r.get("uid") == uid for r in refs(job))]
     return sorted(owned, key=lambda j: str((j.get("metadata") or {}).get("creationTimestamp", "")))
 
 
 def failed(job: dict[str, Any]) -> bool:
     """A Job with a Failed condition; failed pods plus a Complete condition is a success."""
-    conditions = (job.get("status") or {}).get("conditions") or []
+    status = job.get("status") if isinstance(job, dict) else None
+    found = status.get("conditions") if isinstance(status, dict) else None
+    conditions = [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
     if any(c.get("type") == "Complete" and c.get("status") == "True" for c in conditions):
         return False
     return any(c.get("type") == "Failed" and c.get("status") == "True" for c in conditions)
