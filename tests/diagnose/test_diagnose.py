@@ -201,3 +201,35 @@ def test_a_second_diagnose_is_refused_while_one_runs(sandbox: Sandbox, kubeconfi
     result = invoke("diagnose", "hang/db-vacuum", "--kubeconfig", kubeconfig, "--bundle", str(tmp_path / "b"))
     assert result.exit_code == 3, result.output
     assert "db-vacuum-doctor-zzzzz" in result.stderr and "--force" in result.stderr
+
+
+def test_runs_and_image_make_one_job_and_bundle_per_run(sandbox: Sandbox, kubeconfig: str, tmp_path: Path) -> None:
+    result = invoke(
+        "diagnose", "ok/log-rotate", "--runs", "2", "--memory", "original,256Mi", "--image", "busybox:1.36",
+        "--kubeconfig", kubeconfig, "-o", "json", "--bundle", str(tmp_path / "b"), "-q",
+    )
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.stdout)
+    assert len(verdict["runs"]) == 4
+    assert {run["bundle"].rsplit("/", 1)[1] for run in verdict["runs"]} == {
+        "original-run1", "original-run2", "256Mi-run1", "256Mi-run2"}
+    bodies = created_jobs(sandbox)
+    assert len({b["metadata"]["name"] for b in bodies}) == 4
+    assert {b["spec"]["template"]["spec"]["containers"][0]["image"] for b in bodies} == {"busybox:1.36"}
+    for run in verdict["runs"]:
+        assert (Path(run["bundle"]) / "pods.json").exists()
+    assert debug_jobs(sandbox) == []
+
+
+def test_init_containers_are_followed_and_logged(sandbox: Sandbox, kubeconfig: str, tmp_path: Path) -> None:
+    cronjob = sandbox.store.get("cronjobs", "ok", "log-rotate")
+    pod_spec = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    pod_spec["initContainers"] = [{"name": "fetch", "image": "alpine:3.20", "command": ["sh", "-c", "echo fetched"]}]
+    sandbox.store.update("cronjobs", cronjob)
+    result = invoke("diagnose", "ok/log-rotate", "--kubeconfig", kubeconfig, "-o", "json",
+                    "--bundle", str(tmp_path / "b"), "-q")
+    assert result.exit_code == 0, result.output
+    body = created_jobs(sandbox)[0]
+    assert "set -x" in body["spec"]["template"]["spec"]["initContainers"][0]["command"][2]
+    logs = {p.name for p in (tmp_path / "b" / "logs").rglob("*.log")}
+    assert "fetch.log" in logs
