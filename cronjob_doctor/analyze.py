@@ -23,6 +23,8 @@ class AnalyzeSettings:
     """The bundle directory to read."""
     write: bool = False
     """Write verdict.json (0600, atomically) into the bundle directory."""
+    command: str | None = None
+    """The command line as typed, for the report's "what ran"."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,20 @@ class AnalyzeOutcome:
     @property
     def exit_code(self) -> int:
         return self.verdict.exit_code
+
+
+def _target(data: bundles.Bundle) -> str | None:
+    """NS/CRONJOB the bundle is about: from cronjob.json, else the Job's CronJob ownerReference."""
+    meta = (data.cronjob or {}).get("metadata") or {}
+    if isinstance(meta, dict) and meta.get("namespace") and meta.get("name"):
+        return f"{meta['namespace']}/{meta['name']}"
+    job_meta = (data.job or {}).get("metadata") or {}
+    if not isinstance(job_meta, dict):
+        return None
+    for ref in job_meta.get("ownerReferences") or []:
+        if isinstance(ref, dict) and ref.get("kind") == "CronJob" and job_meta.get("namespace"):
+            return f"{job_meta['namespace']}/{ref.get('name')}"
+    return None
 
 
 def run(settings: AnalyzeSettings) -> AnalyzeOutcome:
@@ -47,6 +63,12 @@ def run(settings: AnalyzeSettings) -> AnalyzeOutcome:
             f"bundle {settings.bundle}: a file holds a field of an unexpected type ({type(exc).__name__}: {exc})",
             hint="the files must be Kubernetes objects as `kubectl get -o json` prints them",
         ) from exc
-    verdict = replace(verdict, context={**verdict.context, "bundle": str(settings.bundle)})
+    context = {**verdict.context, "bundle": str(settings.bundle)}
+    target = _target(data)
+    if target:
+        context.setdefault("target", target)
+    if settings.command:
+        context["command"] = settings.command
+    verdict = replace(verdict, context=context)
     written = bundles.write_json(settings.bundle, "verdict.json", verdict.to_dict()) if settings.write else None
     return AnalyzeOutcome(verdict, written)

@@ -164,6 +164,7 @@ def _main(
     + EXIT_CODES_HELP,
 )
 def analyze_cmd(
+    ctx: typer.Context,
     bundle_dir: Annotated[str, typer.Argument(metavar="BUNDLE_DIR", help="The bundle directory to analyze.")],
     write: Annotated[bool, typer.Option("--write", help="Also write verdict.json into the bundle.")] = False,
     output: OutputOpt = None,
@@ -177,7 +178,9 @@ def analyze_cmd(
     common = _common(None, None, output, no_color, debug)
     out, err = consoles(common)
     with exit_codes(err, debug=common.debug):
-        outcome = analyze.run(analyze.AnalyzeSettings(bundle=Path(bundle_dir), write=write))
+        outcome = analyze.run(
+            analyze.AnalyzeSettings(bundle=Path(bundle_dir), write=write, command=_command_line(ctx))
+        )
         report.write(out, outcome.verdict, fmt=common.output.value)
         if outcome.written is not None:
             err.print(f"wrote {outcome.written}", markup=False, highlight=False)
@@ -421,6 +424,7 @@ def _run_diagnose(settings: "DiagnoseSettings", *, common: Common, kube: "Kube",
     "TARGET is NAMESPACE/CRONJOB, or the failed Job named in the alert (NAMESPACE/JOB).\n\n" + EXIT_CODES_HELP,
 )
 def diagnose_cmd(
+    ctx: typer.Context,
     target: Annotated[str, typer.Argument(metavar="TARGET", help="NAMESPACE/CRONJOB or NAMESPACE/JOB (or NAME with -n).")],
     namespace: NamespaceOpt = None,
     memory: Annotated[
@@ -473,7 +477,7 @@ def diagnose_cmd(
             show_logs=not quiet, redact=not no_redact,
         )
         kube = kube or connect(common)
-        code = _run_diagnose(settings, common=common, kube=kube, command=_command_line())
+        code = _run_diagnose(settings, common=common, kube=kube, command=_command_line(ctx))
     raise typer.Exit(code)
 
 
@@ -643,12 +647,29 @@ def record_cmd(
     raise typer.Exit(outcome.exit_code)
 
 
-def _command_line() -> str:
-    """The command as typed, for the report's "what ran" (quoted so it can be pasted back)."""
+def _command_line(ctx: typer.Context) -> str:
+    """The command as parsed, for the report's "what ran": quoted so it pastes back, defaults left out, and
+    the flags given before the command name folded in."""
     import shlex
 
-    args = sys.argv[1:] if sys.argv else []
-    return " ".join(["cronjob-doctor", *(shlex.quote(a) for a in args)])
+    parts = ["cronjob-doctor", ctx.info_name or ""]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if param.name in ("kubeconfig", "context", "output", "no_color", "debug") and not value:
+            value = _GLOBAL.get(param.name)
+        if value is None or value is False or value == param.default or value == ():
+            continue
+        value = getattr(value, "value", value)
+        if param.param_type_name == "argument":
+            parts.append(shlex.quote(str(value)))
+            continue
+        flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+        if value is True:
+            parts.append(flag)
+        else:
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                parts += [flag, shlex.quote(str(getattr(item, "value", item)))]
+    return " ".join(parts)
 
 
 def main() -> None:

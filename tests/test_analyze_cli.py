@@ -30,7 +30,11 @@ def test_json_equals_verdict_to_dict() -> None:
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     expected = analyze(bundle.read(INCIDENT)).to_dict()
-    expected["context"] = {"bundle": str(INCIDENT)}
+    expected["context"] = {
+        "bundle": str(INCIDENT),
+        "target": "tofu-state/tf-state-backup",
+        "command": f"cronjob-doctor analyze {INCIDENT} --output json",
+    }
     assert data == expected
 
 

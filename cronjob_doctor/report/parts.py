@@ -96,9 +96,13 @@ def remediation_blocks(item: str) -> tuple[Block, ...]:
         return ()
     if len(lines) == 1:
         line = lines[0]
-        return (
-            (Block("code", line, _language(line)),) if is_code_line(line) else (Block("prose", line.strip()),)
-        )
+        if is_code_line(line):
+            return (Block("code", line, _language(line)),)
+        # "apply: kubectl patch ...": a label, then a command to paste on its own.
+        label, sep, rest = line.partition(": ")
+        if sep and " " not in label.strip() and is_code_line(rest):
+            return (Block("prose", f"{label.strip()}:"), Block("code", rest, _language(rest)))
+        return (Block("prose", line.strip()),)
     prose: list[str] = []
     while lines and _is_prose_line(lines[0]):
         prose.append(lines.pop(0).strip())
