@@ -13,8 +13,9 @@ import threading
 from collections.abc import Mapping
 
 MASK = "***"
-MIN_SECRET_LENGTH = 4
-"""Shorter Secret values ("1", "yes") are not redacted by value: they would mangle ordinary log text."""
+MIN_SECRET_LENGTH = 6
+"""Shorter Secret values ("yes", "admin", "sync") are not redacted by value: they would mangle ordinary text
+(pod and Job names, paths) and protect nothing a guess would not find; the credential patterns still apply."""
 
 _VALUE = r"(?:\"[^\"\s]*\"|'[^'\s]*'|[^\s\"',;&|]+)"
 """A credential as a shell or a config line spells it: quoted, or up to the next separator."""

@@ -194,7 +194,7 @@ def _other_scenarios(store: Store) -> None:
         _namespace(store, namespace)
         env = None
         if namespace == "netpol":
-            store.create("secrets", _secret("minio-sync-creds", namespace, {"access-key": "sync", "secret-key": "s3cr3t-sync"}))
+            store.create("secrets", _secret("minio-sync-creds", namespace, {"access-key": "minio-sync-7QX2", "secret-key": "s3cr3t-sync-Lq9w"}))
             env = [{"name": k, "valueFrom": {"secretKeyRef": {"name": "minio-sync-creds", "key": ref}}}
                    for k, ref in (("ACCESS_KEY", "access-key"), ("SECRET_KEY", "secret-key"))]
             store.create("networkpolicies", _egress_policy(namespace, name))

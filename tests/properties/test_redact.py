@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cronjob_doctor.redact import MASK, Redactor
+from cronjob_doctor.redact import MASK, MIN_SECRET_LENGTH, Redactor
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def test_each_line_of_a_multi_line_secret_is_redacted() -> None:
 
 
 secret_values = st.text(
-    st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters="<>*"), min_size=4, max_size=40
+    st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters="<>*"), min_size=MIN_SECRET_LENGTH, max_size=40
 )
 """Without <, > and *, a value cannot be formed across a placeholder or mask boundary."""
 texts = st.text(max_size=200)
@@ -72,3 +72,9 @@ def test_redaction_is_idempotent_and_off_is_identity(text: str, value: str) -> N
     once = redactor.redact(text)
     assert redactor.redact(once) == once
     assert Redactor({"X": value}, enabled=False).redact(text) == text
+
+
+def test_short_values_do_not_mangle_names() -> None:
+    # A 4-letter access key "sync" would otherwise rewrite every pod name of the minio-sync CronJob.
+    redactor = Redactor({"ACCESS_KEY": "sync"})
+    assert redactor.redact("pod minio-sync-doctor-ab12c-x7k2p") == "pod minio-sync-doctor-ab12c-x7k2p"
