@@ -9,6 +9,7 @@ everything handed out is a deep copy so callers can never mutate stored state be
 from __future__ import annotations
 
 import bisect
+import builtins
 import copy
 import threading
 import uuid
@@ -124,7 +125,7 @@ class Store:
         where: Callable[[Obj], bool] | None = None,
         after: tuple[str, str] | None = None,
         limit: int = 0,
-    ) -> tuple[list[Obj], int, int]:
+    ) -> tuple[builtins.list[Obj], int, int]:
         """One page of a list: (copies of the first `limit` objects past `after` that `where` accepts, how
         many more match, the resourceVersion). Only the page is copied (see `_page_copy`): copying every object
         for each page made a paginated list of n objects cost n * pages copies, the sandbox the bottleneck of
@@ -133,7 +134,7 @@ class Store:
         with self._cond:
             bucket = self._objects.get(resource, {})
             keys = sorted(bucket)
-            page: list[Obj] = []
+            page: builtins.list[Obj] = []
             remaining = 0
             for key in keys[bisect.bisect_right(keys, after) if after is not None else 0:]:
                 if namespace is not None and key[0] != namespace:
@@ -220,7 +221,7 @@ class Store:
 
     # -- watching --------------------------------------------------------------------------------------
 
-    def events_since(self, resource: str, namespace: str | None, since: int) -> list[WatchEvent]:
+    def events_since(self, resource: str, namespace: str | None, since: int) -> builtins.list[WatchEvent]:
         """Events of a resource after resourceVersion `since`; GoneError if the history no longer reaches back."""
         with self._cond:
             if self._history and since < self._history[0].resource_version - 1:
