@@ -585,6 +585,11 @@ def record_cmd(
                      show_default=False),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="Exit after the first finished run is recorded.")] = False,
+    no_redact: Annotated[
+        bool,
+        typer.Option("--no-redact", help="Keep Secret values and credentials in the bundle logs (redacted by "
+                     "default; Secret values need `get secrets`, credential patterns always apply)."),
+    ] = False,
     duration: Annotated[
         Optional[str],
         typer.Option("--duration", help="Exit after this long, e.g. 24h (open runs are closed as partial).",
@@ -633,6 +638,7 @@ def record_cmd(
         settings = record.RecordSettings(
             namespace=scope, cronjob=cronjob, selector=selector, root=Path(bundle), on_failure=on_failure,
             keep_last=keep_last, max_bytes=limit, metrics_port=metrics_port, once=once, duration_seconds=seconds,
+            redact=not no_redact,
         )
 
         def emit(result: record.RunResult) -> None:

@@ -8,7 +8,6 @@ and leaves a readable bundle marked partial (partial.json). Secret values are re
 
 from __future__ import annotations
 
-import base64
 import secrets
 import string
 import threading
@@ -24,6 +23,7 @@ from cronjob_doctor.capture.follow import Capture, JobFollower, job_finished
 from cronjob_doctor.capture.snapshot import snapshot
 from cronjob_doctor.debugjob import DebugJob, Variant
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
+from cronjob_doctor.capture.secrets import _containers, _pod_spec, redactor_for
 from cronjob_doctor.redact import Redactor
 from cronjob_doctor.rules.base import Run, Verdict
 from cronjob_doctor.settings import DiagnoseSettings, format_bytes, parse_bytes
@@ -91,22 +91,6 @@ def resolve_cronjob(kube: Any, namespace: str, name: str) -> dict[str, Any]:
                 hint="diagnose takes a CronJob or a Job that a CronJob created",
             ) from None
         return dict(kube.get_cronjob(namespace, owners[0]["name"]))
-
-
-def _pod_spec(cronjob: Any) -> dict[str, Any]:
-    """spec.jobTemplate.spec.template.spec, or {} where the object has another shape."""
-    node = cronjob
-    for key in ("spec", "jobTemplate", "spec", "template", "spec"):
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
-
-
-def _containers(spec: dict[str, Any], *fields: str) -> list[dict[str, Any]]:
-    found = []
-    for name in fields:
-        items = spec.get(name)
-        found += [c for c in items if isinstance(c, dict)] if isinstance(items, list) else []
-    return found
 
 
 def _instrumented_container(cronjob: dict[str, Any], container: str | None) -> dict[str, Any]:
@@ -482,61 +466,6 @@ def _mark_partial(progress: _Progress, reason: str) -> None:
         )
     except DoctorError:
         pass  # the disk failed too: the error message still says what happened
-
-
-def redactor_for(kube: Any, namespace: str, cronjob: dict[str, Any], *, enabled: bool) -> tuple[Redactor, list[str]]:
-    """A Redactor knowing the values of the Secrets the job's containers read (env secretKeyRef, envFrom
-    secretRef), and notes on what could not be read. `get secrets` is optional: without it only the
-    credential patterns apply. The values live only in the Redactor, never on disk."""
-    if not enabled:
-        return Redactor(enabled=False), []
-    refs = secret_refs(cronjob)
-    if not refs:
-        return Redactor(), []
-    names = sorted({secret for secret, _key, _env in refs})
-    if not kube.can_i(namespace, "get", "secrets"):
-        unreadable = (
-            f"not allowed to get secrets in {namespace}: the values of Secret {', '.join(names)} are not "
-            "redacted by value, only credential patterns are"
-        )
-        return Redactor(), [unreadable]
-    data: dict[str, dict[str, Any]] = {}
-    notes = []
-    for secret in names:
-        try:
-            data[secret] = dict(kube.get_secret(namespace, secret).get("data") or {})
-        except NotFound:
-            continue  # the pod cannot read it either (the config verdict says so): nothing to redact
-        except DoctorError as exc:
-            notes.append(f"could not read Secret {secret} ({exc}): its values are not redacted by value")
-    values: dict[str, str] = {}
-    for secret, key, env in refs:
-        for item_key, encoded in (data.get(secret) or {}).items():
-            if key is not None and item_key != key:
-                continue
-            try:
-                value = base64.b64decode(str(encoded), validate=False).decode("utf-8")
-            except (ValueError, UnicodeDecodeError):
-                continue  # binary data cannot appear in a text log as it is
-            values.setdefault(env if key is not None else f"{env}{item_key}", value)
-    return Redactor(values), notes
-
-
-def secret_refs(cronjob: dict[str, Any]) -> list[tuple[str, str | None, str]]:
-    """(Secret name, key or None for a whole envFrom Secret, env var name or envFrom prefix) for every
-    container of the job's pod template: all their logs are captured."""
-    refs: list[tuple[str, str | None, str]] = []
-    for container in _containers(_pod_spec(cronjob), "initContainers", "containers"):
-        for item in _containers(container, "env"):
-            source = item.get("valueFrom")
-            ref = source.get("secretKeyRef") if isinstance(source, dict) else None
-            if isinstance(ref, dict) and ref.get("name") and ref.get("key"):
-                refs.append((str(ref["name"]), str(ref["key"]), str(item.get("name", ref["key"]))))
-        for source in _containers(container, "envFrom"):
-            ref = source.get("secretRef")
-            if isinstance(ref, dict) and ref.get("name"):
-                refs.append((str(ref["name"]), None, str(source.get("prefix") or "")))
-    return refs
 
 
 def _redacted(verdict: Verdict, redactor: Redactor) -> Verdict:

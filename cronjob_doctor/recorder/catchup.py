@@ -8,7 +8,7 @@ Read-only against the cluster. The caller marks the bundle partial: what was del
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.errors import DoctorError, InputError, NotFound
@@ -18,7 +18,9 @@ from cronjob_doctor.kube.logs import LogCursor, read_log, split_line
 Obj = dict[str, Any]
 
 
-def capture_finished(kube: Kube, *, job: Obj, root: Path) -> list[str]:
+def capture_finished(
+    kube: Kube, *, job: Obj, root: Path, redact: Callable[[str], str] | None = None
+) -> list[str]:
     """Write what still exists of `job` into `root`; return notes on what could not be read."""
     namespace = str(job["metadata"].get("namespace", ""))
     name = str(job["metadata"]["name"])
@@ -41,7 +43,7 @@ def capture_finished(kube: Kube, *, job: Obj, root: Path) -> list[str]:
     if not pods:
         notes.append(f"the pods of job {name} were already deleted: no new logs or pod statuses")
     for pod in pods:
-        notes += _pod_logs(kube, namespace, pod, root)
+        notes += _pod_logs(kube, namespace, pod, root, redact)
     events = {_event_key(e): e for e in existing.events}
     names = set(merged) | {name}
     try:
@@ -62,7 +64,7 @@ def _job_pods(kube: Kube, namespace: str, job: str) -> list[Obj]:
     return pods or kube.list_pods(namespace, label_selector=f"job-name={job}")
 
 
-def _pod_logs(kube: Kube, namespace: str, pod: Obj, root: Path) -> list[str]:
+def _pod_logs(kube: Kube, namespace: str, pod: Obj, root: Path, redact: Callable[[str], str] | None) -> list[str]:
     """Read each started container's log, and the previous instance's after a restart, into the bundle."""
     notes = []
     pod_name = str(pod["metadata"]["name"])
@@ -83,6 +85,8 @@ def _pod_logs(kube: Kube, namespace: str, pod: Obj, root: Path) -> list[str]:
             except DoctorError as exc:
                 notes.append(f"log of {pod_name}/{container}{' (previous)' if previous else ''} unavailable: {exc}")
                 continue
+            if redact is not None:
+                text = "\n".join(redact(line) for line in text.split("\n"))
             append_new_lines(bundle_io.log_path(root, pod_name, container, previous=previous), text)
     return notes
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from cronjob_doctor.capture.secrets import redactor_for
+from cronjob_doctor.redact import Redactor
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.follow import JobFollower, job_finished
 from cronjob_doctor.errors import DoctorError, InputError
@@ -57,11 +59,18 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
     bundle_io.make_private_dir(directory)
     bundle_io.write_json(directory, "cronjob.json", cronjob)
     notes: list[str] = []
+    # `set -x` expands Secret values into the trace: they never reach the bundle.
+    try:
+        redactor, secret_notes = redactor_for(ctx.kube, namespace, cronjob, enabled=ctx.settings.redact)
+    except DoctorError as exc:
+        redactor, secret_notes = Redactor(), [f"Secret values unreadable ({exc}): only credential patterns redacted"]
+    notes += secret_notes
+    redact = redactor.redact if redactor.enabled else None
     if catch_up:
         ctx.store.write_meta(directory, {**base_meta, "state": FOLLOWING})
         notes.append("the Job had ended before the recorder could follow it: captured from what still existed")
         try:
-            notes += catchup.capture_finished(ctx.kube, job=job, root=directory)
+            notes += catchup.capture_finished(ctx.kube, job=job, root=directory, redact=redact)
         except DoctorError as exc:
             ctx.metrics.error("catch-up")
             notes.append(f"catch-up failed: {exc}")
@@ -70,7 +79,7 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
     else:
         ctx.store.write_meta(directory, {**base_meta, "state": FOLLOWING})
         follower = JobFollower(ctx.kube, namespace=namespace, job_name=name, bundle_dir=directory,
-                               stop=job_stop, resume=resume,
+                               stop=job_stop, resume=resume, redact=redact,
                                reconnect_seconds=ctx.settings.retry_initial,
                                grace_seconds=ctx.settings.grace_seconds)
         if resume:
@@ -86,6 +95,9 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
         notes += capture.notes
         if capture.reconnects:
             ctx.metrics.error("reconnect")
+    redaction = redactor.note()
+    if redaction:
+        notes.append(redaction)
     verdict = _verdict(directory, notes=notes, partial=partial)
     outcome, reason = job_outcome(final_job)
     meta = {

@@ -48,6 +48,8 @@ class RecordSettings:
     follow_timeout_seconds: float = 7 * 86400.0
     """A Job followed longer than this is closed as partial (a hang without activeDeadlineSeconds)."""
     grace_seconds: float = 15.0
+    redact: bool = True
+    """Redact Secret values and credential patterns in bundle logs (`--no-redact` turns it off)."""
     """How long log streams may stay open after the Job ended."""
 
     @property

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor import diagnose
 from cronjob_doctor.capture.follow import job_finished
+from cronjob_doctor.capture.secrets import secret_refs
 from cronjob_doctor.capture.snapshot import failed, owned_jobs
 from cronjob_doctor.cli import app
 from cronjob_doctor.errors import DoctorError, InputError
@@ -153,7 +154,7 @@ def test_a_failed_write_leaves_no_half_file(tmp_path: Path, monkeypatch: Any) ->
 @given(obj=json_values)
 def test_api_objects_with_missing_or_unexpected_fields_never_crash_the_readers(obj: Any) -> None:
     item = obj if isinstance(obj, dict) else {"spec": obj, "status": obj, "metadata": obj}
-    for read in (job_finished, failed, diagnose.secret_refs):
+    for read in (job_finished, failed, secret_refs):
         try:
             read(item)
         except (AttributeError, TypeError, KeyError) as exc:

@@ -178,3 +178,40 @@ def test_on_failure_command_gets_bundle_and_verdict(
     assert gauge == 1.0
     assert running.finish().exit_code == 130
 
+
+
+def _traced_backup(sandbox: Sandbox) -> None:
+    """The incident CronJob with `set -x` and room to finish: its trace expands the S3 keys, as in production."""
+    cronjob = sandbox.store.get("cronjobs", "tofu-state", "tf-state-backup")
+    container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    container["command"][2] = "set -x\n" + container["command"][2]
+    container["resources"]["limits"]["memory"] = "512Mi"
+    sandbox.store.update("cronjobs", cronjob)
+
+
+def test_secret_values_in_a_traced_run_never_reach_the_bundle(
+    sandbox: Sandbox, kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
+) -> None:
+    _traced_backup(sandbox)
+    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state"), kube)
+    sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
+    [result] = running.wait_for(1)
+    assert result.outcome == "succeeded"
+    bundle = Path(result.bundle)
+    text = "".join(p.read_text() for p in bundle.rglob("*") if p.is_file())
+    assert "Vq3n8sLk2PzR7wYt" not in text
+    assert "<redacted:S3_SECRET_KEY>" in text
+    assert any("redacted" in note for note in json.loads((bundle / "verdict.json").read_text()).get("notes", []))
+    assert running.finish().exit_code == 130
+
+
+def test_no_redact_keeps_the_values(
+    sandbox: Sandbox, kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
+) -> None:
+    _traced_backup(sandbox)
+    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state", redact=False), kube)
+    sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
+    [result] = running.wait_for(1)
+    log = next(Path(result.bundle).rglob("backup.log")).read_text()
+    assert "Vq3n8sLk2PzR7wYt" in log
+    assert running.finish().exit_code == 130
