@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import analyze_many  # noqa: E402
-import demo  # noqa: E402
-import latency  # noqa: E402
-import logs  # noqa: E402
-import scan  # noqa: E402
-import startup  # noqa: E402
-from common import ROOT, TABLE_HEADER, Figure  # noqa: E402
+import analyze_many
+import demo
+import latency
+import logs
+import scan
+import startup
+from common import ROOT, TABLE_HEADER, Figure
 
 BEFORE = """\
 ## Before and after the fixes (same machine, same benches)
@@ -49,7 +49,7 @@ def _section(title: str, figures: list[Figure], lines: list[str] | None = None) 
 
 def _accuracy() -> str:
     """bench/accuracy.py's summary line and table (someone else's bench, run as is)."""
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "accuracy.py")], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "accuracy.py")], capture_output=True, text=True, check=False,
                             cwd=ROOT, timeout=300)
     return "## Verdict accuracy (bench/accuracy.py)\n\n```\n" + result.stdout.strip() + "\n```\n"
 
@@ -112,8 +112,8 @@ def main(argv: list[str]) -> int:
     add("analyze", analyze_many.run(1000, 1 if quick else 3))
     with redirect_stdout(io.StringIO()):
         accuracy = _accuracy()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=False).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=False,
                            cwd=ROOT).stdout
     load = os.getloadavg()
     header = (
