@@ -10,7 +10,7 @@ import os
 import sys
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
@@ -196,6 +196,7 @@ def analyze_cmd(
     "latest finished run failed); 2 usage error; 3 cannot reach or use the cluster.",
 )
 def history_cmd(
+    ctx: typer.Context,
     target: Annotated[str, typer.Argument(metavar="NAMESPACE/NAME", help="The CronJob (or NAME with -n).")],
     namespace: Annotated[
         Optional[str],
@@ -232,7 +233,7 @@ def history_cmd(
         from pathlib import Path
 
         settings = history.HistorySettings(target=parsed, limit=limit, bundles=Path(bundles) if bundles else None)
-        result = history.run(settings, kube=kube)
+        result = replace(history.run(settings, kube=kube), command=_command_line(ctx))
         history_report.write(out, result, fmt=common.output.value)
     raise typer.Exit(result.exit_code)
 
@@ -246,6 +247,7 @@ def history_cmd(
     "failed); 2 usage error; 3 cannot reach or use the cluster.",
 )
 def scan_cmd(
+    ctx: typer.Context,
     all_namespaces: Annotated[
         bool, typer.Option("--all-namespaces", "-A", help="Scan every namespace.")
     ] = False,
@@ -276,6 +278,7 @@ def scan_cmd(
         kube = connect(common)
         scope = None if all_namespaces else (namespace or kube.default_namespace)
         result = scan.run(scan.ScanSettings(namespace=scope, only_failing=failing), kube=kube)
+        result = replace(result, command=_command_line(ctx))
         scan_report.write(out, result, fmt=common.output.value)
     raise typer.Exit(result.exit_code)
 

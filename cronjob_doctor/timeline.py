@@ -77,6 +77,8 @@ class History:
     notes: tuple[str, ...] = ()
     zone: Any = field(default=None, compare=False)
     """The CronJob's time zone (tzinfo) for showing local times, None when UTC."""
+    command: str | None = None
+    """The command line that produced this answer, for the ticket report's "what ran"."""
 
     @property
     def failing(self) -> bool:

@@ -76,6 +76,8 @@ class Scan:
     only_failing: bool
     now: datetime
     notes: tuple[str, ...] = ()
+    command: str | None = None
+    """The command line that produced this answer, for the ticket report's "what ran"."""
 
     @property
     def exit_code(self) -> int:

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cronjob_doctor.errors import InputError
-from cronjob_doctor.report.markdown import code, table
+from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
 from cronjob_doctor.runs import FAILED, RUNNING, SUCCEEDED, RunRecord
 from cronjob_doctor.settings import format_duration
@@ -377,6 +377,20 @@ def render_markdown(history: History) -> str:
                 f"{clean(verdict.summary)}"
             )
         lines.append("")
+    target = f"{history.namespace}/{history.name}"
+    steps = []
+    if history.failing:
+        steps.append(("Reproduce the failure with the evidence kept, and get the root cause:",
+                      f"cronjob-doctor diagnose {target} --memory original,512Mi -o markdown"))
+    if any(w.id.startswith("evidence") for w in history.warnings):
+        steps.append(("Capture every run from now on, so the next failure keeps its logs:",
+                      f"cronjob-doctor record {target}"))
+    steps.append(("After a fix, check the next scheduled runs:", f"cronjob-doctor history {target}"))
+    lines += ["### Next steps", ""]
+    for text, command in steps:
+        lines += [text, "", fenced(command, "sh"), ""]
+    if history.command:
+        lines += ["### What ran", "", fenced(history.command, "sh"), ""]
     lines += [f"_note: {clean(note)}_" for note in history.notes]
     return "\n".join(lines).rstrip() + "\n"
 

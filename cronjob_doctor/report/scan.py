@@ -17,7 +17,7 @@ from rich.text import Text
 
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.report.history import Indented
-from cronjob_doctor.report.markdown import code, table
+from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
 from cronjob_doctor.triage import Scan, ScanRow
 
@@ -166,7 +166,9 @@ def render_markdown(scan: Scan) -> str:
         lines += [table(headers, rows), "", f"_{LEGEND}_", ""]
     step = next_step(scan)
     if step:
-        lines += [f"Next: {code(step)}", ""]
+        lines += ["### Next step", "", fenced(step, "sh"), ""]
+    if scan.command:
+        lines += ["### What ran", "", fenced(scan.command, "sh"), ""]
     lines += [f"_note: {clean(note)}_" for note in scan.notes]
     return "\n".join(lines).rstrip() + "\n"
 
