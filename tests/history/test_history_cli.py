@@ -72,6 +72,10 @@ def test_history_markdown_for_the_incident(sandbox: Sandbox, kubeconfig: str) ->
     code, out, _ = invoke("--kubeconfig", kubeconfig, "-o", "markdown", "history", "tofu-state/tf-state-backup")
     assert code == 1
     assert "| tf-state-backup-29565120 | 2026-03-19 08:00 | failed |" in out
+    # A ticket report says what to do next and what produced it.
+    assert "cronjob-doctor diagnose tofu-state/tf-state-backup --memory original,512Mi -o markdown" in out
+    assert "cronjob-doctor record tofu-state/tf-state-backup" in out
+    assert "### What ran" in out and "cronjob-doctor history tofu-state/tf-state-backup" in out
 
 
 def test_bare_name_uses_the_contexts_namespace(sandbox: Sandbox, tmp_path: Path) -> None:
