@@ -162,7 +162,7 @@ class JobFollower:
             raise
 
     def _stream(self, target: StreamTarget) -> None:
-        from cronjob_doctor.kube.logs import follow_log
+        from cronjob_doctor.kube.logs import follow_log_batches
 
         key = (target.pod, target.container, target.previous)
         path = bundle_io.log_path(self.root, target.pod, target.container, previous=target.previous)
@@ -173,7 +173,9 @@ class JobFollower:
             cursor = _cursor_after(current)  # the earlier process streamed this instance into the current log
         owner = object()
         with bundle_io.open_log(self.root, target.pod, target.container, previous=target.previous) as handle:
-            for chunk in follow_log(
+            # The lines of one network read are written, flushed and queued together: per line, the flush and
+            # the queue hand-off cost more than everything else and capped capture far below disk speed.
+            for chunks in follow_log_batches(
                 self.kube,
                 self.namespace,
                 target.pod,
@@ -183,29 +185,43 @@ class JobFollower:
                 since_time=cursor.since_time() if cursor is not None else None,
                 stop=self._halt,
             ):
-                if cursor is not None and chunk.timestamp and not cursor.admit(chunk.timestamp):
-                    continue
-                text = self.redact(chunk.text) if self.redact is not None else chunk.text
-                if not self._write_once(handle, path, owner, chunk.timestamp, text):
-                    continue
-                self._queue.put(("line", (key, chunk.timestamp, text)))
+                lines = [
+                    (chunk.timestamp, self.redact(chunk.text) if self.redact is not None else chunk.text)
+                    for chunk in chunks
+                    if cursor is None or not chunk.timestamp or cursor.admit(chunk.timestamp)
+                ]
+                written = self._write_batch(handle, path, owner, lines)
+                if written:
+                    self._queue.put(("lines", (key, written)))
         self._queue.put(("stream-end", target))
 
     def _write_once(self, handle: IO[str], path: Path, owner: object, timestamp: str, text: str) -> bool:
         """Write a line unless another stream already wrote it. After an OnFailure restart the old stream keeps
         following the container, which now serves the new instance's log, while the new instance has its own
         stream: both deliver the same lines, and timestamps (monotonic across instances) tell which are new."""
+        return bool(self._write_batch(handle, path, owner, [(timestamp, text)]))
+
+    def _write_batch(
+        self, handle: IO[str], path: Path, owner: object, lines: list[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """`_write_once` for the (timestamp, text) lines of one read: one write and one flush; returns those
+        written."""
         from cronjob_doctor.kube.logs import timestamp_key
 
+        kept: list[tuple[str, str]] = []
         with self._marks_lock:
-            if timestamp:
-                stamp = timestamp_key(timestamp)
-                mark = self._marks.get(path)
-                if mark is not None and (stamp < mark[0] or (stamp == mark[0] and mark[1] is not owner)):
-                    return False
-                self._marks[path] = (stamp, owner)
-            _write_line(handle, timestamp, text)
-        return True
+            for timestamp, text in lines:
+                if timestamp:
+                    stamp = timestamp_key(timestamp)
+                    mark = self._marks.get(path)
+                    if mark is not None and (stamp < mark[0] or (stamp == mark[0] and mark[1] is not owner)):
+                        continue
+                    self._marks[path] = (stamp, owner)
+                kept.append((timestamp, text))
+            if kept:
+                handle.write("".join(f"{ts} {text}\n" if ts else f"{text}\n" for ts, text in kept))
+                handle.flush()
+        return kept
 
     def _metrics(self) -> None:
         while not self._halt.wait(2.0):
@@ -300,16 +316,10 @@ class JobFollower:
             if self._relevant(obj):
                 capture.events[_event_key(obj)] = obj
                 bundle_io.write_json(self.root, "events.json", _event_list(capture.events))
-        elif kind == "line":
-            (pod, container, previous), timestamp, text = payload
-            capture.lines[(pod, container, previous)] = capture.lines.get((pod, container, previous), 0) + 1
-            sample = parse_sample(text)
-            if sample is not None:
-                if sample.highest is not None:
-                    capture.peak_memory_bytes = max(capture.peak_memory_bytes or 0, sample.highest)
-                return
-            if self.on_line:
-                self.on_line(pod, container, timestamp, text)
+        elif kind == "lines":
+            key, lines = payload
+            for timestamp, text in lines:
+                self._line(key, timestamp, text)
         elif kind == "metrics":
             capture.metrics.append(payload)
             for item in payload.get("containers") or []:
@@ -341,6 +351,19 @@ class JobFollower:
             ):
                 return False
         return True
+
+    def _line(self, key: tuple[str, str, bool], timestamp: str, text: str) -> None:
+        """Count a written line, take a memory sample from it (hidden from the display), or display it."""
+        capture = self.capture
+        capture.lines[key] = capture.lines.get(key, 0) + 1
+        sample = parse_sample(text)
+        if sample is not None:
+            if sample.highest is not None:
+                capture.peak_memory_bytes = max(capture.peak_memory_bytes or 0, sample.highest)
+            return
+        if self.on_line:
+            pod, container, _previous = key
+            self.on_line(pod, container, timestamp, text)
 
     def _relevant(self, event: dict[str, Any]) -> bool:
         involved = event.get("involvedObject") or event.get("regarding") or {}
@@ -398,11 +421,6 @@ def _cursor_after(path: Path) -> LogCursor:
             cursor.admit(line.timestamp)
     cursor.reopen()
     return cursor
-
-
-def _write_line(handle: IO[str], timestamp: str, text: str) -> None:
-    handle.write(f"{timestamp} {text}\n" if timestamp else f"{text}\n")
-    handle.flush()
 
 
 def _phase(pod: dict[str, Any]) -> str:
