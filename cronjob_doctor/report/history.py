@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from cronjob_doctor.errors import InputError
+from cronjob_doctor.report.emit import emit
 from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
 from cronjob_doctor.runs import FAILED, RUNNING, SUCCEEDED, RunRecord
@@ -403,13 +403,4 @@ RENDERERS = {"text": render_text, "json": render_json, "yaml": render_yaml, "mar
 
 def write(console: Console, history: History, *, fmt: str) -> None:
     """Render in `fmt` and write to `console`; strings bypass rich's markup parser."""
-    name = getattr(fmt, "value", fmt)
-    if name not in RENDERERS:
-        raise InputError(f"unknown output format {name!r}", hint="use one of: " + ", ".join(RENDERERS))
-    if name == "text":
-        console.print(render_text(history))
-        return
-    output = RENDERERS[name](history)
-    assert isinstance(output, str)  # every format but text renders to a string
-    console.file.write(output if output.endswith("\n") else output + "\n")
-    console.file.flush()
+    emit(console, RENDERERS, history, fmt=fmt)
