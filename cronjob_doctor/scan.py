@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from cronjob_doctor.gcpause import gc_paused
 from cronjob_doctor.triage import Scan, build
 
 if TYPE_CHECKING:
@@ -21,6 +22,29 @@ Obj = dict[str, Any]
 
 JOB_POD_SELECTOR = "job-name"
 """Pods made by the Job controller carry `job-name` (every version) and `batch.kubernetes.io/job-name` (1.27+)."""
+
+
+def _lean_metadata(obj: Obj) -> None:
+    metadata = obj.get("metadata")
+    if isinstance(metadata, dict):
+        metadata.pop("managedFields", None)
+
+
+def trim_job(job: Obj) -> Obj:
+    """What ranking reads of a Job: metadata, status and spec.suspend. The pod template (and managedFields)
+    make up most of a listed Job and are dropped as each page arrives, keeping `scan -A` within its memory."""
+    _lean_metadata(job)
+    spec = job.get("spec")
+    if isinstance(spec, dict):
+        job["spec"] = {"suspend": spec["suspend"]} if "suspend" in spec else {}
+    return job
+
+
+def trim_pod(pod: Obj) -> Obj:
+    """What ranking reads of a pod: metadata and status (the spec is not needed)."""
+    _lean_metadata(pod)
+    pod.pop("spec", None)
+    return pod
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,11 @@ def lint_errors(cronjobs: Sequence[Obj], notes: list[str]) -> dict[tuple[str, st
 
 def run(settings: ScanSettings, *, kube: Kube, now: datetime | None = None) -> Scan:
     """List CronJobs, Jobs and Job pods in scope (three paginated lists) and rank the CronJobs."""
+    with gc_paused():  # everything below builds or walks the listed objects: see gcpause
+        return _run(settings, kube=kube, now=now)
+
+
+def _run(settings: ScanSettings, *, kube: Kube, now: datetime | None) -> Scan:
     namespace = settings.namespace
     cronjobs = kube.list_cronjobs(namespace)
     # Jobs and pods are only worth listing when there is a CronJob to attach them to. The two lists run side
@@ -59,8 +88,8 @@ def run(settings: ScanSettings, *, kube: Kube, now: datetime | None = None) -> S
     pods: list[Obj] = []
     if cronjobs:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan-pods") as pool:
-            pending_pods = pool.submit(kube.list_pods, namespace, label_selector=JOB_POD_SELECTOR)
-            jobs = kube.list_jobs(namespace)
+            pending_pods = pool.submit(kube.list_pods, namespace, label_selector=JOB_POD_SELECTOR, trim=trim_pod)
+            jobs = kube.list_jobs(namespace, trim=trim_job)
             pods = pending_pods.result()
     notes: list[str] = []
     scope = "all namespaces" if namespace is None else f"namespace {namespace}"

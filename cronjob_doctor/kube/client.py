@@ -1,13 +1,12 @@
 """`Kube`: reads, writes and raw streams against one cluster, returning the API's own JSON as plain dicts.
 
-Every request goes through `_send` (raw HTTP via the client's ApiClient, body parsed with json.loads, no model
+Every request goes through `send` (raw HTTP via the client's ApiClient, body parsed with orjson, no model
 classes), is retried by retry.py when idempotent, and has its failures mapped by errors.py. The client's
 V1* classes and exceptions never leave kube/. Nothing here decides what to do with the objects.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -16,10 +15,12 @@ from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import orjson
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from cronjob_doctor.errors import ClusterError, DoctorError, Gone, NotFound
+from cronjob_doctor.gcpause import gc_paused
 from cronjob_doctor.kube import config as kubeconfig_loader
 from cronjob_doctor.kube.errors import Call, api_status, map_error
 from cronjob_doctor.kube.retry import RetryPolicy
@@ -183,7 +184,7 @@ class Kube:
             data = raw.data
         finally:
             raw.release_conn()
-        return json.loads(data) if data else {}
+        return orjson.loads(data) if data else {}
 
     def retried(self, fn: Callable[[], T], call: Call) -> T:
         """Run an idempotent request under the retry policy and map what it finally raises."""
@@ -243,14 +244,25 @@ class Kube:
         *,
         label_selector: str | None = None,
         field_selector: str | None = None,
+        trim: Callable[[Obj], Obj] | None = None,
     ) -> tuple[list[Obj], str]:
         """Every object of `kind` (all pages) and the list's resourceVersion, the point to watch from.
+
+        `trim` is applied to each item as its page arrives, so a caller that needs a few fields of 20,000
+        objects never holds all of them whole.
 
         A 410 on a continue token means the snapshot expired mid-way: the list restarts from the first page,
         as client-go's pager does, so the items always come from one consistent snapshot."""
         res = resource(kind)
         call = Call("list", kind, namespace)
         path = res.path(namespace)
+        with gc_paused():
+            return self._list_pages(res, call, path, label_selector, field_selector, trim)
+
+    def _list_pages(
+        self, res: Resource, call: Call, path: str, label_selector: str | None, field_selector: str | None,
+        trim: Callable[[Obj], Obj] | None,
+    ) -> tuple[list[Obj], str]:
         for _ in range(_LIST_RESTARTS):
             items: list[Obj] = []
             token: str | None = None
@@ -271,7 +283,7 @@ class Kube:
                     # list items omit kind/apiVersion; fill them in as kubectl get -o json does
                     item.setdefault("apiVersion", res.api_version)
                     item.setdefault("kind", res.kind)
-                    items.append(item)
+                    items.append(trim(item) if trim else item)
                 metadata = page.get("metadata") or {}
                 token = metadata.get("continue") or None
                 if token is None:
@@ -286,19 +298,21 @@ class Kube:
         return self.list_with_version("cronjobs", namespace, label_selector=label_selector)[0]
 
     def list_jobs(
-        self, namespace: str | None, *, label_selector: str | None = None, field_selector: str | None = None
+        self, namespace: str | None, *, label_selector: str | None = None, field_selector: str | None = None,
+        trim: Callable[[Obj], Obj] | None = None,
     ) -> list[Obj]:
         """Jobs (all pages)."""
         return self.list_with_version(
-            "jobs", namespace, label_selector=label_selector, field_selector=field_selector
+            "jobs", namespace, label_selector=label_selector, field_selector=field_selector, trim=trim
         )[0]
 
     def list_pods(
-        self, namespace: str | None, *, label_selector: str | None = None, field_selector: str | None = None
+        self, namespace: str | None, *, label_selector: str | None = None, field_selector: str | None = None,
+        trim: Callable[[Obj], Obj] | None = None,
     ) -> list[Obj]:
         """Pods (all pages)."""
         return self.list_with_version(
-            "pods", namespace, label_selector=label_selector, field_selector=field_selector
+            "pods", namespace, label_selector=label_selector, field_selector=field_selector, trim=trim
         )[0]
 
     def list_events(self, namespace: str | None, *, field_selector: str | None = None) -> list[Obj]:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Generator, Iterator
 from typing import Any
 
+import orjson
 from kubernetes.client.exceptions import ApiException
 
 from cronjob_doctor.errors import Gone
@@ -111,7 +112,7 @@ def watch(
                 for line in iter_lines(response):
                     if not line.strip():
                         continue
-                    event = json.loads(line)
+                    event = orjson.loads(line)
                     kind_of_event = str(event.get("type") or "")
                     obj: Obj = event.get("object") or {}
                     if kind_of_event == "ERROR":

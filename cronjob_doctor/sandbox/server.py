@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
+
 from .handlers import Api, Reply, Request, StreamReply
 from .status import ApiError
 from .streams import CutStream
@@ -97,7 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, reply: Reply) -> None:
         if isinstance(reply.body, (dict, list)):
-            data = json.dumps(reply.body).encode()
+            data = orjson.dumps(reply.body)
         elif isinstance(reply.body, bytes):
             data = reply.body
         else:

@@ -7,11 +7,12 @@ client goes away (`alive()` turns false), the server stops, or their time is up.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from .logstore import LogStore, NoSuchLog, rfc3339nano
 from .status import ApiError, expired, not_found
@@ -28,7 +29,7 @@ class CutStream(Exception):
 
 
 def _line(event_type: str, obj: Obj) -> bytes:
-    return (json.dumps({"type": event_type, "object": obj}, separators=(",", ":")) + "\n").encode()
+    return orjson.dumps({"type": event_type, "object": obj}, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def watch_events(

@@ -62,6 +62,22 @@ def test_list_paginates_with_limit_and_continue(kube: Kube, bare: Sandbox) -> No
     assert "continue" not in pages[0].query and all(page.query.get("continue") for page in pages[1:])
 
 
+def test_list_trims_each_item_of_every_page(kube: Kube, bare: Sandbox) -> None:
+    for index in range(5):
+        bare.store.create("jobs", job(f"backup-{index}"))
+    kube.page_size = 2
+    seen: list[str] = []
+
+    def trim(item: dict[str, Any]) -> dict[str, Any]:
+        seen.append(item["metadata"]["name"])
+        assert item["kind"] == "Job"  # kind and apiVersion are filled in before the trim sees the item
+        return {"metadata": {"name": item["metadata"]["name"]}}
+
+    items = kube.list_jobs(NS, trim=trim)
+    assert items == [{"metadata": {"name": f"backup-{i}"}} for i in range(5)]
+    assert seen == [f"backup-{i}" for i in range(5)]
+
+
 def test_list_items_carry_kind_and_api_version(kube: Kube, bare: Sandbox) -> None:
     bare.store.create("pods", pod("p1", state={"running": {}}))
     (item,) = kube.list_pods(NS)

@@ -116,3 +116,40 @@ def test_large_cluster_numbers_match_the_seed_with_constant_list_calls(large: tu
         calls = [r for r in reads if r.path.rstrip("/").endswith("/" + kind)]
         assert len(calls) == count, (kind, [r.path for r in reads])
     assert len(reads) == sum(pages.values())  # nothing per CronJob
+
+
+def test_trimming_listed_jobs_and_pods_changes_no_row(large: tuple[Sandbox, str]) -> None:
+    """scan drops pod templates, pod specs and managedFields as pages arrive; ranking the whole objects of the
+    generated cluster must give exactly the same rows."""
+    from datetime import datetime, timezone
+
+    from cronjob_doctor import scan as scanlib
+    from cronjob_doctor import triage
+    from cronjob_doctor.kube.client import Kube
+    from cronjob_doctor.report.scan import to_dict
+
+    now = datetime.now(timezone.utc)
+    kube = Kube.connect(kubeconfig=large[1], context=None)
+    try:
+        trimmed = scanlib.run(scanlib.ScanSettings(namespace=None), kube=kube, now=now)
+        cronjobs = kube.list_cronjobs(None)
+        jobs = kube.list_jobs(None)
+        pods = kube.list_pods(None, label_selector=scanlib.JOB_POD_SELECTOR)
+    finally:
+        kube.close()
+    assert any(job["spec"].get("template") for job in jobs) and any(pod.get("spec") for pod in pods)
+    lint = scanlib.lint_errors(cronjobs, [])
+    whole = triage.build(cronjobs, jobs, pods, scope="all namespaces", now=now, lint_errors=lint)
+    assert trimmed.total == whole.total > 0
+    assert to_dict(trimmed)["cronjobs"] == to_dict(whole)["cronjobs"]
+
+
+def test_trim_keeps_what_ranking_reads() -> None:
+    from cronjob_doctor.scan import trim_job, trim_pod
+
+    job = {"metadata": {"name": "j", "managedFields": [{"manager": "kube-controller-manager"}]},
+           "spec": {"suspend": True, "template": {"spec": {"containers": []}}, "backoffLimit": 6},
+           "status": {"failed": 1}}
+    assert trim_job(job) == {"metadata": {"name": "j"}, "spec": {"suspend": True}, "status": {"failed": 1}}
+    pod = {"metadata": {"name": "p", "managedFields": []}, "spec": {"containers": []}, "status": {"phase": "Failed"}}
+    assert trim_pod(pod) == {"metadata": {"name": "p"}, "status": {"phase": "Failed"}}
