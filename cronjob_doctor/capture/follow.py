@@ -7,17 +7,19 @@ threads that only feed a queue; one loop owns the files, the display callbacks a
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable
+from typing import IO, TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
 from cronjob_doctor.errors import ClusterError, DoctorError, Forbidden, NotFound, Unauthorized
-from cronjob_doctor.sampler import parse_sample
+from cronjob_doctor.sampler import MARKER, parse_sample
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.logs import LogCursor
@@ -137,7 +139,7 @@ class JobFollower:
                 self._queue.put(("gone" if name.startswith("log-") else "error", f"{name}: {exc}"))
             except DoctorError as exc:
                 self._queue.put(("error", f"{name}: {exc}"))
-            except Exception as exc:  # a thread must never die silently: the loop reports it as partial capture
+            except Exception as exc:  # noqa: BLE001  a thread must never die silently: reported as partial capture
                 self._queue.put(("error", f"{name}: {type(exc).__name__}: {exc}"))
 
         thread = threading.Thread(target=guarded, name=f"follow-{name}", daemon=True)
@@ -162,7 +164,7 @@ class JobFollower:
             raise
 
     def _stream(self, target: StreamTarget) -> None:
-        from cronjob_doctor.kube.logs import follow_log_batches
+        from cronjob_doctor.kube.logs import LogChunk, follow_log_batches
 
         key = (target.pod, target.container, target.previous)
         path = bundle_io.log_path(self.root, target.pod, target.container, previous=target.previous)
@@ -185,39 +187,49 @@ class JobFollower:
                 since_time=cursor.since_time() if cursor is not None else None,
                 stop=self._halt,
             ):
-                lines = [
-                    (chunk.timestamp, self.redact(chunk.text) if self.redact is not None else chunk.text)
-                    for chunk in chunks
-                    if cursor is None or not chunk.timestamp or cursor.admit(chunk.timestamp)
-                ]
-                written = self._write_batch(handle, path, owner, lines)
+                if cursor is not None:
+                    chunks = [c for c in chunks if not c.timestamp or cursor.admit(c.timestamp)]
+                if self.redact is not None:
+                    redact = self.redact
+                    chunks = [LogChunk(c.timestamp, redact(c.text)) for c in chunks]
+                written = self._write_batch(handle, path, owner, chunks)
                 if written:
                     self._queue.put(("lines", (key, written)))
         self._queue.put(("stream-end", target))
 
-    def _write_once(self, handle: IO[str], path: Path, owner: object, timestamp: str, text: str) -> bool:
-        """Write a line unless another stream already wrote it. After an OnFailure restart the old stream keeps
-        following the container, which now serves the new instance's log, while the new instance has its own
-        stream: both deliver the same lines, and timestamps (monotonic across instances) tell which are new."""
-        return bool(self._write_batch(handle, path, owner, [(timestamp, text)]))
-
     def _write_batch(
-        self, handle: IO[str], path: Path, owner: object, lines: list[tuple[str, str]]
-    ) -> list[tuple[str, str]]:
-        """`_write_once` for the (timestamp, text) lines of one read: one write and one flush; returns those
-        written."""
+        self, handle: IO[str], path: Path, owner: object, lines: Sequence[tuple[str, str]]
+    ) -> Sequence[tuple[str, str]]:
+        """Write the (timestamp, text) lines of one read with one write and one flush, except those another
+        stream already wrote; returns the lines written.
+
+        After an OnFailure restart the old stream keeps following the container, which now serves the new
+        instance's log, while the new instance has its own stream: both deliver the same lines, and timestamps
+        (monotonic across instances) tell which are new. A stream never doubles its own lines (its cursor sees
+        to that), so lines are checked one by one only while another stream holds the file's mark."""
         from cronjob_doctor.kube.logs import timestamp_key
 
-        kept: list[tuple[str, str]] = []
+        if not lines:
+            return []
+        kept: Sequence[tuple[str, str]]
         with self._marks_lock:
-            for timestamp, text in lines:
-                if timestamp:
-                    stamp = timestamp_key(timestamp)
-                    mark = self._marks.get(path)
-                    if mark is not None and (stamp < mark[0] or (stamp == mark[0] and mark[1] is not owner)):
-                        continue
-                    self._marks[path] = (stamp, owner)
-                kept.append((timestamp, text))
+            mark = self._marks.get(path)
+            if mark is None or mark[1] is owner:
+                kept = lines
+                last = next((ts for ts, _text in reversed(lines) if ts), None)
+                if last:
+                    self._marks[path] = (timestamp_key(last), owner)
+            else:
+                fresh: list[tuple[str, str]] = []
+                for timestamp, text in lines:
+                    if timestamp:
+                        stamp = timestamp_key(timestamp)
+                        mark = self._marks[path]
+                        if mark[1] is not owner and stamp <= mark[0]:
+                            continue
+                        self._marks[path] = (stamp, owner)
+                    fresh.append((timestamp, text))
+                kept = fresh
             if kept:
                 handle.write("".join(f"{ts} {text}\n" if ts else f"{text}\n" for ts, text in kept))
                 handle.flush()
@@ -305,7 +317,9 @@ class JobFollower:
                 capture.pods[name] = obj
                 for target in self._tracker.update(obj):
                     key = (target.pod, target.container, target.container_id)
-                    self._streams[key] = self._spawn(f"log-{target.pod}-{target.container}", lambda t=target: self._stream(t))
+                    self._streams[key] = self._spawn(
+                        f"log-{target.pod}-{target.container}", functools.partial(self._stream, target)
+                    )
             self._write_pods()
             phase = _phase(obj) if event_type != "DELETED" else "Deleted"
             if self.on_phase and self._phases.get(name) != phase:
@@ -318,8 +332,7 @@ class JobFollower:
                 bundle_io.write_json(self.root, "events.json", _event_list(capture.events))
         elif kind == "lines":
             key, lines = payload
-            for timestamp, text in lines:
-                self._line(key, timestamp, text)
+            self._lines(key, lines)
         elif kind == "metrics":
             capture.metrics.append(payload)
             for item in payload.get("containers") or []:
@@ -352,18 +365,22 @@ class JobFollower:
                 return False
         return True
 
-    def _line(self, key: tuple[str, str, bool], timestamp: str, text: str) -> None:
-        """Count a written line, take a memory sample from it (hidden from the display), or display it."""
+    def _lines(self, key: tuple[str, str, bool], lines: Sequence[tuple[str, str]]) -> None:
+        """Count the written lines of one read, take memory samples from them (hidden from the display), and
+        display the rest. Without a display only the lines carrying the sampler's marker need a look."""
         capture = self.capture
-        capture.lines[key] = capture.lines.get(key, 0) + 1
-        sample = parse_sample(text)
-        if sample is not None:
-            if sample.highest is not None:
-                capture.peak_memory_bytes = max(capture.peak_memory_bytes or 0, sample.highest)
-            return
-        if self.on_line:
-            pod, container, _previous = key
-            self.on_line(pod, container, timestamp, text)
+        capture.lines[key] = capture.lines.get(key, 0) + len(lines)
+        on_line = self.on_line
+        pod, container, _previous = key
+        for timestamp, text in lines:
+            if MARKER in text:
+                sample = parse_sample(text)
+                if sample is not None:
+                    if sample.highest is not None:
+                        capture.peak_memory_bytes = max(capture.peak_memory_bytes or 0, sample.highest)
+                    continue
+            if on_line is not None:
+                on_line(pod, container, timestamp, text)
 
     def _relevant(self, event: dict[str, Any]) -> bool:
         involved = event.get("involvedObject") or event.get("regarding") or {}

@@ -7,14 +7,18 @@ instances and the logs of deleted pods are gone, as on a real node. Readers can 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterator
+
+Line = tuple[str, str]
+"""(timestamp, text): the timestamp as the kubelet prints it, fixed-width RFC3339Nano in UTC, rendered once
+when the line is written (as the runtime's log file holds it), so serving a line is only joining strings."""
 
 
 @dataclass
 class _Instance:
-    lines: list[tuple[datetime, str]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     finished: bool = False
 
 
@@ -23,7 +27,8 @@ class NoSuchLog(Exception):
 
 
 def rfc3339nano(moment: datetime) -> str:
-    """The kubelet's timestamp format: RFC 3339 with nanoseconds, UTC, e.g. 2026-11-25T00:11:46.123456789Z."""
+    """The kubelet's timestamp format (RFC3339NanoFixed): RFC 3339 with nine fraction digits, always, in UTC,
+    e.g. 2026-11-25T00:11:46.123456789Z. Fixed width, so these strings sort in time order."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}000Z"
 
 
@@ -50,7 +55,7 @@ class LogStore:
             instances = self._logs.get((namespace, pod, container))
             if not instances:
                 raise NoSuchLog(f"container {container} in pod {pod} has not started")
-            instances[0].lines.append((when or datetime.now(timezone.utc), line))
+            instances[0].lines.append((rfc3339nano(when or datetime.now(timezone.utc)), line))
             self._cond.notify_all()
 
     def finish(self, namespace: str, pod: str, container: str) -> None:
@@ -81,23 +86,6 @@ class LogStore:
             index = 1 if previous else 0
             return [line for _, line in instances[index].lines] if len(instances) > index else []
 
-    def read(
-        self,
-        namespace: str,
-        pod: str,
-        container: str,
-        *,
-        previous: bool = False,
-        follow: bool = False,
-        since: datetime | None = None,
-        tail: int | None = None,
-        poll: float = 0.5,
-    ) -> Iterator[tuple[datetime, str]]:
-        """Yield (timestamp, line) pairs; with `follow`, wait for new lines until the instance finishes."""
-        for batch in self.read_batches(namespace, pod, container, previous=previous, follow=follow, since=since,
-                                       tail=tail, poll=poll):
-            yield from batch
-
     def read_batches(
         self,
         namespace: str,
@@ -109,9 +97,11 @@ class LogStore:
         since: datetime | None = None,
         tail: int | None = None,
         poll: float = 0.5,
-    ) -> Iterator[list[tuple[datetime, str]]]:
-        """`read`, as the non-empty lists of lines available at each wake-up, so the server can send them in
-        one chunk instead of one chunk (and one system call) per line. NoSuchLog is raised on the first next()."""
+    ) -> Iterator[list[Line]]:
+        """The (timestamp, text) lines of the instance from `since` (or the last `tail`), as the non-empty lists
+        available at each wake-up, so the server can send them in one chunk instead of one chunk (and one system
+        call) per line; with `follow`, waits for new lines until the instance finishes. NoSuchLog is raised on
+        the first next()."""
         with self._cond:
             instances = self._logs.get((namespace, pod, container))
             index = 1 if previous else 0
@@ -125,7 +115,8 @@ class LogStore:
             lines = instance.lines
             start = 0
             if since is not None:
-                while start < len(lines) and lines[start][0] < since:
+                floor = rfc3339nano(since)
+                while start < len(lines) and lines[start][0] < floor:
                     start += 1
             if tail is not None:
                 start = max(start, len(lines) - tail)

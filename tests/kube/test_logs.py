@@ -16,7 +16,15 @@ from cronjob_doctor.errors import ClusterError, NotFound
 from cronjob_doctor.kube import logs as logs_module
 from cronjob_doctor.kube.client import Kube, iter_lines
 from cronjob_doctor.kube.errors import NoPreviousLog
-from cronjob_doctor.kube.logs import LogChunk, LogCursor, follow_log, read_log, split_line, timestamp_key
+from cronjob_doctor.kube.logs import (
+    LogChunk,
+    LogCursor,
+    follow_log,
+    read_log,
+    split_line,
+    split_lines,
+    timestamp_key,
+)
 from cronjob_doctor.sandbox import Sandbox
 from cronjob_doctor.sandbox.logstore import rfc3339nano
 
@@ -121,6 +129,47 @@ def test_resuming_after_any_cuts_loses_and_doubles_nothing(
         if cut is None or cut >= len(stream):
             break
     assert got == lines
+
+
+def _resume(lines: list[tuple[str, str]], cuts: list[int], sizes: list[int] | None) -> tuple[list[Any], Any]:
+    """The kubelet simulation of the test above; with `sizes`, each stream is admitted in reads of those sizes."""
+    cursor, got = LogCursor(), []
+    pending_cuts = iter(cuts)
+    while True:
+        cursor.reopen()
+        since = cursor.since_time()
+        stream = [line for line in lines if since is None or timestamp_key(line[0])[0] >= since[:-1]]
+        cut = next(pending_cuts, None)
+        sent = stream if cut is None else stream[:cut]
+        if sizes is None:
+            got += [(ts, text) for ts, text in sent if cursor.admit(ts)]
+        else:
+            reads, start = iter(sizes * (len(sent) + 1)), 0
+            while start < len(sent):
+                size = next(reads)
+                got += list(cursor.admit_batch([LogChunk(ts, text) for ts, text in sent[start : start + size]]))
+                start += size
+        if cut is None or cut >= len(stream):
+            break
+    return got, (cursor.since_time(), cursor.count, timestamp_key(cursor.last) if cursor.last else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=log_lines(), cuts=st.lists(st.integers(min_value=0, max_value=12), max_size=8),
+       sizes=st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=5))
+def test_admitting_a_read_at_once_matches_admitting_line_by_line(
+    lines: list[tuple[str, str]], cuts: list[int], sizes: list[int]
+) -> None:
+    by_line = _resume(lines, cuts, None)
+    by_read = _resume(lines, cuts, sizes)
+    assert [tuple(item) for item in by_read[0]] == by_line[0] == lines
+    assert by_read[1] == by_line[1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(raws=st.lists(st.binary(max_size=30).map(lambda raw: raw.replace(b"\n", b"")), max_size=8))
+def test_splitting_a_read_at_once_matches_splitting_each_line(raws: list[bytes]) -> None:
+    assert split_lines(raws) == [split_line(raw) for raw in raws]
 
 
 class _Chunks:
