@@ -58,12 +58,14 @@ class ScanSettings:
 
 
 def lint_errors(cronjobs: Sequence[Obj], notes: list[str]) -> dict[tuple[str, str], int]:
-    """Error-severity lint findings per CronJob, from the lint registry (offline, on the listed objects)."""
+    """Error-severity lint findings per CronJob, from the lint registry (offline, on the listed objects). Only
+    the error-severity checks run: a check's severity is the worst its findings can have."""
+    from cronjob_doctor.lint import CHECKS
     from cronjob_doctor.lint.base import Workload
     from cronjob_doctor.lint.run import lint_workloads
 
     workloads = [Workload(obj=cronjob, source="cluster") for cronjob in cronjobs]
-    report = lint_workloads(workloads)
+    report = lint_workloads(workloads, checks=[check for check in CHECKS if check.severity == "error"])
     notes.extend(report.notes)
     counts = {(w.namespace or "", w.name): 0 for w in workloads}
     for finding in report.findings:

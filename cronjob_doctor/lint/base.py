@@ -150,6 +150,8 @@ class Check(Protocol):
 
     id: str
     severity: Severity
+    """The default, and the worst its findings may have: a finding may be lowered (a warning when only close
+    to a limit), never raised, so `scan` can count errors by running the error-severity checks alone."""
     title: str
     help: str
 

@@ -155,6 +155,18 @@ def test_check_ids_are_unique_and_severities_valid() -> None:
     assert all(c.severity in ("error", "warning", "info") and c.title and c.help for c in CHECKS)
 
 
+def test_no_finding_is_worse_than_its_checks_severity() -> None:
+    """A check's severity is the worst its findings can have (scan runs only the error-severity checks to count
+    errors), so a check may lower a finding's severity, never raise it."""
+    from cronjob_doctor.lint.base import Workload, severity_rank
+
+    by_id = {check.id: check for check in CHECKS}
+    for _check_id, obj, _fires in CASES:
+        for check in CHECKS:
+            for finding in check.run(Workload(obj=obj, source="test")):
+                assert severity_rank(finding.severity) <= severity_rank(by_id[finding.check].severity), finding
+
+
 def test_finding_names_object_path_and_fix() -> None:
     (finding,) = [f for f in lint(cronjob(spec={"failedJobsHistoryLimit": 0}))]
     assert finding.to_dict() == {
