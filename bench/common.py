@@ -84,13 +84,14 @@ def print_table(title: str, figures: Sequence[Figure]) -> None:
 
 @dataclass
 class ChildResult:
-    """A finished child process: wall time, peak RSS (its own, from wait4) and its output."""
+    """A finished child process: wall time, peak RSS and CPU time (its own, from wait4) and its output."""
 
     seconds: float
     max_rss_mb: float
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0
 
 
 def run_child(args: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 300.0,
@@ -141,7 +142,8 @@ def spawn_measured(args: Sequence[str], *, env: dict[str, str] | None = None, ti
     proc.returncode = os.waitstatus_to_exitcode(status)
     for reader in readers:
         reader.join(timeout=10)
-    return ChildResult(seconds, rusage.ru_maxrss / 1024, proc.returncode, "".join(out_lines), "".join(err_parts))
+    return ChildResult(seconds, rusage.ru_maxrss / 1024, proc.returncode, "".join(out_lines), "".join(err_parts),
+                       rusage.ru_utime + rusage.ru_stime)
 
 
 def child_env(**extra: str) -> dict[str, str]:
