@@ -15,12 +15,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
-from rich.console import Console
 
 from cronjob_doctor import __version__
 from cronjob_doctor.errors import DoctorError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from cronjob_doctor.kube.client import Kube
     from cronjob_doctor.settings import DiagnoseSettings
 
@@ -99,7 +100,10 @@ def consoles(common: Common) -> tuple[Console, Console]:
     """stdout carries only the report; progress, logs and errors go to stderr.
 
     --no-color / NO_COLOR turn off every escape sequence, bold and dim too (color_system=None): rich's no_color
-    alone keeps them, and log collectors that force a terminal would then store them."""
+    alone keeps them, and log collectors that force a terminal would then store them. rich is imported here,
+    not at the top: `--help` and `--version` never need it (a third of their start-up)."""
+    from rich.console import Console
+
     if common.no_color:
         out = Console(no_color=True, color_system=None, highlight=False, soft_wrap=False)
         err = Console(stderr=True, no_color=True, color_system=None, highlight=False)
