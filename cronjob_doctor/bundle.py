@@ -243,6 +243,36 @@ def log_path(root: Path, pod: str, container: str, *, previous: bool = False) ->
     return root / "logs" / pod / f"{container}{suffix}"
 
 
+def drop_torn_lines(root: Path) -> list[Path]:
+    """Cut an unfinished last line off every container log of the bundle; returns the logs that had one.
+
+    A capture killed mid-write (SIGKILL, OOM, power loss) can leave half a line at the end of a log. Resuming
+    after it would count that half as seen and never write the whole line; cut, the resumed stream sends it
+    again in full. Called once before a resumed capture starts its streams, never while they write."""
+    torn: list[Path] = []
+    for path in sorted((root / "logs").glob("*/*.log")):
+        with open(path, "rb+") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                continue
+            handle.seek(size - 1)
+            if handle.read(1) == b"\n":
+                continue
+            keep, step = 0, 64 * 1024
+            position = size
+            while position > 0:
+                position = max(0, position - step)
+                handle.seek(position)
+                block = handle.read(min(step, size - position))
+                newline = block.rfind(b"\n")
+                if newline >= 0:
+                    keep = position + newline + 1
+                    break
+            handle.truncate(keep)
+            torn.append(path)
+    return torn
+
+
 def open_log(root: Path, pod: str, container: str, *, previous: bool = False) -> IO[str]:
     """Open a container log for appending (0600); streams write lines as they arrive."""
     path = log_path(root, pod, container, previous=previous)

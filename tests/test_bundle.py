@@ -103,3 +103,28 @@ def test_failed_job_sub_bundles_are_read(tmp_path: Path) -> None:
     write(tmp_path / "failed-jobs" / "x-1" / "job.json", {"kind": "Job", "metadata": {"name": "x-1"}})
     bundle = bundle_io.read(tmp_path)
     assert [b.job["metadata"]["name"] for b in bundle.failed_jobs if b.job] == ["x-1"]
+
+
+def test_drop_torn_lines_cuts_only_an_unfinished_last_line(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    files = {
+        "p1/whole.log": b"a\nb\n",
+        "p1/torn.log": b"a\nb\n2026-11-25T00:00:01.000000000Z hal",
+        "p2/only-half.log": b"2026-11-25T00:00:01.0000",
+        "p2/empty.log": b"",
+        "p2/long.log": b"first\n" + b"x" * 200_000,
+        "p2/long-whole.log": b"y" * 200_000 + b"\n" + b"z" * 70_000,
+    }
+    for name, data in files.items():
+        (logs / name).parent.mkdir(parents=True, exist_ok=True)
+        (logs / name).write_bytes(data)
+    torn = bundle_io.drop_torn_lines(tmp_path)
+    assert sorted(p.relative_to(logs).as_posix() for p in torn) == [
+        "p1/torn.log", "p2/long-whole.log", "p2/long.log", "p2/only-half.log"]
+    assert (logs / "p1/whole.log").read_bytes() == b"a\nb\n"
+    assert (logs / "p1/torn.log").read_bytes() == b"a\nb\n"
+    assert (logs / "p2/only-half.log").read_bytes() == b""
+    assert (logs / "p2/empty.log").read_bytes() == b""
+    assert (logs / "p2/long.log").read_bytes() == b"first\n"
+    assert (logs / "p2/long-whole.log").read_bytes() == b"y" * 200_000 + b"\n"
+    assert bundle_io.drop_torn_lines(tmp_path) == []

@@ -251,6 +251,9 @@ class JobFollower:
         capture = self.capture
         capture.started = time.monotonic()
         bundle_io.make_private_dir(self.root)
+        if self.resume:
+            for path in bundle_io.drop_torn_lines(self.root):
+                capture.notes.append(f"{path.relative_to(self.root)}: an unfinished last line was cut; resent whole")
         self._spawn("job-watch", lambda: self._watch("jobs", field_selector=f"metadata.name={self.job_name}"))
         self._spawn(
             "pod-watch", lambda: self._watch("pods", label_selector=f"batch.kubernetes.io/job-name={self.job_name}")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +85,43 @@ def test_restart_mid_run_resumes_the_bundle_without_doubling_a_line(
         assert third.finish().results == []
         assert (bundle / "verdict.json").read_text() == before
         assert [p.name for p in (tmp_path / "rec" / "tofu-state" / "tf-state-backup").iterdir()] == [job]
+
+
+def test_a_recorder_killed_mid_run_resumes_with_every_line_once(
+    kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
+) -> None:
+    """SIGKILL: no cleanup, no meta update, maybe half a line on disk. The next start continues the bundle."""
+    with Sandbox(seed="incident", time_scale=0.04) as slow:
+        config = slow.write_kubeconfig(tmp_path / "slow-kubeconfig")
+        tap = LogTap(slow)
+        root = tmp_path / "rec"
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cronjob_doctor", "record", "tofu-state/tf-state-backup", "--bundle", str(root),
+             "--kubeconfig", str(config)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until(lambda: (root / "recorder.json").exists())
+            time.sleep(0.5)  # let its watches list before the run starts
+            job = slow.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
+            bundle = root / "tofu-state" / "tf-state-backup" / job
+            wait_until(lambda: any(p.stat().st_size > 0 for p in bundle.rglob("backup.log")))
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+        [log] = bundle.rglob("backup.log")
+        with log.open("a") as handle:
+            handle.write("2026-11-25T00:00:00.000000000Z + apk add --no-cache cu")  # a write cut short
+
+        slow_kube = Kube.connect(kubeconfig=str(config), retry=kube.retry_policy)
+        second = start_recorder(fast_settings(root, namespace="tofu-state"), slow_kube)
+        [result] = second.wait_for(1)
+        assert result.job == job and result.bundle == str(bundle)
+        assert result.partial and result.verdict == "oom"
+        assert log_text_lines(log) == tap.all_lines("tofu-state", log.parent.name, "backup")
+        meta = json.loads((bundle / "meta.json").read_text())
+        assert meta["state"] == "partial"
+        second.finish()
 
 
 def test_a_run_that_ended_while_the_recorder_was_down_is_captured_as_partial(
