@@ -116,23 +116,12 @@ def test_resuming_after_any_cuts_loses_and_doubles_nothing(
     lines: list[tuple[str, str]], cuts: list[int]
 ) -> None:
     """Simulate the kubelet: a stream from sinceTime sends every line of that second onwards; cut it anywhere."""
-    cursor, got = LogCursor(), []
-    pending_cuts = iter(cuts)
-    while True:
-        cursor.reopen()
-        since = cursor.since_time()
-        stream = [line for line in lines if since is None or timestamp_key(line[0])[0] >= since[:-1]]
-        cut = next(pending_cuts, None)
-        for timestamp, text in stream if cut is None else stream[:cut]:
-            if cursor.admit(timestamp):
-                got.append((timestamp, text))
-        if cut is None or cut >= len(stream):
-            break
-    assert got == lines
+    assert _resume(lines, cuts, None)[0] == lines
 
 
 def _resume(lines: list[tuple[str, str]], cuts: list[int], sizes: list[int] | None) -> tuple[list[Any], Any]:
-    """The kubelet simulation of the test above; with `sizes`, each stream is admitted in reads of those sizes."""
+    """A kubelet that resumes from sinceTime, its streams cut after `cuts` lines each, read by a cursor: the
+    lines yielded and the cursor's final state. With `sizes`, each stream is admitted in reads of those sizes."""
     cursor, got = LogCursor(), []
     pending_cuts = iter(cuts)
     while True:
