@@ -6,16 +6,16 @@ colour, and nothing is cut at 80 columns (cells wrap). API text (reasons, messag
 
 from __future__ import annotations
 
-import json as jsonlib
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
-import yaml
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from cronjob_doctor.report import json as json_report
+from cronjob_doctor.report import yaml as yaml_report
 from cronjob_doctor.report.emit import emit
 from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
@@ -308,12 +308,12 @@ def to_dict(history: History) -> dict[str, Any]:
 
 
 def render_json(history: History) -> str:
-    return jsonlib.dumps(to_dict(history), indent=2)
+    return json_report.document(to_dict(history))
 
 
 def render_yaml(history: History) -> str:
     """The JSON document as YAML (same shape as -o json)."""
-    return str(yaml.safe_dump(to_dict(history), sort_keys=False, allow_unicode=True))
+    return yaml_report.document(to_dict(history))
 
 
 # ---------------------------------------------------------------------------------------------- markdown

@@ -6,17 +6,17 @@ and the text table fits 80 columns (month-day times, reasons folded under the ou
 
 from __future__ import annotations
 
-import json as jsonlib
 from datetime import datetime, timezone
 from typing import Any
 
-import yaml
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from cronjob_doctor.report.history import Indented
+from cronjob_doctor.report import json as json_report
+from cronjob_doctor.report import yaml as yaml_report
 from cronjob_doctor.report.emit import emit
+from cronjob_doctor.report.history import Indented
 from cronjob_doctor.report.markdown import fenced, table
 from cronjob_doctor.report.parts import clean
 from cronjob_doctor.triage import Scan, ScanRow
@@ -141,12 +141,12 @@ def to_dict(scan: Scan) -> dict[str, Any]:
 
 
 def render_json(scan: Scan) -> str:
-    return jsonlib.dumps(to_dict(scan), indent=2)
+    return json_report.document(to_dict(scan))
 
 
 def render_yaml(scan: Scan) -> str:
     """The JSON document as YAML (same shape as -o json)."""
-    return str(yaml.safe_dump(to_dict(scan), sort_keys=False, allow_unicode=True))
+    return yaml_report.document(to_dict(scan))
 
 
 # ---------------------------------------------------------------------------------------------- markdown

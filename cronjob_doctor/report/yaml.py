@@ -6,11 +6,19 @@ dumped as YAML strings (quoted or block scalars as PyYAML decides), so nothing a
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
 from cronjob_doctor.rules.base import Verdict
 
 
+def document(data: Any) -> str:
+    """Any report's `-o yaml` text (verdict, history, scan): block style, keys in the order given, non-ASCII
+    text kept readable."""
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False))
+
+
 def render(verdict: Verdict) -> str:
-    """The verdict as block-style YAML, keys in the documented order, non-ASCII text kept readable."""
-    return yaml.safe_dump(verdict.to_dict(), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    """The verdict as YAML, keys in the documented order."""
+    return document(verdict.to_dict())
