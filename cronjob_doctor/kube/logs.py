@@ -233,29 +233,6 @@ def _log_error(
     return None
 
 
-def follow_log(
-    kube: Kube,
-    namespace: str,
-    pod: str,
-    container: str,
-    *,
-    previous: bool = False,
-    follow: bool = True,
-    since_time: str | None = None,
-    stop: threading.Event | None = None,
-    poll_seconds: float = 1.0,
-) -> Generator[LogChunk, None, None]:
-    """Yield a container's log lines until it has terminated and its log is read (or `stop` is set).
-
-    A stream that drops before the container terminated is reopened from the last second seen, with the
-    duplicate lines skipped. previous=True reads the previous instance once."""
-    for batch in follow_log_batches(
-        kube, namespace, pod, container, previous=previous, follow=follow, since_time=since_time, stop=stop,
-        poll_seconds=poll_seconds,
-    ):
-        yield from batch
-
-
 def follow_log_batches(
     kube: Kube,
     namespace: str,
@@ -268,8 +245,12 @@ def follow_log_batches(
     stop: threading.Event | None = None,
     poll_seconds: float = 1.0,
 ) -> Generator[list[LogChunk], None, None]:
-    """`follow_log`, as one non-empty list per network read: the lines that arrived together, so a capture can
-    write, flush and hand them on once per read instead of once per line (a 1 GiB log is millions of lines)."""
+    """A container's log lines until it has terminated and its log is read (or `stop` is set), as one non-empty
+    list per network read: the lines that arrived together, so a capture can write, flush and hand them on once
+    per read instead of once per line (a 1 GiB log is millions of lines).
+
+    A stream that drops before the container terminated is reopened from the last second seen, with the
+    duplicate lines skipped. previous=True reads the previous instance once."""
     follow = follow and not previous
     cursor = LogCursor()
     call = Call("get", "pods", namespace, pod, subresource="log")

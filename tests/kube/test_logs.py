@@ -19,7 +19,7 @@ from cronjob_doctor.kube.errors import NoPreviousLog
 from cronjob_doctor.kube.logs import (
     LogChunk,
     LogCursor,
-    follow_log,
+    follow_log_batches,
     read_log,
     split_line,
     split_lines,
@@ -29,6 +29,13 @@ from cronjob_doctor.sandbox import Sandbox
 from cronjob_doctor.sandbox.logstore import rfc3339nano
 
 from .conftest import NS, pod
+
+
+def follow_log(kube: Kube, *args: Any, **kwargs: Any) -> Iterator[LogChunk]:
+    """The followed lines one by one, as a reader of the stream sees them."""
+    for batch in follow_log_batches(kube, *args, **kwargs):
+        yield from batch
+
 
 T0 = datetime(2026, 11, 25, 0, 11, 46, tzinfo=timezone.utc)
 
