@@ -39,7 +39,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 _GROUP = re.compile(r"\(\?P<(keep|hide)(\d?)>")
 
 
-def _placeholder(name: str) -> str:
+def _redaction_mark(name: str) -> str:
+    """What stands in a log line for the value of the Secret key or variable `name`."""
     return f"<redacted:{name}>"
 
 
@@ -89,7 +90,7 @@ class Redactor:
     def _replace(self, match: re.Match[str]) -> str:
         if self._names and match.group("secret") is not None:
             self._count(secret=True)
-            return _placeholder(self._names[match.group(0)])
+            return _redaction_mark(self._names[match.group(0)])
         alternative = next(name for name in self._hides if match.group(name) is not None)
         start = match.start()
         text = match.group(0)
@@ -102,7 +103,7 @@ class Redactor:
                 out.append(hidden)  # redacted already (a report built from redacted logs): count it once
             else:
                 name = self._names.get(hidden.strip("\"'"))
-                out.append(_placeholder(name) if name else MASK)
+                out.append(_redaction_mark(name) if name else MASK)
                 self._count(secret=name is not None)
             cursor = end - start
         out.append(text[cursor:])

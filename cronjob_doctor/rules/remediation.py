@@ -19,7 +19,8 @@ CURL_HARDENING = "--retry 3 --retry-connrefused --connect-timeout 10 --max-time 
 
 
 def target(name: str | None, namespace: str | None) -> tuple[str, str]:
-    """The CronJob name and namespace to put in commands, with visible placeholders when unknown."""
+    """The CronJob name and namespace to put in commands; CRONJOB and NAMESPACE, for the reader to fill in,
+    when a bundle does not say (e.g. a raw kubectl dump of pods only)."""
     return name or "CRONJOB", namespace or "NAMESPACE"
 
 
