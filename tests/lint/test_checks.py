@@ -248,3 +248,17 @@ def test_a_check_that_raises_becomes_a_note_and_the_others_still_run() -> None:
                             checks=(Broken(), *CHECKS))
     assert [f.check for f in report.findings] == ["suspended"]
     assert report.notes == ("check broken failed on CronJob tofu-state/tf-state-backup: KeyError: 'spec'",)
+
+
+def test_the_tz_database_is_listed_once_however_many_cronjobs(mocker: Any) -> None:
+    """Listing zone names walks the zoneinfo directories (~10 ms); scan lints every CronJob of a cluster."""
+    import zoneinfo
+
+    from cronjob_doctor.lint import schedule
+
+    schedule._zones.cache_clear()
+    listed = mocker.spy(zoneinfo, "available_timezones")
+    for index in range(20):
+        assert "timezone-invalid" not in ids(cronjob(name=f"c{index}", spec={"timeZone": "Europe/Berlin"}))
+    assert "timezone-invalid" in ids(cronjob(spec={"timeZone": "Mars/Olympus"}))
+    assert listed.call_count == 1
