@@ -153,6 +153,21 @@ def _terminated(pod: Obj, container: str) -> bool:
     return "terminated" in container_state(pod, container)
 
 
+def _request(
+    kube: Kube, namespace: str, pod: str, container: str, params: list[tuple[str, str]], read_timeout: float,
+    *, previous: bool,
+) -> urllib3.BaseHTTPResponse:
+    """One GET of pods/log, the kubelet's 400s mapped to ContainerWaiting / NoPreviousLog."""
+    path = RESOURCES["pods"].path(namespace, pod, "log")
+    try:
+        return kube.send("GET", path, query=params, timeout=(CONNECT_TIMEOUT, read_timeout), accept="*/*")
+    except ApiException as exc:
+        refined = _log_error(exc, namespace, pod, container, previous=previous)
+        if refined is None:
+            raise
+        raise refined from exc
+
+
 def _open(
     kube: Kube,
     namespace: str,
@@ -175,19 +190,13 @@ def _open(
         params.append(("previous", "true"))
     if since_time:
         params.append(("sinceTime", since_time))
-    path = RESOURCES["pods"].path(namespace, pod, "log")
     read_timeout = HEADER_WAIT_SECONDS if follow else READ_TIMEOUT_SECONDS
 
     def attempt() -> urllib3.BaseHTTPResponse | None:
         try:
-            response = kube.send(
-                "GET", path, query=params, timeout=(CONNECT_TIMEOUT, read_timeout), accept="*/*"
-            )
-        except ApiException as exc:
-            refined = _log_error(exc, namespace, pod, container, previous=previous)
-            if refined is None:
-                raise
-            raise refined from exc
+            response = _request(kube, namespace, pod, container, params, read_timeout, previous=previous)
+        except DoctorError:
+            raise
         except Exception as exc:
             if follow and _is_read_timeout(exc):
                 return None
@@ -335,19 +344,10 @@ def read_log(
         params.append(("previous", "true"))
     if tail_lines is not None:
         params.append(("tailLines", str(tail_lines)))
-    path = RESOURCES["pods"].path(namespace, pod, "log")
     call = Call("get", "pods", namespace, pod, subresource="log")
 
     def attempt() -> str:
-        try:
-            response = kube.send(
-                "GET", path, query=params, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT_SECONDS), accept="*/*"
-            )
-        except ApiException as exc:
-            refined = _log_error(exc, namespace, pod, container, previous=previous)
-            if refined is None:
-                raise
-            raise refined from exc
+        response = _request(kube, namespace, pod, container, params, READ_TIMEOUT_SECONDS, previous=previous)
         try:
             data: bytes = response.data
         finally:
