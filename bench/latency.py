@@ -18,8 +18,8 @@ from pathlib import Path
 
 from common import CLI, Figure, child_env, print_table, spawn_measured
 
-from cronjob_doctor.sandbox import Sandbox
-from cronjob_doctor.sandbox.store import WatchEvent
+from cronjob_doctor_sandbox import Sandbox
+from cronjob_doctor_sandbox.store import WatchEvent
 
 TIME_SCALE = 0.02
 """Real seconds per simulated second: the incident's two-minute run takes ~2.4 s."""

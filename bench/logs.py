@@ -27,8 +27,8 @@ from pathlib import Path
 
 from common import PYTHON, Figure, child_env, print_table, run_child
 
-from cronjob_doctor.sandbox import Sandbox
-from cronjob_doctor.sandbox.logstore import LogStore, NoSuchLog, rfc3339nano
+from cronjob_doctor_sandbox import Sandbox
+from cronjob_doctor_sandbox.logstore import LogStore, NoSuchLog, rfc3339nano
 
 NAMESPACE, JOB, POD, CONTAINER = "bench", "bulk-log", "bulk-log-x7k2p", "writer"
 BATCH_BYTES = 256 * 1024

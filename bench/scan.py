@@ -19,8 +19,8 @@ from pathlib import Path
 
 from common import CLI, Figure, child_env, print_table, run_child
 
-from cronjob_doctor.sandbox import Sandbox
-from cronjob_doctor.sandbox.seeds import generate_large
+from cronjob_doctor_sandbox import Sandbox
+from cronjob_doctor_sandbox.seeds import generate_large
 
 
 def _cpu() -> float:

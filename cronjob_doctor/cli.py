@@ -511,7 +511,7 @@ def demo_cmd(
     from pathlib import Path
 
     from cronjob_doctor.kube.client import Kube
-    from cronjob_doctor.sandbox import Sandbox
+    from cronjob_doctor_sandbox import Sandbox
     from cronjob_doctor.settings import DiagnoseSettings
 
     common = _common(None, None, output, no_color, debug)

@@ -26,7 +26,7 @@ from rich.text import Text
 from cronjob_doctor import diagnose, report
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.report.live import LiveView
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 from cronjob_doctor.settings import DiagnoseSettings
 
 ROOT = Path(__file__).resolve().parent.parent

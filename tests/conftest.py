@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 
 @pytest.fixture(autouse=True)

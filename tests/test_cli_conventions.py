@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from cronjob_doctor import __version__
 from cronjob_doctor.cli import app
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 INCIDENT_BUNDLE = ROOT / "tests" / "corpus" / "incident-128mi-oomkilled-during-kubectl-download"

@@ -3,7 +3,7 @@
 Each runs `sh -c` so diagnose can trace it and sample memory. The schedule is once a year: every run in the
 suite is started on purpose (`job_from`), as `kubectl create job --from=cronjob/...` does, never by the clock.
 The `sandbox.cronjob-doctor.io/scenario` annotation means nothing to a real cluster; it lets the same suite be
-rehearsed against the simulated one (`python -m cronjob_doctor.sandbox`), whose kubelet only pretends to run.
+rehearsed against the simulated one (`python -m cronjob_doctor_sandbox`), whose kubelet only pretends to run.
 """
 
 from __future__ import annotations

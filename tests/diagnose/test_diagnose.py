@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 MANAGED = ("app.kubernetes.io/managed-by", "cronjob-doctor")
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cronjob_doctor.kube.client import Kube, RetryPolicy
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 NS = "tofu-state"
 FAST = RetryPolicy(attempts=3, max_seconds=2, wait_initial=0, wait_max=0)

@@ -13,7 +13,7 @@ from pytest_mock import MockerFixture
 from cronjob_doctor.errors import ApiFailure, ClusterError, Conflict, Gone
 from cronjob_doctor.kube import retry
 from cronjob_doctor.kube.client import MANAGED_BY_LABEL, RUN_ID_LABEL, Kube, RetryPolicy
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 from .conftest import NS, job, namespace, pod
 

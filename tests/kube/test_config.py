@@ -13,7 +13,7 @@ import yaml
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.kube import config
 from cronjob_doctor.kube.client import Kube
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 
 def _kubeconfig(

@@ -26,7 +26,7 @@ from cronjob_doctor.errors import (
 )
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.kube.errors import Call, connection_reason, is_connection_error, map_error
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 from .conftest import NS, job
 

@@ -25,8 +25,8 @@ from cronjob_doctor.kube.logs import (
     split_lines,
     timestamp_key,
 )
-from cronjob_doctor.sandbox import Sandbox
-from cronjob_doctor.sandbox.logstore import rfc3339nano
+from cronjob_doctor_sandbox import Sandbox
+from cronjob_doctor_sandbox.logstore import rfc3339nano
 
 from .conftest import NS, pod
 

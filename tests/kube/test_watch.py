@@ -14,7 +14,7 @@ from cronjob_doctor.errors import Unreachable
 from cronjob_doctor.kube import watch as watch_module
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.kube.watch import watch
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 from .conftest import NS, job
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 
 def invoke(*args: str) -> Any:

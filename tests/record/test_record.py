@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.kube.client import Kube
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 from .conftest import LogTap, Running, fast_settings, wait_until
 

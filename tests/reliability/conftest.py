@@ -14,7 +14,7 @@ import pytest
 from cronjob_doctor import diagnose
 from cronjob_doctor.bundle import LogFile
 from cronjob_doctor.kube.client import Kube, RetryPolicy
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 from cronjob_doctor.settings import DiagnoseSettings
 
 MANAGED = ("app.kubernetes.io/managed-by", "cronjob-doctor")

@@ -16,7 +16,7 @@ from cronjob_doctor import analyze
 from cronjob_doctor.cli import app
 from cronjob_doctor.errors import ClusterError
 from cronjob_doctor.kube.client import Kube
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 from .conftest import assert_bundle_readable, debug_jobs, run_diagnose
 

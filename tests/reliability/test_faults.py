@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cronjob_doctor.kube.client import Kube
-from cronjob_doctor.sandbox import Sandbox
-from cronjob_doctor.sandbox.faults import Faults
+from cronjob_doctor_sandbox import Sandbox
+from cronjob_doctor_sandbox.testing.faults import Faults
 
 from .conftest import captured_lines, debug_jobs, pods_of, run_diagnose
 

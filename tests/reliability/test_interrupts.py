@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.cli import app
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 from .conftest import assert_bundle_readable, debug_jobs
 

@@ -11,7 +11,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 ACCESS, SECRET = "tf-backup", "Vq3n8sLk2PzR7wYt"  # tofu-state/tf-backup-s3-creds in the incident seed
 

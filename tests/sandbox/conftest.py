@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kubernetes import client, config
 
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 NS = "tofu-state"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from cronjob_doctor.sandbox import gc, seeds
-from cronjob_doctor.sandbox.cluster import Cluster
+from cronjob_doctor_sandbox import gc, seeds
+from cronjob_doctor_sandbox.cluster import Cluster
 from cronjob_doctor.settings import parse_bytes
 
 from ._cluster import cluster, incident_cluster, condition, finished, job, pods_of, reasons, wait_for  # noqa: F401

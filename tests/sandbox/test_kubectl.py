@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cronjob_doctor.sandbox import Sandbox
+from cronjob_doctor_sandbox import Sandbox
 
 from .conftest import NS, cronjob_body, namespace
 

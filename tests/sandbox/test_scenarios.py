@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cronjob_doctor.sampler import SNIPPET, parse_sample
-from cronjob_doctor.sandbox import scenarios, seeds
-from cronjob_doctor.sandbox.cluster import Cluster
+from cronjob_doctor_sandbox import scenarios, seeds
+from cronjob_doctor_sandbox.cluster import Cluster
 
 from ._cluster import cluster, condition, finished, job, pods_of, wait_for  # noqa: F401
 

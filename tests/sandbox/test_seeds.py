@@ -6,8 +6,8 @@ import base64
 import time
 from datetime import datetime, timezone
 
-from cronjob_doctor.sandbox import scenarios, seeds
-from cronjob_doctor.sandbox.store import Store
+from cronjob_doctor_sandbox import scenarios, seeds
+from cronjob_doctor_sandbox.store import Store
 
 
 def _ts(text: str) -> float:

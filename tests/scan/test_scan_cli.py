@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
 from cronjob_doctor.kube.client import PAGE_SIZE
-from cronjob_doctor.sandbox import Sandbox, seeds
+from cronjob_doctor_sandbox import Sandbox, seeds
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

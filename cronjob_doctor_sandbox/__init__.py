@@ -1,21 +1,22 @@
 """The simulated cluster: a Kubernetes API server over HTTP on loopback, backed by an in-memory store.
 
-`Sandbox` wires the store, the log buffers, the API server and (when available) the controllers of
-`sandbox.cluster`, so the real kubernetes client and kubectl can drive it. Used by `demo` and by the tests;
-it never talks to a real cluster.
+A package of its own beside the product: `cronjob_doctor` never imports it except in `demo`. `Sandbox` wires
+the store, the log buffers, the API server and the controllers of `cluster.py`, so the real kubernetes client
+and kubectl can drive it. Used by `demo` and by the tests; it never talks to a real cluster. Its answers are
+kept honest by a differential test against a real control plane (tests/controlplane/).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from . import kubeconfig
-from .authz import Authorizer
-from .faults import Faults
+from . import kubeconfig, seeds
+from .cluster import Cluster
+from .testing.authz import Authorizer
+from .testing.faults import Faults
 from .handlers import Api
 from .logstore import LogStore
 from .server import ApiServer, RecordedRequest
@@ -23,18 +24,6 @@ from .store import Store
 
 __all__ = ["RecordedRequest", "Sandbox"]
 
-
-def _optional(module: str) -> Any:
-    """Import a sandbox module that a build may lack (controllers, seeds); a missing sibling means None.
-
-    Only modules of this package count as missing: a broken third-party import still raises.
-    """
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name is not None and error.name.startswith(__name__ + "."):
-            return None
-        raise
 
 
 class Sandbox:
@@ -53,7 +42,7 @@ class Sandbox:
         self.logs = LogStore()
         self.faults = Faults()
         self.authz = Authorizer()
-        self.cluster: Any = None
+        self.cluster: Cluster | None = None
         self.api = Api(store=self.store, logs=self.logs, authz=self.authz, faults=self.faults,
                        cluster=lambda: self.cluster, bookmark_interval=bookmark_interval)
         self._server = ApiServer(self.api, port=port)
@@ -74,7 +63,7 @@ class Sandbox:
         return self._server.requests
 
     def start(self) -> Sandbox:
-        """Seed the store, start the controllers if their module is present, then listen on 127.0.0.1."""
+        """Seed the store, start the controllers (unless `controllers=False`), then listen on 127.0.0.1."""
         if self.seed is not None:
             self._seed(self.seed)
         self.cluster = self._make_cluster() if self.controllers else None
@@ -85,16 +74,11 @@ class Sandbox:
         return self
 
     def _seed(self, name: str) -> None:
-        seeds = _optional(f"{__name__}.seeds")
-        if seeds is not None:
-            seeds.apply(self.store, name)
+        seeds.apply(self.store, name)
 
-    def _make_cluster(self) -> Any:
-        """The controllers and kubelet; without them the API server still serves what is in the store."""
-        module = _optional(f"{__name__}.cluster")
-        if module is None:
-            return None
-        return module.Cluster(self.store, self.logs, time_scale=self.time_scale)
+    def _make_cluster(self) -> Cluster:
+        """The controllers and kubelet (`controllers=False`: the API server only serves what is in the store)."""
+        return Cluster(self.store, self.logs, time_scale=self.time_scale)
 
     def stop(self) -> None:
         """Stop the controllers, end every stream and close the listener; safe to call twice."""

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import defaults, eventsview, routes, streams
-from .authz import Attributes, Authorizer
-from .faults import Faults
+from .testing.authz import Attributes, Authorizer
+from .testing.faults import Faults
 from .listing import list_objects, object_filter
 from .logstore import LogStore
 from .patches import JSON_PATCH, MERGE_TYPES, json_patch, merge

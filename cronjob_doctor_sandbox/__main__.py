@@ -1,4 +1,4 @@
-"""`python -m cronjob_doctor.sandbox`: run the simulated cluster in the foreground for kubectl and manual tries.
+"""`python -m cronjob_doctor_sandbox`: run the simulated cluster in the foreground for kubectl and manual tries.
 
 Prints the kubeconfig path and the `export KUBECONFIG=...` line, then serves until Ctrl-C. It never touches the
 user's own kubeconfig.
@@ -16,7 +16,7 @@ from . import Sandbox
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cronjob_doctor.sandbox",
+    parser = argparse.ArgumentParser(prog="python -m cronjob_doctor_sandbox",
                                      description="Run the simulated Kubernetes cluster on 127.0.0.1.")
     parser.add_argument("--seed", default="incident", help="initial cluster state (default: incident)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")

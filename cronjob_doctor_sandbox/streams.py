@@ -20,7 +20,7 @@ from .status import ApiError, expired, not_found
 from .store import GoneError, Store
 
 if TYPE_CHECKING:
-    from .faults import Faults
+    from .testing.faults import Faults
 
 Obj = dict[str, Any]
 
