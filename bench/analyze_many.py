@@ -15,7 +15,7 @@ from pathlib import Path
 
 from common import ROOT, Figure, print_table
 
-from cronjob_doctor import analyze
+from cronjob_doctor.analyze import flow as analyze
 
 CORPUS = ROOT / "tests" / "corpus"
 

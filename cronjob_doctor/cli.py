@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from cronjob_doctor.kube.client import Kube
-    from cronjob_doctor.settings import DiagnoseSettings
+    from cronjob_doctor.diagnose.settings import DiagnoseSettings
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 the run(s) succeeded / nothing wrong found; 1 a failure was diagnosed; "
@@ -177,7 +177,8 @@ def analyze_cmd(
 ) -> None:
     from pathlib import Path
 
-    from cronjob_doctor import analyze, report
+    from cronjob_doctor.analyze import flow as analyze
+    from cronjob_doctor import report
 
     common = _common(None, None, output, no_color, debug)
     out, err = consoles(common)
@@ -221,9 +222,9 @@ def history_cmd(
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    from cronjob_doctor import history
+    from cronjob_doctor.history import flow as history
     from cronjob_doctor.report import history as history_report
-    from cronjob_doctor.settings import parse_target
+    from cronjob_doctor.k8s.names import parse_target
 
     common = _common(kubeconfig, context, output, no_color, debug)
     out, err = consoles(common)
@@ -267,10 +268,10 @@ def scan_cmd(
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    from cronjob_doctor import scan
+    from cronjob_doctor.scan import flow as scan
     from cronjob_doctor.errors import InputError
     from cronjob_doctor.report import scan as scan_report
-    from cronjob_doctor.settings import check_namespace
+    from cronjob_doctor.k8s.names import check_namespace
 
     common = _common(kubeconfig, context, output, no_color, debug)
     out, err = consoles(common)
@@ -343,10 +344,10 @@ def lint_cmd(
 ) -> None:
     from cronjob_doctor.errors import InputError
     from cronjob_doctor.lint import CHECKS
-    from cronjob_doctor.lint import render as lint_render
-    from cronjob_doctor.lint import sarif
-    from cronjob_doctor.lint.run import LintSettings, run
-    from cronjob_doctor.settings import parse_target
+    from cronjob_doctor.report import lint as lint_render
+    from cronjob_doctor.report import sarif
+    from cronjob_doctor.lint.flow import LintSettings, run
+    from cronjob_doctor.k8s.names import parse_target
 
     common = _common(kubeconfig, context, None, no_color, debug)
     out, err = consoles(common)
@@ -406,7 +407,8 @@ def _run_diagnose(settings: "DiagnoseSettings", *, common: Common, kube: "Kube",
     """Run the diagnose flow with the live view on stderr and the report on stdout; return the exit code."""
     from datetime import datetime, timezone
 
-    from cronjob_doctor import diagnose, report
+    from cronjob_doctor.diagnose import flow as diagnose
+    from cronjob_doctor import report
     from cronjob_doctor.report.live import LiveView
 
     out, err = consoles(common)
@@ -468,7 +470,7 @@ def diagnose_cmd(
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    from cronjob_doctor.settings import DiagnoseSettings
+    from cronjob_doctor.diagnose.settings import DiagnoseSettings
 
     common = _common(kubeconfig, context, output, no_color, debug)
     _out, err = consoles(common)
@@ -512,7 +514,7 @@ def demo_cmd(
 
     from cronjob_doctor.kube.client import Kube
     from cronjob_doctor_sandbox import Sandbox
-    from cronjob_doctor.settings import DiagnoseSettings
+    from cronjob_doctor.diagnose.settings import DiagnoseSettings
 
     common = _common(None, None, output, no_color, debug)
     _out, err = consoles(common)
@@ -614,10 +616,12 @@ def record_cmd(
     import threading
     from pathlib import Path
 
-    from cronjob_doctor import record
+    from cronjob_doctor.record import flow as record
     from cronjob_doctor.errors import InputError
     from cronjob_doctor.report import record as record_report
-    from cronjob_doctor.settings import check_namespace, parse_bytes, parse_duration, parse_target
+    from cronjob_doctor.k8s.names import check_namespace, parse_target
+    from cronjob_doctor.k8s.quantity import parse_bytes
+    from cronjob_doctor.k8s.duration import parse_duration
 
     common = _common(kubeconfig, context, None, no_color, debug)
     out, err = consoles(common)

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cronjob_doctor.settings import parse_bytes
+from cronjob_doctor.k8s.quantity import parse_bytes
 from . import events, scenarios
 from .containers import ContainerRun, PodRun, pod_status, resolve_env
 from .store import NotFoundError, Obj, WatchEvent, now_rfc3339

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cronjob_doctor.sampler import MARKER
+from cronjob_doctor.debugjob.sampler import MARKER
 from . import shell
 
 SCENARIO_ANNOTATION = "sandbox.cronjob-doctor.io/scenario"

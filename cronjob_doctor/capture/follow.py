@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
 from cronjob_doctor.errors import ClusterError, DoctorError, Forbidden, NotFound, Unauthorized
-from cronjob_doctor.sampler import MARKER, parse_sample
+from cronjob_doctor.debugjob.sampler import MARKER, parse_sample
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.logs import LogCursor
@@ -339,7 +339,7 @@ class JobFollower:
         elif kind == "metrics":
             capture.metrics.append(payload)
             for item in payload.get("containers") or []:
-                from cronjob_doctor.settings import parse_bytes
+                from cronjob_doctor.k8s.quantity import parse_bytes
 
                 try:
                     used = parse_bytes(str((item.get("usage") or {}).get("memory", "0")))

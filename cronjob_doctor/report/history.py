@@ -19,9 +19,9 @@ from cronjob_doctor.report import yaml as yaml_report
 from cronjob_doctor.report.emit import emit
 from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
-from cronjob_doctor.runs import FAILED, RUNNING, SUCCEEDED, RunRecord
-from cronjob_doctor.settings import format_duration
-from cronjob_doctor.timeline import History, RunView
+from cronjob_doctor.k8s.runs import FAILED, RUNNING, SUCCEEDED, RunRecord
+from cronjob_doctor.k8s.duration import format_duration
+from cronjob_doctor.history.model import History, RunView
 
 _OUTCOME_STYLES = {SUCCEEDED: "green", FAILED: "red", RUNNING: "yellow"}
 

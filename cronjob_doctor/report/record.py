@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 
-from cronjob_doctor.recorder.results import RunResult
-from cronjob_doctor.settings import format_duration
+from cronjob_doctor.record.model import RunResult
+from cronjob_doctor.k8s.duration import format_duration
 
 
 def text_line(result: RunResult) -> str:

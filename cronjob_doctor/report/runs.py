@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.rules.base import Run
-from cronjob_doctor.settings import format_bytes, format_duration, parse_bytes
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
+from cronjob_doctor.k8s.duration import format_duration
 
 HEADERS: tuple[str, ...] = ("Variant", "Run", "Outcome", "Reason", "Exit", "Peak / limit", "Duration")
 

@@ -19,7 +19,7 @@ from cronjob_doctor.report.emit import emit
 from cronjob_doctor.report.history import Indented
 from cronjob_doctor.report.markdown import fenced, table
 from cronjob_doctor.report.parts import clean
-from cronjob_doctor.triage import Scan, ScanRow
+from cronjob_doctor.scan.model import Scan, ScanRow
 
 _STYLES = {"succeeded": "green", "failed": "red", "running": "yellow"}
 LEGEND = (

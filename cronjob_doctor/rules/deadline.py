@@ -15,7 +15,7 @@ from cronjob_doctor.rules import remediation
 from cronjob_doctor.rules._shared import during, short, trace_evidence
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import Facts, JobRecord, facts_of
-from cronjob_doctor.settings import format_duration
+from cronjob_doctor.k8s.duration import format_duration
 
 HANG_FACTOR = 10
 HANG_MIN_SECONDS = 3600.0

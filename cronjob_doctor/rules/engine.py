@@ -16,7 +16,7 @@ from cronjob_doctor.rules import RULES, remediation
 from cronjob_doctor.rules.base import Evidence, Finding, Rule, Run, Verdict
 from cronjob_doctor.rules.facts import Facts, facts_of
 from cronjob_doctor.rules.oom import memory_fix
-from cronjob_doctor.settings import format_bytes, parse_bytes
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 
 FAILURE_VERDICTS = frozenset({"oom", "network", "image-pull", "deadline", "permission", "config", "script-error",
                               "scheduling", "eviction"})

@@ -16,8 +16,8 @@ from typing import Any, Iterable
 from cronjob_doctor.bundle import Bundle, LogFile
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.rules.signatures import SIGNATURES, Signature
-from cronjob_doctor.sampler import is_sample_line, parse_sample
-from cronjob_doctor.settings import parse_bytes
+from cronjob_doctor.debugjob.sampler import is_sample_line, parse_sample
+from cronjob_doctor.k8s.quantity import parse_bytes
 
 ORIGINAL_LIMITS_ANNOTATION = "cronjob-doctor/original-memory-limits"
 

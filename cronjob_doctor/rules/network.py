@@ -15,9 +15,7 @@ from urllib.parse import urlparse
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules import remediation
-from cronjob_doctor.rules._shared import (
-    download_commands, during, is_download, match_evidence, step_for, trace_evidence,
-)
+from cronjob_doctor.rules._shared import download_commands, during, is_download, match_evidence, step_for, trace_evidence
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import Facts, Match, facts_of
 

@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import Any
 
-from cronjob_doctor.settings import format_bytes, round_up_mi
+from cronjob_doctor.k8s.quantity import format_bytes, round_up_mi
 
 HEADROOM = 1.5
 """A memory limit is the measured peak times this, rounded up to 64Mi."""

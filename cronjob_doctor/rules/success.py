@@ -11,7 +11,7 @@ from typing import Iterable
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import facts_of
-from cronjob_doctor.settings import format_duration
+from cronjob_doctor.k8s.duration import format_duration
 
 
 class SuccessRule:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from cronjob_doctor import debugjob
-from cronjob_doctor.debugjob import Variant, build, diff, job_name, shell_script_index
+from cronjob_doctor.debugjob import build as debugjob
+from cronjob_doctor.debugjob.build import Variant, build, diff, job_name, shell_script_index
 from cronjob_doctor.errors import InputError
-from cronjob_doctor.sampler import MARKER
+from cronjob_doctor.debugjob.sampler import MARKER
 
 SCRIPT = "set -e\napk add --no-cache curl\ncurl -sSLo /tmp/mc https://dl.min.io/client/mc/release/linux-amd64/mc\n"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from cronjob_doctor import runs, schedule
-from cronjob_doctor.history_checks import CronJobWarning, warnings
+from cronjob_doctor.k8s import runs, schedule
+from cronjob_doctor.history.checks import CronJobWarning, warnings
 from tests.history.builders import at_minutes, cronjob, job, pod
 
 DAY = 1440

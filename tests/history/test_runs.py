@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cronjob_doctor import runs
+from cronjob_doctor.k8s import runs
 from tests.history.builders import NAME, cronjob, job, pod
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from cronjob_doctor import schedule
+from cronjob_doctor.k8s import schedule
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=timezone.utc)
 

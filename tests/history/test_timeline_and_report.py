@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from rich.console import Console
 
-from cronjob_doctor import timeline
+from cronjob_doctor.history import model as timeline
 from cronjob_doctor.report import history as report
 from cronjob_doctor.rules.base import Evidence, Verdict
 from tests.history.builders import at_minutes, cronjob, job, pod

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from cronjob_doctor.lint.base import LintFinding, Workload
-from cronjob_doctor.lint.run import lint_workloads
+from cronjob_doctor.lint.flow import lint_workloads
 
 CLEAN_SCRIPT = "set -eu\nkubectl get secrets -o yaml > /tmp/state.yaml\nmc cp /tmp/state.yaml backup/b/\n"
 

@@ -233,7 +233,7 @@ def test_init_containers_are_checked_with_their_own_path() -> None:
 
 def test_a_check_that_raises_becomes_a_note_and_the_others_still_run() -> None:
     from cronjob_doctor.lint.base import Workload
-    from cronjob_doctor.lint.run import lint_workloads
+    from cronjob_doctor.lint.flow import lint_workloads
 
     class Broken:
         id = "broken"

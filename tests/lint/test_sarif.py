@@ -8,8 +8,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-from cronjob_doctor.lint.run import lint_workloads, read_files
-from cronjob_doctor.lint.sarif import to_sarif
+from cronjob_doctor.lint.flow import lint_workloads, read_files
+from cronjob_doctor.report.sarif import to_sarif
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LEVELS = {"none", "note", "warning", "error"}

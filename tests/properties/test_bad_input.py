@@ -14,19 +14,16 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cronjob_doctor import bundle as bundle_io
-from cronjob_doctor import diagnose
+from cronjob_doctor.diagnose import flow as diagnose
 from cronjob_doctor.capture.follow import job_finished
 from cronjob_doctor.capture.secrets import secret_refs
 from cronjob_doctor.capture.snapshot import failed, owned_jobs
 from cronjob_doctor.cli import app
 from cronjob_doctor.errors import DoctorError, InputError
-from cronjob_doctor.settings import (
-    DiagnoseSettings,
-    parse_bytes,
-    parse_duration,
-    parse_memory_list,
-    parse_target,
-)
+from cronjob_doctor.diagnose.settings import DiagnoseSettings, parse_memory_list
+from cronjob_doctor.k8s.quantity import parse_bytes
+from cronjob_doctor.k8s.duration import parse_duration
+from cronjob_doctor.k8s.names import parse_target
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 words = st.text(alphabet=string.ascii_letters + string.digits + "-./_:, \t*=!0", max_size=80) | st.text(max_size=80)

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from cronjob_doctor import record
+from cronjob_doctor.record import flow as record
 from cronjob_doctor.kube.client import Kube, RetryPolicy
-from cronjob_doctor.recorder.metrics import RecorderMetrics
-from cronjob_doctor.recorder.results import RunResult
+from cronjob_doctor.record.metrics import RecorderMetrics
+from cronjob_doctor.record.model import RunResult
 from cronjob_doctor_sandbox import Sandbox
 
 FAST_RETRY = RetryPolicy(attempts=3, max_seconds=2.0, wait_initial=0.05, wait_max=0.2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cronjob_doctor.recorder.results import RunResult, duration_seconds, job_outcome
+from cronjob_doctor.record.model import RunResult, duration_seconds, job_outcome
 from cronjob_doctor.report import record as record_report
 
 RESULT = RunResult(namespace="tofu-state", cronjob="tf-state-backup", job="tf-state-backup-29568000",

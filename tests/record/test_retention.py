@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cronjob_doctor.recorder import retention
-from cronjob_doctor.recorder.retention import Candidate
-from cronjob_doctor.recorder.store import BundleStore
+from cronjob_doctor.record import retention
+from cronjob_doctor.record.retention import Candidate
+from cronjob_doctor.record.store import BundleStore
 
 
 def candidate(name: str, order: str, *, group: str = "a", size: int = 100, final: bool = True) -> Candidate:

@@ -12,7 +12,7 @@ import pytest
 from pytest_mock import MockerFixture
 from typer.testing import CliRunner
 
-from cronjob_doctor import analyze
+from cronjob_doctor.analyze import flow as analyze
 from cronjob_doctor.cli import app
 from cronjob_doctor.errors import ClusterError
 from cronjob_doctor.kube.client import Kube
@@ -78,7 +78,7 @@ def test_api_down_before_create_leaves_nothing_and_exits_3(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, mocker: MockerFixture
 ) -> None:
     """Cut between the evidence snapshot and the create: nothing to clean up, and the message says so."""
-    from cronjob_doctor import diagnose
+    from cronjob_doctor.diagnose import flow as diagnose
 
     real_plan = diagnose.plan
 

@@ -46,7 +46,7 @@ def partial(bundle: Path) -> dict[str, Any]:
 def test_interrupt_before_create_creates_nothing(
     sandbox: Sandbox, kubeconfig: str, tmp_path: Path, mocker: MockerFixture
 ) -> None:
-    mocker.patch("cronjob_doctor.diagnose.snapshot", side_effect=KeyboardInterrupt)
+    mocker.patch("cronjob_doctor.diagnose.flow.snapshot", side_effect=KeyboardInterrupt)
     result = diagnose_cli(kubeconfig, tmp_path / "b")
     assert result.exit_code == 130
     assert "interrupted before creating the debug Job; nothing was created" in result.stderr

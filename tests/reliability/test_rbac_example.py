@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from cronjob_doctor import preflight
+from cronjob_doctor.diagnose import preflight
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "rbac.yaml"
 

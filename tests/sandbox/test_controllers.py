@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from cronjob_doctor_sandbox import gc, seeds
 from cronjob_doctor_sandbox.cluster import Cluster
-from cronjob_doctor.settings import parse_bytes
+from cronjob_doctor.k8s.quantity import parse_bytes
 
 from ._cluster import cluster, incident_cluster, condition, finished, job, pods_of, reasons, wait_for  # noqa: F401
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cronjob_doctor.sampler import SNIPPET, parse_sample
+from cronjob_doctor.debugjob.sampler import SNIPPET, parse_sample
 from cronjob_doctor_sandbox import scenarios, seeds
 from cronjob_doctor_sandbox.cluster import Cluster
 

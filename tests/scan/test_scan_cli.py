@@ -123,8 +123,8 @@ def test_trimming_listed_jobs_and_pods_changes_no_row(large: tuple[Sandbox, str]
     generated cluster must give exactly the same rows."""
     from datetime import datetime, timezone
 
-    from cronjob_doctor import scan as scanlib
-    from cronjob_doctor import triage
+    from cronjob_doctor.scan import flow as scanlib
+    from cronjob_doctor.scan import model as triage
     from cronjob_doctor.kube.client import Kube
     from cronjob_doctor.report.scan import to_dict
 
@@ -145,7 +145,7 @@ def test_trimming_listed_jobs_and_pods_changes_no_row(large: tuple[Sandbox, str]
 
 
 def test_trim_keeps_what_ranking_reads() -> None:
-    from cronjob_doctor.scan import trim_job, trim_pod
+    from cronjob_doctor.scan.flow import trim_job, trim_pod
 
     job = {"metadata": {"name": "j", "managedFields": [{"manager": "kube-controller-manager"}]},
            "spec": {"suspend": True, "template": {"spec": {"containers": []}}, "backoffLimit": 6},

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from rich.console import Console
 
-from cronjob_doctor import triage
+from cronjob_doctor.scan import model as triage
 from cronjob_doctor.report import scan as report
 from tests.history.builders import cronjob, job, pod
 

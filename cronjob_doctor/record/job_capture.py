@@ -19,11 +19,12 @@ from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.follow import JobFollower, job_finished
 from cronjob_doctor.errors import DoctorError, InputError
 from cronjob_doctor.kube.client import Kube
-from cronjob_doctor.recorder import catchup, notify
-from cronjob_doctor.recorder.metrics import RecorderMetrics
-from cronjob_doctor.recorder.results import RunResult, duration_seconds, finished_at, job_outcome
-from cronjob_doctor.recorder.settings import RecordSettings
-from cronjob_doctor.recorder.store import COMPLETE, FOLLOWING, PARTIAL, BundleStore, utc_now
+from cronjob_doctor.capture import catchup
+from cronjob_doctor.record import notify
+from cronjob_doctor.record.metrics import RecorderMetrics
+from cronjob_doctor.record.model import RunResult, duration_seconds, finished_at, job_outcome
+from cronjob_doctor.record.settings import RecordSettings
+from cronjob_doctor.record.store import COMPLETE, FOLLOWING, PARTIAL, BundleStore, utc_now
 
 Obj = dict[str, Any]
 

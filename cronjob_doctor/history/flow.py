@@ -15,13 +15,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cronjob_doctor import runs as runlib
+from cronjob_doctor.k8s import runs as runlib
 from cronjob_doctor.bundle import Bundle, LogFile
 from cronjob_doctor.errors import ClusterError, NotFound
 from cronjob_doctor.rules.base import Evidence, Verdict
-from cronjob_doctor.runs import RunRecord
-from cronjob_doctor.settings import Target
-from cronjob_doctor.timeline import History, build
+from cronjob_doctor.k8s.runs import RunRecord
+from cronjob_doctor.k8s.names import Target
+from cronjob_doctor.history.model import History, build
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube

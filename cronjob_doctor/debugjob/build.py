@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from cronjob_doctor.errors import InputError
-from cronjob_doctor.sampler import SNIPPET
-from cronjob_doctor.settings import format_bytes, parse_bytes
+from cronjob_doctor.debugjob.sampler import SNIPPET
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 
 MANAGED_BY_KEY = "app.kubernetes.io/managed-by"
 MANAGED_BY = "cronjob-doctor"

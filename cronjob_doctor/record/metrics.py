@@ -12,7 +12,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
-from cronjob_doctor.recorder.results import RunResult
+from cronjob_doctor.record.model import RunResult
 from cronjob_doctor.rules.base import VERDICT_IDS
 
 

@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from cronjob_doctor.recorder.results import RunResult
+from cronjob_doctor.record.model import RunResult
 
 
 def environment(result: RunResult, *, base: Mapping[str, str]) -> dict[str, str]:

@@ -20,11 +20,11 @@ from typing import Any
 from cronjob_doctor.capture.follow import job_finished
 from cronjob_doctor.errors import ClusterError, DoctorError
 from cronjob_doctor.kube.client import MANAGED_BY_LABEL, Kube
-from cronjob_doctor.recorder import retention, runjob
-from cronjob_doctor.recorder.metrics import RecorderMetrics
-from cronjob_doctor.recorder.results import RunResult, finished_at, parse_time
-from cronjob_doctor.recorder.settings import RecordOutcome, RecordSettings
-from cronjob_doctor.recorder.store import BundleStore
+from cronjob_doctor.record import retention, job_capture as runjob
+from cronjob_doctor.record.metrics import RecorderMetrics
+from cronjob_doctor.record.model import RunResult, finished_at, parse_time
+from cronjob_doctor.record.settings import RecordOutcome, RecordSettings
+from cronjob_doctor.record.store import BundleStore
 
 __all__ = ["RecordOutcome", "RecordSettings", "RunResult", "run"]
 

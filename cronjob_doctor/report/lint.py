@@ -8,7 +8,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.text import Text
 
 from cronjob_doctor.lint.base import LintFinding
-from cronjob_doctor.lint.run import LintReport
+from cronjob_doctor.lint.flow import LintReport
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 

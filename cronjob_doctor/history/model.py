@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cronjob_doctor import runs as runlib
-from cronjob_doctor import schedule as schedlib
-from cronjob_doctor.history_checks import CronJobWarning, warnings
+from cronjob_doctor.k8s import runs as runlib
+from cronjob_doctor.k8s import schedule as schedlib
+from cronjob_doctor.history.checks import CronJobWarning, warnings
 from cronjob_doctor.rules.base import Verdict
-from cronjob_doctor.runs import RunRecord
+from cronjob_doctor.k8s.runs import RunRecord
 
 Obj = dict[str, Any]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cronjob_doctor import runs as runlib
-from cronjob_doctor.runs import PodIndex, RunRecord
+from cronjob_doctor.k8s import runs as runlib
+from cronjob_doctor.k8s.runs import PodIndex, RunRecord
 
 Obj = dict[str, Any]
 

@@ -18,15 +18,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cronjob_doctor import bundle as bundle_io
-from cronjob_doctor import debugjob, preflight
+from cronjob_doctor.debugjob import build as debugjob
+from cronjob_doctor.diagnose import preflight
 from cronjob_doctor.capture.follow import Capture, JobFollower, job_finished
 from cronjob_doctor.capture.snapshot import snapshot
-from cronjob_doctor.debugjob import DebugJob, Variant
+from cronjob_doctor.debugjob.build import DebugJob, Variant
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
 from cronjob_doctor.capture.secrets import _containers, _pod_spec, redactor_for
 from cronjob_doctor.redact import Redactor
 from cronjob_doctor.rules.base import Run, Verdict
-from cronjob_doctor.settings import DiagnoseSettings, format_bytes, parse_bytes
+from cronjob_doctor.diagnose.settings import DiagnoseSettings
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 
 DEFAULT_RAISED = 512 * 1024**2
 PARTIAL_FILE = "partial.json"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cronjob_doctor import runs as runlib
-from cronjob_doctor.runs import RunRecord
-from cronjob_doctor.schedule import Schedule, describe
-from cronjob_doctor.settings import format_duration
+from cronjob_doctor.k8s import runs as runlib
+from cronjob_doctor.k8s.runs import RunRecord
+from cronjob_doctor.k8s.schedule import Schedule, describe
+from cronjob_doctor.k8s.duration import format_duration
 
 Obj = dict[str, Any]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cronjob_doctor.recorder.results import RunResult
+from cronjob_doctor.record.model import RunResult
 
 
 @dataclass(frozen=True)

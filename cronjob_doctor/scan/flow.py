@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor.gcpause import gc_paused
-from cronjob_doctor.triage import Scan, build
+from cronjob_doctor.scan.model import Scan, build
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
@@ -62,7 +62,7 @@ def lint_errors(cronjobs: Sequence[Obj], notes: list[str]) -> dict[tuple[str, st
     the error-severity checks run: a check's severity is the worst its findings can have."""
     from cronjob_doctor.lint import CHECKS
     from cronjob_doctor.lint.base import Workload
-    from cronjob_doctor.lint.run import lint_workloads
+    from cronjob_doctor.lint.flow import lint_workloads
 
     workloads = [Workload(obj=cronjob, source="cluster") for cronjob in cronjobs]
     report = lint_workloads(workloads, checks=[check for check in CHECKS if check.severity == "error"])

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cronjob_doctor.recorder.store import BundleState, BundleStore
+from cronjob_doctor.record.store import BundleState, BundleStore
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,120 @@
+"""`DiagnoseSettings`: what `diagnose` was asked for, parsed and validated by `from_flags` before the cluster is
+touched (the CLI builds it; the flow receives it).
+
+Nothing here reads the environment or the cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cronjob_doctor.errors import InputError
+from cronjob_doctor.k8s.duration import parse_duration
+from cronjob_doctor.k8s.names import Target, check_name, parse_target
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
+
+MAX_RUNS = 20
+MAX_MEMORY_BYTES = 64 * 1024**3
+MIN_MEMORY_BYTES = 4 * 1024**2
+MAX_TIMEOUT_SECONDS = 7 * 86400
+
+
+def parse_memory_list(text: str | None) -> tuple[str, ...]:
+    """`--memory original,512Mi` -> ("original", "512Mi"); sizes are validated now, resolved against the
+    CronJob's limit later. Empty means the default (the larger of 512Mi and 4x the original limit)."""
+    if text is None or not text.strip():
+        return ()
+    values: list[str] = []
+    for part in text.split(","):
+        item = part.strip()
+        if not item:
+            raise InputError(f"invalid --memory {text!r}: empty item")
+        if item.lower() == "original":
+            item = "original"
+        else:
+            size = parse_bytes(item)
+            if size < MIN_MEMORY_BYTES or size > MAX_MEMORY_BYTES:
+                raise InputError(
+                    f"invalid --memory {item!r}: must be between {format_bytes(MIN_MEMORY_BYTES)} "
+                    f"and {format_bytes(MAX_MEMORY_BYTES)}"
+                )
+        if item in values:
+            raise InputError(f"invalid --memory {text!r}: {item} given twice")
+        values.append(item)
+    return tuple(values)
+
+
+@dataclass(frozen=True)
+class DiagnoseSettings:
+    """Everything `diagnose` needs, parsed and validated before the cluster is touched."""
+
+    target: Target
+    """The CronJob, or a Job of it (resolved by ownerReference)."""
+    memory: tuple[str, ...] = ()
+    """Memory variants: "original" or quantities; empty = the default raised limit."""
+    runs: int = 1
+    """Runs per variant."""
+    image: str | None = None
+    """Candidate fix image for the instrumented container."""
+    container: str | None = None
+    """The container to instrument (default: every shell container)."""
+    timeout_seconds: int = 1800
+    """activeDeadlineSeconds of each debug Job; the tool stops following a little after it."""
+    bundle: str | None = None
+    """Bundle root directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>)."""
+    keep: bool = False
+    """Leave the debug Jobs in the cluster."""
+    dry_run: bool = False
+    """Print the debug Job and its diff; create nothing."""
+    trace: bool = True
+    """Prepend `set -x` to shell scripts."""
+    force: bool = False
+    """Run even if another diagnose of this CronJob is running."""
+    show_logs: bool = True
+    """Stream container logs to the terminal (stderr) as they arrive."""
+    redact: bool = True
+    """Redact Secret values and credential patterns in the terminal, the bundle logs and the report."""
+
+    @classmethod
+    def from_flags(
+        cls,
+        *,
+        target: str,
+        namespace: str | None = None,
+        memory: str | None = None,
+        runs: int = 1,
+        image: str | None = None,
+        container: str | None = None,
+        timeout: str = "30m",
+        bundle: str | None = None,
+        keep: bool = False,
+        dry_run: bool = False,
+        trace: bool = True,
+        force: bool = False,
+        show_logs: bool = True,
+        redact: bool = True,
+    ) -> "DiagnoseSettings":
+        if runs < 1 or runs > MAX_RUNS:
+            raise InputError(f"invalid --runs {runs}: must be between 1 and {MAX_RUNS}")
+        seconds = parse_duration(timeout)
+        if seconds < 1 or seconds > MAX_TIMEOUT_SECONDS:
+            raise InputError(f"invalid --timeout {timeout!r}: must be between 1s and 7d")
+        if image is not None and (not image.strip() or any(ch.isspace() for ch in image)):
+            raise InputError(f"invalid --image {image!r}")
+        if container is not None:
+            check_name(container, "container name")
+        return cls(
+            target=parse_target(target, default_namespace=namespace),
+            memory=parse_memory_list(memory),
+            runs=runs,
+            image=image,
+            container=container,
+            timeout_seconds=int(seconds),
+            bundle=bundle,
+            keep=keep,
+            dry_run=dry_run,
+            trace=trace,
+            force=force,
+            show_logs=show_logs,
+            redact=redact,
+        )
