@@ -22,8 +22,8 @@ from cronjob_doctor.errors import DoctorError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from cronjob_doctor.kube.client import Kube
     from cronjob_doctor.diagnose.settings import DiagnoseSettings
+    from cronjob_doctor.kube.client import Kube
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 the run(s) succeeded / nothing wrong found; 1 a failure was diagnosed; "
@@ -177,8 +177,8 @@ def analyze_cmd(
 ) -> None:
     from pathlib import Path
 
-    from cronjob_doctor.analyze import flow as analyze
     from cronjob_doctor import report
+    from cronjob_doctor.analyze import flow as analyze
 
     common = _common(None, None, output, no_color, debug)
     out, err = consoles(common)
@@ -223,8 +223,8 @@ def history_cmd(
     debug: DebugOpt = False,
 ) -> None:
     from cronjob_doctor.history import flow as history
-    from cronjob_doctor.report import history as history_report
     from cronjob_doctor.k8s.names import parse_target
+    from cronjob_doctor.report import history as history_report
 
     common = _common(kubeconfig, context, output, no_color, debug)
     out, err = consoles(common)
@@ -268,10 +268,10 @@ def scan_cmd(
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    from cronjob_doctor.scan import flow as scan
     from cronjob_doctor.errors import InputError
-    from cronjob_doctor.report import scan as scan_report
     from cronjob_doctor.k8s.names import check_namespace
+    from cronjob_doctor.report import scan as scan_report
+    from cronjob_doctor.scan import flow as scan
 
     common = _common(kubeconfig, context, output, no_color, debug)
     out, err = consoles(common)
@@ -343,11 +343,11 @@ def lint_cmd(
     debug: DebugOpt = False,
 ) -> None:
     from cronjob_doctor.errors import InputError
+    from cronjob_doctor.k8s.names import parse_target
     from cronjob_doctor.lint import CHECKS
+    from cronjob_doctor.lint.flow import LintSettings, run
     from cronjob_doctor.report import lint as lint_render
     from cronjob_doctor.report import sarif
-    from cronjob_doctor.lint.flow import LintSettings, run
-    from cronjob_doctor.k8s.names import parse_target
 
     common = _common(kubeconfig, context, None, no_color, debug)
     out, err = consoles(common)
@@ -407,8 +407,8 @@ def _run_diagnose(settings: "DiagnoseSettings", *, common: Common, kube: "Kube",
     """Run the diagnose flow with the live view on stderr and the report on stdout; return the exit code."""
     from datetime import datetime, timezone
 
-    from cronjob_doctor.diagnose import flow as diagnose
     from cronjob_doctor import report
+    from cronjob_doctor.diagnose import flow as diagnose
     from cronjob_doctor.report.live import LiveView
 
     out, err = consoles(common)
@@ -512,9 +512,9 @@ def demo_cmd(
     import tempfile
     from pathlib import Path
 
+    from cronjob_doctor.diagnose.settings import DiagnoseSettings
     from cronjob_doctor.kube.client import Kube
     from cronjob_doctor_sandbox import Sandbox
-    from cronjob_doctor.diagnose.settings import DiagnoseSettings
 
     common = _common(None, None, output, no_color, debug)
     _out, err = consoles(common)
@@ -616,12 +616,12 @@ def record_cmd(
     import threading
     from pathlib import Path
 
-    from cronjob_doctor.record import flow as record
     from cronjob_doctor.errors import InputError
-    from cronjob_doctor.report import record as record_report
+    from cronjob_doctor.k8s.duration import parse_duration
     from cronjob_doctor.k8s.names import check_namespace, parse_target
     from cronjob_doctor.k8s.quantity import parse_bytes
-    from cronjob_doctor.k8s.duration import parse_duration
+    from cronjob_doctor.record import flow as record
+    from cronjob_doctor.report import record as record_report
 
     common = _common(kubeconfig, context, None, no_color, debug)
     out, err = consoles(common)
@@ -652,7 +652,7 @@ def record_cmd(
             redact=not no_redact,
         )
 
-        def emit(result: record.RunResult) -> None:
+        def emit(result: record.RecordedRun) -> None:
             out.file.write(record_report.render(result, fmt) + "\n")
             out.file.flush()
 

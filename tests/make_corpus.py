@@ -13,8 +13,19 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tests.builders import (
-    NS, T0, container, cronjob, event, job, job_complete, job_failed, log, netpol, pod, running, terminated,
-    waiting, condition,
+    condition,
+    container,
+    cronjob,
+    event,
+    job,
+    job_complete,
+    job_failed,
+    log,
+    netpol,
+    pod,
+    running,
+    terminated,
+    waiting,
 )
 
 ROOT = Path(__file__).parent / "corpus"

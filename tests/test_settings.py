@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cronjob_doctor.errors import InputError
 from cronjob_doctor.diagnose.settings import DiagnoseSettings, parse_memory_list
+from cronjob_doctor.errors import InputError
+from cronjob_doctor.k8s.duration import format_duration, parse_duration
 from cronjob_doctor.k8s.names import Target, parse_target
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes, round_up_mi
-from cronjob_doctor.k8s.duration import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,16 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture.ended import cursor_after
 from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
-from cronjob_doctor.errors import ClusterError, DoctorError, Forbidden, NotFound, Unauthorized
 from cronjob_doctor.debugjob.sampler import MARKER, parse_sample
+from cronjob_doctor.errors import ClusterError, DoctorError, Forbidden, NotFound, Unauthorized
+from cronjob_doctor.k8s import events as eventlib
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import pods as podlib
 
 if TYPE_CHECKING:
-    from cronjob_doctor.kube.logs import LogCursor
+    pass
 
 LineCallback = Callable[[str, str, str, str], None]
 """(pod, container, timestamp, text) for every displayed log line."""
@@ -51,19 +55,7 @@ class Capture:
 
     @property
     def finished(self) -> bool:
-        return job_finished(self.job) is not None
-
-
-def job_finished(job: dict[str, Any] | None) -> str | None:
-    """'Complete' or 'Failed' once the Job controller has decided, else None."""
-    status = job.get("status") if isinstance(job, dict) else None
-    conditions = status.get("conditions") if isinstance(status, dict) else None
-    for condition in conditions if isinstance(conditions, list) else []:
-        if not isinstance(condition, dict):
-            continue  # an object of an unexpected shape is not finished, it is not a crash either
-        if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
-            return str(condition["type"])
-    return None
+        return joblib.finished(self.job)
 
 
 class JobFollower:
@@ -169,10 +161,10 @@ class JobFollower:
         key = (target.pod, target.container, target.previous)
         path = bundle_io.log_path(self.root, target.pod, target.container, previous=target.previous)
         # A stream restarted after an outage, or a Job followed again after our own restart, continues the file.
-        cursor = _cursor_after(path) if (self.resume or self._reconnected) and path.is_file() else None
+        cursor = cursor_after(path) if (self.resume or self._reconnected) and path.is_file() else None
         current = bundle_io.log_path(self.root, target.pod, target.container)
         if cursor is None and target.previous and (self.resume or self._reconnected) and current.is_file():
-            cursor = _cursor_after(current)  # the earlier process streamed this instance into the current log
+            cursor = cursor_after(current)  # the earlier process streamed this instance into the current log
         owner = object()
         with bundle_io.open_log(self.root, target.pod, target.container, previous=target.previous) as handle:
             # The lines of one network read are written, flushed and queued together: per line, the flush and
@@ -256,7 +248,7 @@ class JobFollower:
                 capture.notes.append(f"{path.relative_to(self.root)}: an unfinished last line was cut; resent whole")
         self._spawn("job-watch", lambda: self._watch("jobs", field_selector=f"metadata.name={self.job_name}"))
         self._spawn(
-            "pod-watch", lambda: self._watch("pods", label_selector=f"batch.kubernetes.io/job-name={self.job_name}")
+            "pod-watch", lambda: self._watch("pods", label_selector=podlib.job_selectors(self.job_name)[0])
         )
         self._spawn("event-watch", lambda: self._watch("events"))
         if self.poll_metrics:
@@ -324,15 +316,15 @@ class JobFollower:
                         f"log-{target.pod}-{target.container}", functools.partial(self._stream, target)
                     )
             self._write_pods()
-            phase = _phase(obj) if event_type != "DELETED" else "Deleted"
+            phase = podlib.telling_state(obj) if event_type != "DELETED" else "Deleted"
             if self.on_phase and self._phases.get(name) != phase:
                 self._phases[name] = phase
                 self.on_phase(name, phase)
         elif kind == "events":
             _event_type, obj = payload
             if self._relevant(obj):
-                capture.events[_event_key(obj)] = obj
-                bundle_io.write_json(self.root, "events.json", _event_list(capture.events))
+                capture.events[eventlib.key(obj)] = obj
+                bundle_io.write_json(self.root, "events.json", eventlib.event_list(eventlib.merged(capture.events.values())))
         elif kind == "lines":
             key, lines = payload
             self._lines(key, lines)
@@ -386,8 +378,7 @@ class JobFollower:
                 on_line(pod, container, timestamp, text)
 
     def _relevant(self, event: dict[str, Any]) -> bool:
-        involved = event.get("involvedObject") or event.get("regarding") or {}
-        name = str(involved.get("name", ""))
+        name = str(eventlib.about(event).get("name", ""))
         return name == self.job_name or name in self.capture.pods or name.startswith(self.job_name + "-")
 
     def _drain(self) -> None:
@@ -407,14 +398,14 @@ class JobFollower:
         try:
             for event in self.kube.list_events(self.namespace):
                 if self._relevant(event):
-                    self.capture.events[_event_key(event)] = event
+                    self.capture.events[eventlib.key(event)] = event
             nodes = {(p.get("spec") or {}).get("nodeName") for p in self.capture.pods.values()} - {None, ""}
             for node in sorted(str(n) for n in nodes):
                 for event in self.kube.list_events(
                     None, field_selector=f"involvedObject.kind=Node,involvedObject.name={node}"
                 ):
-                    if event.get("reason") in ("SystemOOM", "OOMKilling", "NodeNotReady", "Rebooted"):
-                        self.capture.events[_event_key(event)] = event
+                    if event.get("reason") in eventlib.NODE_REASONS:
+                        self.capture.events[eventlib.key(event)] = event
         except DoctorError as exc:
             self.capture.notes.append(f"final event list failed: {exc}")
 
@@ -426,45 +417,7 @@ class JobFollower:
         if self.capture.job is not None:
             bundle_io.write_json(self.root, "job.json", self.capture.job)
         self._write_pods()
-        bundle_io.write_json(self.root, "events.json", _event_list(self.capture.events))
+        bundle_io.write_json(self.root, "events.json", eventlib.event_list(eventlib.merged(self.capture.events.values())))
         if self.capture.metrics:
             bundle_io.write_json(self.root, "metrics.json", self.capture.metrics)
 
-
-def _cursor_after(path: Path) -> LogCursor:
-    """A log cursor positioned after the last line already in `path`, so a resumed stream doubles nothing."""
-    from cronjob_doctor.kube.logs import LogCursor
-
-    cursor = LogCursor()
-    for line in bundle_io.LogFile(pod="", container="", path=path).lines():
-        if line.timestamp:
-            cursor.admit(line.timestamp)
-    cursor.reopen()
-    return cursor
-
-
-def _phase(pod: dict[str, Any]) -> str:
-    """The phase, refined by the most telling container state (ImagePullBackOff, OOMKilled...)."""
-    status = pod.get("status") or {}
-    for item in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
-        state = item.get("state") or {}
-        waiting = state.get("waiting") or {}
-        if waiting.get("reason") and waiting["reason"] not in ("ContainerCreating", "PodInitializing"):
-            return str(waiting["reason"])
-        terminated = state.get("terminated") or {}
-        if terminated.get("reason") and terminated.get("reason") != "Completed":
-            return f"{status.get('phase', 'Unknown')} ({terminated['reason']}, exit {terminated.get('exitCode')})"
-    return str(status.get("phase", "Pending"))
-
-
-def _event_key(event: dict[str, Any]) -> str:
-    meta = event.get("metadata") or {}
-    return str(meta.get("uid") or f"{meta.get('namespace')}/{meta.get('name')}")
-
-
-def _event_list(events: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    items = sorted(
-        events.values(),
-        key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or e.get("firstTimestamp") or ""),
-    )
-    return {"apiVersion": "v1", "kind": "EventList", "items": items}

@@ -10,23 +10,9 @@ import base64
 from typing import Any
 
 from cronjob_doctor.errors import DoctorError, NotFound
+from cronjob_doctor.k8s import templates
+from cronjob_doctor.k8s.objects import as_dicts
 from cronjob_doctor.redact import Redactor
-
-
-def _pod_spec(cronjob: Any) -> dict[str, Any]:
-    """spec.jobTemplate.spec.template.spec, or {} where the object has another shape."""
-    node = cronjob
-    for key in ("spec", "jobTemplate", "spec", "template", "spec"):
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
-
-
-def _containers(spec: dict[str, Any], *fields: str) -> list[dict[str, Any]]:
-    found = []
-    for name in fields:
-        items = spec.get(name)
-        found += [c for c in items if isinstance(c, dict)] if isinstance(items, list) else []
-    return found
 
 
 def redactor_for(kube: Any, namespace: str, cronjob: dict[str, Any], *, enabled: bool) -> tuple[Redactor, list[str]]:
@@ -71,13 +57,13 @@ def secret_refs(cronjob: dict[str, Any]) -> list[tuple[str, str | None, str]]:
     """(Secret name, key or None for a whole envFrom Secret, env var name or envFrom prefix) for every
     container of the job's pod template: all their logs are captured."""
     refs: list[tuple[str, str | None, str]] = []
-    for container in _containers(_pod_spec(cronjob), "initContainers", "containers"):
-        for item in _containers(container, "env"):
+    for container in templates.containers(templates.pod_spec(cronjob)):
+        for item in as_dicts(container.get("env")):
             source = item.get("valueFrom")
             ref = source.get("secretKeyRef") if isinstance(source, dict) else None
             if isinstance(ref, dict) and ref.get("name") and ref.get("key"):
                 refs.append((str(ref["name"]), str(ref["key"]), str(item.get("name", ref["key"]))))
-        for source in _containers(container, "envFrom"):
+        for source in as_dicts(container.get("envFrom")):
             ref = source.get("secretRef")
             if isinstance(ref, dict) and ref.get("name"):
                 refs.append((str(ref["name"]), None, str(source.get("prefix") or "")))

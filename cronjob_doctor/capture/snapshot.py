@@ -1,43 +1,27 @@
-"""Evidence first: copy what still exists of a CronJob's earlier failed Jobs into the bundle, before creating
-anything. Read-only; a Job whose pods are gone still gives its conditions and events."""
+"""Evidence first: before diagnose creates anything, copy what still exists of the CronJob's recent failed
+Jobs into the bundle (jobs.json, and `failed-jobs/<job>/` per failed Job). Read-only; a Job whose pods are gone
+still gives its conditions and events.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cronjob_doctor import bundle as bundle_io
-from cronjob_doctor.errors import DoctorError, NotFound
+from cronjob_doctor.capture.ended import read_leftovers, write_leftovers
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s.objects import Obj, name_of, namespace_of
 
-
-def owned_jobs(jobs: list[dict[str, Any]], cronjob: dict[str, Any]) -> list[dict[str, Any]]:
-    """The CronJob's Jobs by ownerReference uid (never by the job-name label, which holds the Job's name)."""
-    uid = (cronjob.get("metadata") or {}).get("uid")
-
-    def refs(job: Any) -> list[Any]:
-        meta = job.get("metadata") if isinstance(job, dict) else None
-        found = meta.get("ownerReferences") if isinstance(meta, dict) else None
-        return found if isinstance(found, list) else []
-
-    owned = [job for job in jobs if any(isinstance(r, dict) and r.get("uid") == uid for r in refs(job))]
-    return sorted(owned, key=lambda j: str((j.get("metadata") or {}).get("creationTimestamp", "")))
-
-
-def failed(job: dict[str, Any]) -> bool:
-    """A Job with a Failed condition; failed pods plus a Complete condition is a success."""
-    status = job.get("status") if isinstance(job, dict) else None
-    found = status.get("conditions") if isinstance(status, dict) else None
-    conditions = [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
-    if any(c.get("type") == "Complete" and c.get("status") == "True" for c in conditions):
-        return False
-    return any(c.get("type") == "Failed" and c.get("status") == "True" for c in conditions)
+if TYPE_CHECKING:
+    from cronjob_doctor.kube.client import Kube
 
 
 def snapshot(
-    kube: Any,
+    kube: Kube,
     *,
-    cronjob: dict[str, Any],
+    cronjob: Obj,
     root: Path,
     limit: int = 3,
     redact: Callable[[str], str] | None = None,
@@ -45,48 +29,19 @@ def snapshot(
     """Write jobs.json and `failed-jobs/<job>/` sub-bundles for the latest `limit` failed Jobs; return notes.
 
     `redact` is applied to each log line before it is written: earlier runs traced secrets just the same."""
-    from cronjob_doctor.kube.logs import read_log
-
-    namespace = cronjob["metadata"]["namespace"]
+    namespace = namespace_of(cronjob)
     notes: list[str] = []
-    jobs = owned_jobs(kube.list_jobs(namespace), cronjob)
+    jobs = joblib.owned_jobs(cronjob, kube.list_jobs(namespace))
     bundle_io.write_json(root, "jobs.json", {"apiVersion": "batch/v1", "kind": "JobList", "items": jobs})
-    recent_failures = [job for job in jobs if failed(job)][-limit:]
+    recent_failures = [job for job in jobs if joblib.outcome(job) == joblib.FAILED][-limit:]
     if not recent_failures:
         return notes
     events = kube.list_events(namespace)
     for job in recent_failures:
-        name = job["metadata"]["name"]
-        target = root / bundle_io.FAILED_JOBS_DIR / name
-        bundle_io.write_json(target, "job.json", job)
-        pods = kube.list_pods(namespace, label_selector=f"batch.kubernetes.io/job-name={name}")
-        if not pods:
-            pods = kube.list_pods(namespace, label_selector=f"job-name={name}")
-        bundle_io.write_json(target, "pods.json", {"apiVersion": "v1", "kind": "List", "items": pods})
-        pod_names = {p["metadata"]["name"] for p in pods}
-        related = [
-            e
-            for e in events
-            if (e.get("involvedObject") or {}).get("name") in pod_names | {name}
-        ]
-        bundle_io.write_json(target, "events.json", {"apiVersion": "v1", "kind": "EventList", "items": related})
-        if not pods:
-            notes.append(f"failed job {name}: its pods are gone, only the Job and {len(related)} event(s) remain")
-        for pod in pods:
-            for status in (pod.get("status") or {}).get("containerStatuses") or []:
-                container = status["name"]
-                for previous in (False, True) if status.get("restartCount") else (False,):
-                    try:
-                        text = read_log(kube, namespace, pod["metadata"]["name"], container, previous=previous)
-                    except NotFound:
-                        continue
-                    except DoctorError as exc:
-                        notes.append(f"log of {pod['metadata']['name']}/{container} unavailable: {exc}")
-                        continue
-                    if redact is not None:
-                        text = "\n".join(redact(line) for line in text.split("\n"))
-                    bundle_io.write_text(
-                        target, str(bundle_io.log_path(Path("."), pod["metadata"]["name"], container,
-                                                       previous=previous)), text
-                    )
+        name = name_of(job)
+        found = read_leftovers(kube, job, events=events, redact=redact)
+        notes += write_leftovers(root / bundle_io.FAILED_JOBS_DIR / name, found)
+        notes += found.notes
+        if not found.pods:
+            notes.append(f"failed job {name}: its pods are gone, only the Job and {len(found.events)} event(s) remain")
     return notes

@@ -10,26 +10,30 @@ from __future__ import annotations
 import copy
 import difflib
 import json
-import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from cronjob_doctor.errors import InputError
 from cronjob_doctor.debugjob.sampler import SNIPPET
+from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
+from cronjob_doctor.k8s.shell import shell_script
+from cronjob_doctor.k8s.templates import memory_limit
+from cronjob_doctor.managed import (
+    CHANGES_ANNOTATION,
+    MANAGED_BY,
+    MANAGED_BY_KEY,
+    ORIGINAL_LIMITS_ANNOTATION,
+    RUN_ID_LABEL,
+    SOURCE_ANNOTATION,
+    SOURCE_LABEL,
+    VARIANT_LABEL,
+)
 
-MANAGED_BY_KEY = "app.kubernetes.io/managed-by"
-MANAGED_BY = "cronjob-doctor"
-SOURCE_LABEL = "cronjob-doctor/source"
-RUN_ID_LABEL = "cronjob-doctor/run-id"
-VARIANT_LABEL = "cronjob-doctor/variant"
-ANNOTATION_PREFIX = "cronjob-doctor/"
 SAFETY_TTL_SECONDS = 3600
 """ttlSecondsAfterFinished: the cluster removes the debug Job even if the tool dies before cleaning up."""
 
-SHELLS = {"sh", "ash", "bash", "dash", "zsh", "ksh"}
 MAX_NAME = 63
 
 
@@ -66,63 +70,16 @@ def job_name(cronjob_name: str, run_id: str) -> str:
     return f"{base}{suffix}"
 
 
-def shell_script_index(argv: list[str]) -> int | None:
-    """Index of the script in `sh -c SCRIPT`-style argv (any shell, any path, flags like -ec), else None."""
-    position = 0
-    if argv and posixpath.basename(argv[0]) == "env":
-        position = 1
-        while position < len(argv) and ("=" in argv[position] or argv[position].startswith("-")):
-            position += 1
-    if position >= len(argv) or posixpath.basename(argv[position]) not in SHELLS:
-        return None
-    position += 1
-    while position < len(argv):
-        arg = argv[position]
-        if arg == "-o" or arg == "+o":
-            position += 2
-            continue
-        if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
-            return position + 1 if position + 1 < len(argv) else None
-        if arg.startswith(("-", "+")):
-            position += 1
-            continue
-        return None
-    return None
-
-
 def _instrument(container: dict[str, Any], *, trace: bool, sampler: bool) -> bool:
     """Prepend the sampler and `set -x` to the container's shell script; False when it runs no shell script."""
-    command = list(container.get("command") or [])
-    args = list(container.get("args") or [])
-    prefix = ""
-    if sampler:
-        prefix += SNIPPET + "\n"
-    if trace:
-        prefix += "set -x\n"
-    index = shell_script_index(command)
-    if index is not None:
-        command[index] = prefix + command[index]
-        container["command"] = command
-        return True
-    if command:
-        # sh -c with the script in args: command ["sh", "-c"], args ["SCRIPT"]
-        index = shell_script_index(command + args)
-        if index is not None and index >= len(command):
-            args[index - len(command)] = prefix + args[index - len(command)]
-            container["args"] = args
-            return True
+    script = shell_script(container)
+    if script is None:
         return False
-    index = shell_script_index(args)
-    if index is not None:
-        args[index] = prefix + args[index]
-        container["args"] = args
-        return True
-    return False
-
-
-def _memory_limit(container: dict[str, Any]) -> str | None:
-    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
-    return str(limit) if limit is not None else None
+    prefix = (SNIPPET + "\n" if sampler else "") + ("set -x\n" if trace else "")
+    words = [str(word) for word in container.get(script.field) or []]
+    words[script.index] = prefix + script.text
+    container[script.field] = words
+    return True
 
 
 def _set_memory(container: dict[str, Any], limit_bytes: int, changes: list[str]) -> None:
@@ -172,7 +129,7 @@ def build(
     changes: list[str] = []
     warnings: list[str] = []
     instrumented: list[str] = []
-    original_limits = {str(c.get("name")): _memory_limit(c) for c in containers}
+    original_limits = {str(c.get("name")): memory_limit(c) for c in containers}
 
     # Which containers the variant's memory and image apply to: the named one, else every app container.
     all_containers = containers + list(pod_spec.get("initContainers") or [])
@@ -239,9 +196,9 @@ def build(
     annotations = dict((template.get("metadata") or {}).get("annotations") or {})
     annotations.update(
         {
-            f"{ANNOTATION_PREFIX}source-cronjob": f"{namespace}/{name}",
-            f"{ANNOTATION_PREFIX}original-memory-limits": json.dumps(original_limits, sort_keys=True),
-            f"{ANNOTATION_PREFIX}changes": json.dumps(changes),
+            SOURCE_ANNOTATION: f"{namespace}/{name}",
+            ORIGINAL_LIMITS_ANNOTATION: json.dumps(original_limits, sort_keys=True),
+            CHANGES_ANNOTATION: json.dumps(changes),
         }
     )
     manifest = {

@@ -18,17 +18,21 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cronjob_doctor import bundle as bundle_io
-from cronjob_doctor.debugjob import build as debugjob
-from cronjob_doctor.diagnose import preflight
-from cronjob_doctor.capture.follow import Capture, JobFollower, job_finished
+from cronjob_doctor.capture.follow import Capture, JobFollower
+from cronjob_doctor.capture.secrets import redactor_for
 from cronjob_doctor.capture.snapshot import snapshot
+from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import DebugJob, Variant
+from cronjob_doctor.diagnose import preflight
+from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
-from cronjob_doctor.capture.secrets import _containers, _pod_spec, redactor_for
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import pods as podlib
+from cronjob_doctor.k8s import templates
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
+from cronjob_doctor.managed import MANAGED_BY, MANAGED_BY_KEY, RUN_ID_LABEL, SOURCE_LABEL
 from cronjob_doctor.redact import Redactor
 from cronjob_doctor.rules.base import Run, Verdict
-from cronjob_doctor.diagnose.settings import DiagnoseSettings
-from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 
 DEFAULT_RAISED = 512 * 1024**2
 PARTIAL_FILE = "partial.json"
@@ -86,30 +90,20 @@ def resolve_cronjob(kube: Any, namespace: str, name: str) -> dict[str, Any]:
             job = kube.get_job(namespace, name)
         except NotFound:
             raise missing from None
-        owners = [r for r in (job.get("metadata") or {}).get("ownerReferences") or [] if r.get("kind") == "CronJob"]
-        if not owners:
+        owner = joblib.cronjob_of(job)
+        if owner is None:
             raise InputError(
                 f"job {namespace}/{name} was not created by a CronJob (no CronJob ownerReference)",
                 hint="diagnose takes a CronJob or a Job that a CronJob created",
             ) from None
-        return dict(kube.get_cronjob(namespace, owners[0]["name"]))
-
-
-def _instrumented_container(cronjob: dict[str, Any], container: str | None) -> dict[str, Any]:
-    for item in _containers(_pod_spec(cronjob), "containers", "initContainers"):
-        if container is None or item.get("name") == container:
-            return dict(item)
-    return {}
+        return dict(kube.get_cronjob(namespace, owner))
 
 
 def original_limit_bytes(cronjob: dict[str, Any], container: str | None) -> int | None:
-    resources = _instrumented_container(cronjob, container).get("resources")
-    limits = resources.get("limits") if isinstance(resources, dict) else None
-    limit = limits.get("memory") if isinstance(limits, dict) else None
-    try:
-        return parse_bytes(str(limit)) if limit is not None else None
-    except InputError:
-        return None
+    """The memory limit of the instrumented container (the named one, else the first) before any change."""
+    spec = templates.pod_spec(cronjob)
+    found = templates.container_named(spec, container) if container else next(iter(templates.containers(spec)), None)
+    return templates.memory_limit_bytes(found) if found else None
 
 
 def variants(settings: DiagnoseSettings, original: int | None) -> list[Variant]:
@@ -181,8 +175,8 @@ def dry_run(settings: DiagnoseSettings, kube: Any) -> Outcome:
 
 
 def _refuse_concurrent(kube: Any, namespace: str, name: str) -> None:
-    selector = f"{debugjob.MANAGED_BY_KEY}={debugjob.MANAGED_BY},{debugjob.SOURCE_LABEL}={name[:63]}"
-    running = [j["metadata"]["name"] for j in kube.list_jobs(namespace, label_selector=selector) if not job_finished(j)]
+    selector = f"{MANAGED_BY_KEY}={MANAGED_BY},{SOURCE_LABEL}={name[:63]}"
+    running = [j["metadata"]["name"] for j in kube.list_jobs(namespace, label_selector=selector) if not joblib.finished(j)]
     if running:
         raise Conflict(
             f"another diagnose of cronjob {namespace}/{name} is running: job {', '.join(running)}",
@@ -449,7 +443,7 @@ def _ours(kube: Any, namespace: str, item: _Planned) -> bool:
     except NotFound:
         return False
     labels = (job.get("metadata") or {}).get("labels") or {}
-    return bool(labels.get(debugjob.RUN_ID_LABEL) == item.debug.manifest["metadata"]["labels"][debugjob.RUN_ID_LABEL])
+    return bool(labels.get(RUN_ID_LABEL) == item.debug.manifest["metadata"]["labels"][RUN_ID_LABEL])
 
 
 def _mark_partial(progress: _Progress, reason: str) -> None:
@@ -492,51 +486,27 @@ def _redacted(verdict: Verdict, redactor: Redactor) -> Verdict:
     return redacted
 
 
-def _main_container(item: _Planned, pod: dict[str, Any]) -> dict[str, Any] | None:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or []
-    wanted = item.debug.instrumented[0] if item.debug.instrumented else None
-    for status in statuses:
-        if wanted is None or status.get("name") == wanted:
-            return dict(status)
-    return None
-
-
 def _to_run(item: _Planned, original: int | None) -> Run:
     capture = item.capture or Capture()
     job = capture.job or {}
-    finished = job_finished(job)
-    outcome = {"Complete": "succeeded", "Failed": "failed"}.get(finished or "", "unknown")
-    reason = None
-    for condition in (job.get("status") or {}).get("conditions") or []:
-        if condition.get("type") == "Failed" and condition.get("status") == "True":
-            reason = condition.get("reason")
+    outcome = joblib.final_outcome(job)
+    reason = joblib.failure_reason(job)[0]
     exit_code = None
+    wanted = item.debug.instrumented[0] if item.debug.instrumented else None
     for pod in capture.pods.values():
-        status = _main_container(item, pod)
-        if not status:
+        # the instrumented container (else the first app container): its current state, else its last one
+        name = wanted or next((str(s.get("name")) for s, init in podlib.container_statuses(pod) if not init), None)
+        ended = [t for t in podlib.terminations(pod) if not t.init and t.container == name]
+        if ended:
+            found = ended[0]
+            exit_code = found.exit_code
+            if found.reason not in (None, "Completed"):
+                reason = found.reason
             continue
-        state = status.get("state") or {}
-        terminated = state.get("terminated") or (status.get("lastState") or {}).get("terminated")
-        waiting = state.get("waiting") or {}
-        if terminated:
-            exit_code = terminated.get("exitCode")
-            if terminated.get("reason") not in (None, "Completed"):
-                reason = terminated.get("reason")
-        elif waiting.get("reason") and outcome != "succeeded":
-            reason = waiting.get("reason")
-    status = job.get("status") or {}
-    duration = capture.ended - capture.started
-    start, end = status.get("startTime"), status.get("completionTime")
-    if not end:
-        end = next(
-            (c.get("lastTransitionTime") for c in status.get("conditions") or [] if c.get("type") in ("Failed",)),
-            None,
-        )
-    if start and end:
-        try:
-            duration = (_parse_time(end) - _parse_time(start)).total_seconds()
-        except ValueError:
-            pass
+        waiting = [w for w in podlib.waitings(pod) if not w.init and w.container == name]
+        if waiting and outcome != "succeeded":
+            reason = waiting[0].reason
+    duration = joblib.duration_seconds(job)
     limit = item.variant.memory_bytes if item.variant.memory_bytes is not None else original
     return Run(
         job=item.debug.name,
@@ -546,13 +516,9 @@ def _to_run(item: _Planned, original: int | None) -> Run:
         reason=reason,
         exit_code=exit_code,
         peak_memory_bytes=capture.peak_memory_bytes,
-        duration_seconds=max(0.0, duration),
+        duration_seconds=max(0.0, duration if duration is not None else capture.ended - capture.started),
         bundle=str(item.directory),
     )
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict[str, Any]:

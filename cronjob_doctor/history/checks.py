@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cronjob_doctor.k8s import runs as runlib
-from cronjob_doctor.k8s.runs import RunRecord
-from cronjob_doctor.k8s.schedule import Schedule, describe
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import scheduled_runs as runlib
 from cronjob_doctor.k8s.duration import format_duration
+from cronjob_doctor.k8s.objects import created_time
+from cronjob_doctor.k8s.schedule import Schedule, describe
+from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
+from cronjob_doctor.k8s.time import parse_time
 
 Obj = dict[str, Any]
 
@@ -49,7 +52,7 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _names(records: Sequence[RunRecord], limit: int = 3) -> str:
+def _names(records: Sequence[ScheduledRun], limit: int = 3) -> str:
     names = [r.job for r in records]
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
@@ -64,7 +67,7 @@ def _target(cronjob: Obj) -> str:
     return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
 
 
-def evidence_lost(cronjob: Obj, records: Sequence[RunRecord]) -> list[CronJobWarning]:
+def evidence_lost(cronjob: Obj, records: Sequence[ScheduledRun]) -> list[CronJobWarning]:
     lost = [r for r in records if r.evidence_lost]
     if not lost:
         return []
@@ -111,7 +114,7 @@ def evidence_at_risk(cronjob: Obj) -> list[CronJobWarning]:
     ]
 
 
-def schedule_mismatch(records: Sequence[RunRecord], schedule: Schedule | None, now: datetime) -> list[CronJobWarning]:
+def schedule_mismatch(records: Sequence[ScheduledRun], schedule: Schedule | None, now: datetime) -> list[CronJobWarning]:
     """Scheduled times the schedule never produces: it changed since, or the runs are not what they seem."""
     if schedule is None:
         return []
@@ -130,7 +133,7 @@ def schedule_mismatch(records: Sequence[RunRecord], schedule: Schedule | None, n
     ]
 
 
-def hangs(cronjob: Obj, records: Sequence[RunRecord], now: datetime) -> list[CronJobWarning]:
+def hangs(cronjob: Obj, records: Sequence[ScheduledRun], now: datetime) -> list[CronJobWarning]:
     """Without activeDeadlineSeconds only the backoff limit ends a run, and a hung one never reaches it."""
     if _int(_job_spec(cronjob).get("activeDeadlineSeconds")) is not None:
         return []
@@ -142,7 +145,7 @@ def hangs(cronjob: Obj, records: Sequence[RunRecord], now: datetime) -> list[Cro
     if not long:
         return []
     worst, seconds = max(long, key=lambda item: item[1])
-    verb = "has been running for" if worst.outcome == runlib.RUNNING else "ran"
+    verb = "has been running for" if worst.outcome == joblib.RUNNING else "ran"
     suggestion = max(600, math.ceil(HANG_FACTOR * typical / 300) * 300)
     return [
         CronJobWarning(
@@ -155,14 +158,14 @@ def hangs(cronjob: Obj, records: Sequence[RunRecord], now: datetime) -> list[Cro
     ]
 
 
-def overlaps(cronjob: Obj, records: Sequence[RunRecord], now: datetime) -> list[CronJobWarning]:
+def overlaps(cronjob: Obj, records: Sequence[ScheduledRun], now: datetime) -> list[CronJobWarning]:
     """concurrencyPolicy Allow (the default) starts a run while the previous one still runs."""
     policy = (cronjob.get("spec") or {}).get("concurrencyPolicy") or "Allow"
     if policy != "Allow":
         return []
     spans = []
     for r in records:
-        end = r.end or (now if r.outcome == runlib.RUNNING else None)
+        end = r.end or (now if r.outcome == joblib.RUNNING else None)
         if r.start is not None and end is not None:
             spans.append((r.start, end, r.job))
     spans.sort()
@@ -186,14 +189,14 @@ def overlaps(cronjob: Obj, records: Sequence[RunRecord], now: datetime) -> list[
     ]
 
 
-def _pruned(moment: datetime, records: Sequence[RunRecord], cronjob: Obj, now: datetime) -> bool:
+def _pruned(moment: datetime, records: Sequence[ScheduledRun], cronjob: Obj, now: datetime) -> bool:
     """Whether a Job scheduled at `moment` could have existed and been deleted by the history limits or TTL:
     the controller keeps the newest N successes and newest M failures, so only Jobs older than the oldest kept
     one of a kind (with that kind at its limit) can be pruned."""
     spec = cronjob.get("spec") or {}
     owned = [r for r in records if not r.orphan]
-    for outcome, key, default in ((runlib.SUCCEEDED, "successfulJobsHistoryLimit", 3),
-                                  (runlib.FAILED, "failedJobsHistoryLimit", 1)):
+    for outcome, key, default in ((joblib.SUCCEEDED, "successfulJobsHistoryLimit", 3),
+                                  (joblib.FAILED, "failedJobsHistoryLimit", 1)):
         limit = _int(spec.get(key))
         limit = default if limit is None else limit
         kept = [r.when for r in owned if r.outcome == outcome]
@@ -203,7 +206,7 @@ def _pruned(moment: datetime, records: Sequence[RunRecord], cronjob: Obj, now: d
     return ttl is not None and moment + timedelta(seconds=ttl) < now
 
 
-def missed(cronjob: Obj, records: Sequence[RunRecord], schedule: Schedule | None, now: datetime) -> list[CronJobWarning]:
+def missed(cronjob: Obj, records: Sequence[ScheduledRun], schedule: Schedule | None, now: datetime) -> list[CronJobWarning]:
     """Fire times with no Job: gaps between observed runs the history limits cannot explain, and fire times
     since the last schedule that the controller has not acted on."""
     spec = cronjob.get("spec") or {}
@@ -227,14 +230,14 @@ def missed(cronjob: Obj, records: Sequence[RunRecord], schedule: Schedule | None
             + " --field-selector involvedObject.kind=CronJob (MissSchedule, TooManyMissedTimes, FailedCreate)",
         ))
     status = cronjob.get("status") or {}
-    anchors = [t for t in (runlib.parse_time(status.get("lastScheduleTime")),
+    anchors = [t for t in (parse_time(status.get("lastScheduleTime")),
                            observed[-1] if observed else None,
-                           runlib.created_time(cronjob)) if t is not None]
+                           created_time(cronjob)) if t is not None]
     if anchors:
         since = max(anchors)
         overdue = schedule.fires_between(since, now - timedelta(seconds=MISSED_GRACE))
         if overdue:
-            skipped = spec.get("concurrencyPolicy") == "Forbid" and any(r.outcome == runlib.RUNNING for r in records)
+            skipped = spec.get("concurrencyPolicy") == "Forbid" and any(r.outcome == joblib.RUNNING for r in records)
             why = ("concurrencyPolicy Forbid skips runs while one is active" if skipped else
                    "the controller did not create a Job (startingDeadlineSeconds passed, more than 100 missed "
                    "times, or the controller is down)")
@@ -257,7 +260,7 @@ def suspended(cronjob: Obj) -> list[CronJobWarning]:
     )]
 
 
-def warnings(cronjob: Obj, records: Sequence[RunRecord], *, schedule: Schedule | None,
+def warnings(cronjob: Obj, records: Sequence[ScheduledRun], *, schedule: Schedule | None,
              now: datetime) -> list[CronJobWarning]:
     """Every warning, most urgent first."""
     return [

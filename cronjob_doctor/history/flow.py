@@ -15,13 +15,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cronjob_doctor.k8s import runs as runlib
 from cronjob_doctor.bundle import Bundle, LogFile
 from cronjob_doctor.errors import ClusterError, NotFound
-from cronjob_doctor.rules.base import Evidence, Verdict
-from cronjob_doctor.k8s.runs import RunRecord
-from cronjob_doctor.k8s.names import Target
 from cronjob_doctor.history.model import History, build
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import pods as podlib
+from cronjob_doctor.k8s import scheduled_runs as runlib
+from cronjob_doctor.k8s.names import Target
+from cronjob_doctor.k8s.objects import name_of, namespace_of
+from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
+from cronjob_doctor.rules.base import Evidence, Verdict
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
@@ -61,7 +64,7 @@ def _logs(kube: Kube, namespace: str, pod: Obj, notes: list[str]) -> list[LogFil
     restart (restartPolicy OnFailure keeps only that one)."""
     from cronjob_doctor.kube.logs import read_log
 
-    pod_name = runlib.name_of(pod)
+    pod_name = name_of(pod)
     status = pod.get("status") or {}
     out = []
     for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
@@ -91,22 +94,22 @@ def diagnose_runs(
     cronjob: Obj,
     jobs: Sequence[Obj],
     pods: Sequence[Obj],
-    candidates: Sequence[RunRecord],
+    candidates: Sequence[ScheduledRun],
     *,
     analyze: Callable[[Bundle], Verdict],
     notes: list[str],
 ) -> dict[str, Verdict]:
     """Run the verdict engine on each failed run whose pods remain, from an in-memory Bundle."""
-    namespace = runlib.namespace_of(cronjob)
-    by_name = {runlib.name_of(job): job for job in jobs}
-    wanted = [r for r in candidates if r.outcome == runlib.FAILED and r.pods and r.job in by_name]
+    namespace = namespace_of(cronjob)
+    by_name = {name_of(job): job for job in jobs}
+    wanted = [r for r in candidates if r.outcome == joblib.FAILED and r.pods and r.job in by_name]
     if not wanted:
         return {}
     events = kube.list_events(namespace)
     verdicts = {}
     for record in wanted:
         job = by_name[record.job]
-        job_pods = runlib.pods_of(job, pods)
+        job_pods = podlib.pods_of(job, pods)
         logs = [log for pod in job_pods for log in _logs(kube, namespace, pod, notes)]
         bundle = Bundle(
             cronjob=cronjob,
@@ -158,7 +161,7 @@ def run(settings: HistorySettings, *, kube: Kube, now: datetime | None = None) -
     if settings.verdicts:
         from cronjob_doctor.rules.engine import analyze
 
-        records = runlib.runs_of(cronjob, jobs, pods)
+        records = runlib.scheduled_runs(cronjob, jobs, pods)
         shown = records[-settings.limit:] if settings.limit > 0 else records
         verdicts = diagnose_runs(kube, cronjob, jobs, pods, shown, analyze=analyze, notes=notes)
         if settings.bundles is not None:

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cronjob_doctor.k8s import runs as runlib
-from cronjob_doctor.k8s import schedule as schedlib
 from cronjob_doctor.history.checks import CronJobWarning, warnings
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import schedule as schedlib
+from cronjob_doctor.k8s import scheduled_runs as runlib
+from cronjob_doctor.k8s.objects import name_of, namespace_of
+from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
+from cronjob_doctor.k8s.time import parse_time
 from cronjob_doctor.rules.base import Verdict
-from cronjob_doctor.k8s.runs import RunRecord
 
 Obj = dict[str, Any]
 
@@ -24,7 +27,7 @@ Obj = dict[str, Any]
 class RunView:
     """A run as history shows it: the record, and the verdict where its pods could still be analysed."""
 
-    record: RunRecord
+    record: ScheduledRun
     verdict: Verdict | None = None
 
 
@@ -95,21 +98,21 @@ def _int(value: Any, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def summarize(records: Sequence[RunRecord], cronjob: Obj) -> Summary:
+def summarize(records: Sequence[ScheduledRun], cronjob: Obj) -> Summary:
     """The summary line: success rate, typical and worst duration, failure streak, last success, lost runs."""
     finished = [r for r in records if r.finished]
-    succeeded = [r for r in records if r.outcome == runlib.SUCCEEDED]
-    failed = [r for r in records if r.outcome == runlib.FAILED]
+    succeeded = [r for r in records if r.outcome == joblib.SUCCEEDED]
+    failed = [r for r in records if r.outcome == joblib.FAILED]
     durations = [(d, r.job) for r in finished for d in [r.duration()] if d is not None]
     worst = max(durations) if durations else None
     last = runlib.last_success(records)
     status = cronjob.get("status") or {}
-    last_time = (last.end or last.when) if last else runlib.parse_time(status.get("lastSuccessfulTime"))
+    last_time = (last.end or last.when) if last else parse_time(status.get("lastSuccessfulTime"))
     return Summary(
         total=len(records),
         succeeded=len(succeeded),
         failed=len(failed),
-        running=len([r for r in records if r.outcome == runlib.RUNNING]),
+        running=len([r for r in records if r.outcome == joblib.RUNNING]),
         success_rate=len(succeeded) / len(finished) if finished else None,
         typical_duration=runlib.median_duration(records),
         worst_duration=worst[0] if worst else None,
@@ -121,7 +124,7 @@ def summarize(records: Sequence[RunRecord], cronjob: Obj) -> Summary:
     )
 
 
-def _observed(records: Sequence[RunRecord], zone_name: str) -> str | None:
+def _observed(records: Sequence[ScheduledRun], zone_name: str) -> str | None:
     times = sorted({r.scheduled.strftime("%H:%M") for r in records if r.scheduled and not r.manual})
     if not times or len(times) > 3:
         return None
@@ -141,15 +144,15 @@ def build(
     """Assemble the History from API dicts (pure: the clock and any verdicts are passed in)."""
     spec = cronjob.get("spec") or {}
     status = cronjob.get("status") or {}
-    records = runlib.runs_of(cronjob, jobs, pods)
+    records = runlib.scheduled_runs(cronjob, jobs, pods)
     time_zone = spec.get("timeZone") or None
     parsed, problem = schedlib.parse(spec.get("schedule"), time_zone)
     schedule_text = schedlib.describe(parsed, now) if parsed else f"schedule `{spec.get('schedule')}`: {problem}"
     shown = records[-limit:] if limit > 0 else records
     verdicts = verdicts or {}
     return History(
-        namespace=runlib.namespace_of(cronjob),
-        name=runlib.name_of(cronjob),
+        namespace=namespace_of(cronjob),
+        name=name_of(cronjob),
         schedule=str(spec.get("schedule") or ""),
         time_zone=time_zone,
         schedule_text=schedule_text,
@@ -158,7 +161,7 @@ def build(
         concurrency_policy=str(spec.get("concurrencyPolicy") or "Allow"),
         failed_jobs_history_limit=_int(spec.get("failedJobsHistoryLimit"), 1),
         successful_jobs_history_limit=_int(spec.get("successfulJobsHistoryLimit"), 3),
-        last_schedule_time=runlib.parse_time(status.get("lastScheduleTime")),
+        last_schedule_time=parse_time(status.get("lastScheduleTime")),
         runs=tuple(RunView(r, verdicts.get(r.job)) for r in shown),
         hidden=len(records) - len(shown),
         summary=summarize(records, cronjob),

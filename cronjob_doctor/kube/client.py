@@ -25,17 +25,15 @@ from cronjob_doctor.kube import config as kubeconfig_loader
 from cronjob_doctor.kube.errors import Call, api_status, map_error
 from cronjob_doctor.kube.retry import RetryPolicy
 from cronjob_doctor.kube.retry import call as retry_call
+from cronjob_doctor.managed import MANAGED_BY_LABEL, RUN_ID_LABEL
 
 __all__ = [
-    "MANAGED_BY_LABEL", "RESOURCES", "RUN_ID_LABEL", "Kube", "Resource", "RetryPolicy", "iter_line_batches",
-    "iter_lines",
+    "RESOURCES", "Kube", "Resource", "RetryPolicy", "iter_line_batches", "iter_lines",
 ]
 
 T = TypeVar("T")
 Obj = dict[str, Any]
 
-RUN_ID_LABEL = "cronjob-doctor/run-id"
-MANAGED_BY_LABEL = ("app.kubernetes.io/managed-by", "cronjob-doctor")
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 PAGE_SIZE = 500

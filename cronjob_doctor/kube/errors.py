@@ -16,7 +16,16 @@ from typing import Any
 import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 
-from cronjob_doctor.errors import ApiFailure, Conflict, DoctorError, Forbidden, Gone, NotFound, Unauthorized, Unreachable
+from cronjob_doctor.errors import (
+    ApiFailure,
+    Conflict,
+    DoctorError,
+    Forbidden,
+    Gone,
+    NotFound,
+    Unauthorized,
+    Unreachable,
+)
 
 # What a dropped, refused or timed-out connection looks like, whether urllib3 wrapped it or not.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (

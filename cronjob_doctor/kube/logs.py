@@ -20,7 +20,14 @@ from kubernetes.client.exceptions import ApiException
 
 from cronjob_doctor.errors import DoctorError, NotFound
 from cronjob_doctor.kube.client import CONNECT_TIMEOUT, RESOURCES, Kube, closing_on_stop, iter_line_batches
-from cronjob_doctor.kube.errors import Call, ContainerWaiting, NoPreviousLog, api_status, is_connection_error, status_body
+from cronjob_doctor.kube.errors import (
+    Call,
+    ContainerWaiting,
+    NoPreviousLog,
+    api_status,
+    is_connection_error,
+    status_body,
+)
 
 Obj = dict[str, Any]
 

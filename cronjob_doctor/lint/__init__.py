@@ -7,13 +7,23 @@ from __future__ import annotations
 
 from cronjob_doctor.lint.base import Check
 from cronjob_doctor.lint.concurrency import ConcurrencyAllow
-from cronjob_doctor.lint.deadlines import ActiveDeadlineMissing, StartingDeadlineMissing, StartingDeadlineTooShort
+from cronjob_doctor.lint.deadlines import (
+    ActiveDeadlineMissing,
+    StartingDeadlineMissing,
+    StartingDeadlineTooShort,
+)
 from cronjob_doctor.lint.downloads import DownloadNoRetry, DownloadNoTimeout, RuntimeDownload
 from cronjob_doctor.lint.history import FailedHistoryShort, FailedHistoryZero, RestartOnFailure, TtlTooShort
 from cronjob_doctor.lint.images import ImageLatest
 from cronjob_doctor.lint.naming import NameTooLong
 from cronjob_doctor.lint.resources import MemoryBelowDownloads, MemoryLimitMissing, MemoryTmpfs
-from cronjob_doctor.lint.schedule import ScheduleInvalid, ScheduleTimezonePrefix, Suspended, TimezoneInvalid, TimezoneMissing
+from cronjob_doctor.lint.schedule import (
+    ScheduleInvalid,
+    ScheduleTimezonePrefix,
+    Suspended,
+    TimezoneInvalid,
+    TimezoneMissing,
+)
 from cronjob_doctor.lint.scripts import ScriptNoErrexit, ScriptNoPipefail
 from cronjob_doctor.lint.secrets import SecretInCommand, SecretLiteralEnv
 

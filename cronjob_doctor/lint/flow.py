@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
 from cronjob_doctor.errors import InputError
+from cronjob_doctor.k8s.names import Target
 from cronjob_doctor.lint import CHECKS
 from cronjob_doctor.lint.base import SEVERITIES, Check, LintFinding, Severity, Workload, severity_rank
 from cronjob_doctor.lint.loader import load_text
-from cronjob_doctor.k8s.names import Target
 
 
 class CronJobReader(Protocol):

@@ -13,9 +13,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from cronjob_doctor.errors import InputError
-from cronjob_doctor.lint.base import BaseCheck, Container, LintFinding, Severity, Workload, memory_limit, memory_request
-from cronjob_doctor.lint.downloads import PACKAGE_MANAGERS_MIB, Tool, fetches, installs
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes, round_up_mi
+from cronjob_doctor.lint.base import (
+    BaseCheck,
+    Container,
+    LintFinding,
+    Severity,
+    Workload,
+    memory_limit,
+    memory_request,
+)
+from cronjob_doctor.lint.downloads import PACKAGE_MANAGERS_MIB, Tool, fetches, installs
 
 BASE_MIB = 16
 """The shell, libc and the container runtime's share, before any step runs."""

@@ -1,4 +1,5 @@
-"""Read what a container runs: its shell script (`sh -c SCRIPT` in command or args) split into simple commands.
+"""Read what a container runs: its shell script (found by k8s.shell, as the debug Job finds it) split into simple
+commands.
 
 Pure text handling for the checks in downloads.py, scripts.py, secrets.py and resources.py. This is a
 tokenizer good enough for the one-screen scripts CronJobs carry, not a shell parser: it splits on newlines,
@@ -12,9 +13,8 @@ import shlex
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cronjob_doctor.k8s.shell import shell_script
 from cronjob_doctor.lint.base import Container
-
-_SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"}
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,9 @@ class Script:
     is_shell: bool
     """True for `sh -c SCRIPT` (and bash, ash, dash, ...); False for a plain command line."""
     shell_flags: str = ""
-    """Flags given to the shell before `-c`, e.g. `-e` in `sh -ec` (`e` and `c` both listed)."""
+    """Single-letter options given to the shell, e.g. `-e` in `sh -ec` (`e` and `c` both listed)."""
+    shell_options: tuple[str, ...] = ()
+    """`-o NAME` options given to the shell (`sh -o pipefail -c`)."""
 
 
 @dataclass(frozen=True)
@@ -55,31 +57,14 @@ def script_of(container: Container) -> Script | None:
     """The script (or command line) the container runs; None when it only runs the image's entrypoint."""
     command = [str(x) for x in container.spec.get("command") or []]
     args = [str(x) for x in container.spec.get("args") or []]
-    words = command + args
-    if not words:
+    if not command + args:
         return None
-    program = words[0].rsplit("/", 1)[-1]
-    start = 1
-    if program == "busybox" and len(words) > 1:
-        program, start = words[1].rsplit("/", 1)[-1], 2
-    if program in _SHELLS:
-        flags = ""
-        for index in range(start, len(words)):
-            word = words[index]
-            if not word.startswith(("-", "+")) or index + 1 >= len(words):
-                break
-            flags += word.lstrip("-+")
-            if "c" in word.lstrip("-+") and not word.startswith("--"):
-                where = "command" if index + 1 < len(command) else "args"
-                offset = index + 1 if where == "command" else index + 1 - len(command)
-                return Script(
-                    text=words[index + 1],
-                    path=f"{container.path}.{where}[{offset}]",
-                    is_shell=True,
-                    shell_flags=flags,
-                )
+    found = shell_script(container.spec)
+    if found is not None:
+        return Script(text=found.text, path=f"{container.path}.{found.field}[{found.index}]", is_shell=True,
+                      shell_flags=found.flags, shell_options=found.options)
     key = "command" if command else "args"
-    return Script(text=shlex.join(words), path=f"{container.path}.{key}", is_shell=False)
+    return Script(text=shlex.join(command + args), path=f"{container.path}.{key}", is_shell=False)
 
 
 def _strip_comments(line: str) -> str:
@@ -218,7 +203,7 @@ def has_pipe(text: str) -> bool:
 
 def sets_option(script: Script, *, short: str, long: str) -> bool:
     """True when the shell runs with option `-<short>`/`-o <long>` (`set -e`, `set -euo pipefail`, `sh -ec`)."""
-    if short and short in script.shell_flags:
+    if (short and short in script.shell_flags) or long in script.shell_options:
         return True
     for command in commands(script.text):
         if command.program != "set" or len(command.words) < 2:

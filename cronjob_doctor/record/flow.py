@@ -17,19 +17,22 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from cronjob_doctor.capture.follow import job_finished
 from cronjob_doctor.errors import ClusterError, DoctorError
-from cronjob_doctor.kube.client import MANAGED_BY_LABEL, Kube
-from cronjob_doctor.record import retention, job_capture as runjob
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s.objects import created_time, labels_of
+from cronjob_doctor.kube.client import Kube
+from cronjob_doctor.managed import is_managed
+from cronjob_doctor.record import job_capture as runjob
+from cronjob_doctor.record import retention
 from cronjob_doctor.record.metrics import RecorderMetrics
-from cronjob_doctor.record.model import RunResult, finished_at, parse_time
+from cronjob_doctor.record.model import RecordedRun
 from cronjob_doctor.record.settings import RecordOutcome, RecordSettings
 from cronjob_doctor.record.store import BundleStore
 
-__all__ = ["RecordOutcome", "RecordSettings", "RunResult", "run"]
+__all__ = ["RecordOutcome", "RecordSettings", "RecordedRun", "run"]
 
 Obj = dict[str, Any]
-Emit = Callable[[RunResult], None]
+Emit = Callable[[RecordedRun], None]
 Log = Callable[[str], None]
 
 
@@ -164,7 +167,7 @@ class _Recorder:
             event_type, obj = payload
             self._on_job(event_type, obj)
         elif kind == "result":
-            result: RunResult = payload
+            result: RecordedRun = payload
             self.outcome.results.append(result)
             self.emit(result)
 
@@ -249,7 +252,7 @@ class _Recorder:
     def _owner(self, job: Obj) -> Obj | None:
         """The CronJob in scope that owns this Job, or None (not a CronJob's Job, or out of scope)."""
         meta = job.get("metadata") or {}
-        if (meta.get("labels") or {}).get(MANAGED_BY_LABEL[0]) == MANAGED_BY_LABEL[1]:
+        if is_managed(labels_of(job)):
             return None  # our own debug Jobs (diagnose) are not runs of the CronJob
         refs = [r for r in meta.get("ownerReferences") or [] if r.get("kind") == "CronJob"]
         if not refs:
@@ -283,7 +286,7 @@ class _Recorder:
             opened = self._open.get(uid)
             known = uid in self._done
         if opened is not None:
-            if event_type == "DELETED" and job_finished(job) is None:
+            if event_type == "DELETED" and not joblib.finished(job):
                 opened.stop.set()  # deleted before it ended: close the bundle with what was captured
             return
         if known:
@@ -298,7 +301,7 @@ class _Recorder:
             with self._lock:
                 self._done.add(uid)
             return
-        ended = job_finished(job) is not None
+        ended = joblib.finished(job)
         if not ended and event_type != "DELETED":
             self._start(uid, job, cronjob, directory, resume=state is not None, catch_up=False)
             return
@@ -311,12 +314,8 @@ class _Recorder:
     def _ended_since_watched(self, job: Obj) -> bool:
         """Whether the Job ended after the recorder last watched this root (minus a margin for clock skew and
         the heartbeat interval): a run we owe a bundle, captured late."""
-        moment = finished_at(job) or (job.get("metadata") or {}).get("creationTimestamp")
-        if not moment:
-            return True
-        try:
-            ended = parse_time(str(moment))
-        except ValueError:
+        ended = joblib.end_time(job) or created_time(job)
+        if ended is None:
             return True
         return ended >= self._since - timedelta(seconds=self.settings.catchup_margin_seconds)
 

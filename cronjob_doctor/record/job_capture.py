@@ -13,18 +13,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cronjob_doctor.capture.secrets import redactor_for
-from cronjob_doctor.redact import Redactor
 from cronjob_doctor import bundle as bundle_io
-from cronjob_doctor.capture.follow import JobFollower, job_finished
+from cronjob_doctor.capture.ended import read_leftovers, write_leftovers
+from cronjob_doctor.capture.follow import JobFollower
+from cronjob_doctor.capture.secrets import redactor_for
 from cronjob_doctor.errors import DoctorError, InputError
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s.time import format_time
 from cronjob_doctor.kube.client import Kube
-from cronjob_doctor.capture import catchup
 from cronjob_doctor.record import notify
 from cronjob_doctor.record.metrics import RecorderMetrics
-from cronjob_doctor.record.model import RunResult, duration_seconds, finished_at, job_outcome
+from cronjob_doctor.record.model import RecordedRun
 from cronjob_doctor.record.settings import RecordSettings
 from cronjob_doctor.record.store import COMPLETE, FOLLOWING, PARTIAL, BundleStore, utc_now
+from cronjob_doctor.redact import Redactor
 
 Obj = dict[str, Any]
 
@@ -45,7 +47,7 @@ class RunContext:
 
 
 def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, resume: bool, catch_up: bool,
-                job_stop: threading.Event) -> RunResult | None:
+                job_stop: threading.Event) -> RecordedRun | None:
     """Follow (or catch up on) one Job into its bundle; the result once the Job ended, None if stopped."""
     namespace = str(job["metadata"].get("namespace", ""))
     name = str(job["metadata"]["name"])
@@ -71,7 +73,13 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
         ctx.store.write_meta(directory, {**base_meta, "state": FOLLOWING})
         notes.append("the Job had ended before the recorder could follow it: captured from what still existed")
         try:
-            notes += catchup.capture_finished(ctx.kube, job=job, root=directory, redact=redact)
+            found = read_leftovers(ctx.kube, job, refresh=True, redact=redact)
+            notes += write_leftovers(directory, found)
+            if found.job_gone:
+                notes.append(f"job {name} is gone: its last known state is kept")
+            if not found.pods:
+                notes.append(f"the pods of job {name} were already deleted: no new logs or pod statuses")
+            notes += found.notes
         except DoctorError as exc:
             ctx.metrics.error("catch-up")
             notes.append(f"catch-up failed: {exc}")
@@ -89,7 +97,7 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
                          "may be missing")
         capture = follower.run(deadline=time.monotonic() + ctx.settings.follow_timeout_seconds)
         final_job = capture.job or job
-        ended = job_finished(final_job) is not None
+        ended = joblib.finished(final_job)
         # stopped with the recorder, not because the Job vanished: the next start resumes it
         interrupted = not ended and ctx.halt.is_set()
         partial = resume or capture.partial or capture.reconnects > 0 or not ended
@@ -100,19 +108,22 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
     if redaction:
         notes.append(redaction)
     verdict = _verdict(directory, notes=notes, partial=partial)
-    outcome, reason = job_outcome(final_job)
+    outcome = joblib.final_outcome(final_job)
+    reason = joblib.failure_reason(final_job)[0]
+    end = joblib.end_time(final_job)
+    finished_at = format_time(end) if end is not None else None
     meta = {
         **base_meta,
         "state": PARTIAL if partial else COMPLETE,
         "interrupted": interrupted,
         "outcome": outcome,
-        "finished_at": finished_at(final_job),
+        "finished_at": finished_at,
         "notes": notes,
     }
     ctx.store.write_meta(directory, meta)
     if interrupted:
         return None
-    result = RunResult(
+    result = RecordedRun(
         namespace=namespace,
         cronjob=str(cronjob["metadata"]["name"]),
         job=name,
@@ -123,8 +134,8 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
         summary=str(verdict.get("summary", "")),
         bundle=str(directory),
         partial=partial,
-        finished_at=finished_at(final_job),
-        duration_seconds=duration_seconds(final_job),
+        finished_at=finished_at,
+        duration_seconds=joblib.duration_seconds(final_job),
     )
     ctx.metrics.observe(result, now=time.time())
     if result.failed and ctx.settings.on_failure:

@@ -12,7 +12,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
-from cronjob_doctor.record.model import RunResult
+from cronjob_doctor.record.model import RecordedRun
 from cronjob_doctor.rules.base import VERDICT_IDS
 
 
@@ -51,7 +51,7 @@ class RecorderMetrics:
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
-    def observe(self, result: RunResult, *, now: float) -> None:
+    def observe(self, result: RecordedRun, *, now: float) -> None:
         """Count a finished run and make its verdict the CronJob's current one."""
         self.runs.labels(result.namespace, result.cronjob, result.outcome, result.verdict,
                          "true" if result.partial else "false").inc()

@@ -10,10 +10,10 @@ import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from cronjob_doctor.record.model import RunResult
+from cronjob_doctor.record.model import RecordedRun
 
 
-def environment(result: RunResult, *, base: Mapping[str, str]) -> dict[str, str]:
+def environment(result: RecordedRun, *, base: Mapping[str, str]) -> dict[str, str]:
     """`base` plus CRONJOB_DOCTOR_* variables describing the run."""
     bundle = Path(result.bundle)
     return {
@@ -32,7 +32,7 @@ def environment(result: RunResult, *, base: Mapping[str, str]) -> dict[str, str]
     }
 
 
-def run_hook(command: str, result: RunResult, *, base_env: Mapping[str, str], timeout: float,
+def run_hook(command: str, result: RecordedRun, *, base_env: Mapping[str, str], timeout: float,
              output: Callable[[str], None]) -> str | None:
     """Run `command` for a failed run, passing each line it prints to `output` (stdout is the recorder's own);
     None on success, else what went wrong (for stderr and the metrics)."""

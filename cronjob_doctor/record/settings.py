@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cronjob_doctor.record.model import RunResult
+from cronjob_doctor.record.model import RecordedRun
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class RecordSettings:
 class RecordOutcome:
     """How the recorder ended."""
 
-    results: list[RunResult] = field(default_factory=list)
+    results: list[RecordedRun] = field(default_factory=list)
     interrupted: bool = False
 
     @property

@@ -14,14 +14,15 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from cronjob_doctor.history.model import History, RunView
+from cronjob_doctor.k8s.duration import format_duration
+from cronjob_doctor.k8s.jobs import FAILED, RUNNING, SUCCEEDED
+from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
 from cronjob_doctor.report import json as json_report
 from cronjob_doctor.report import yaml as yaml_report
 from cronjob_doctor.report.emit import emit
 from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
-from cronjob_doctor.k8s.runs import FAILED, RUNNING, SUCCEEDED, RunRecord
-from cronjob_doctor.k8s.duration import format_duration
-from cronjob_doctor.history.model import History, RunView
 
 _OUTCOME_STYLES = {SUCCEEDED: "green", FAILED: "red", RUNNING: "yellow"}
 
@@ -43,7 +44,7 @@ def local(moment: datetime | None, zone: tzinfo | None) -> str | None:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def scheduled_cell(run: RunRecord, zone: tzinfo | None) -> str:
+def scheduled_cell(run: ScheduledRun, zone: tzinfo | None) -> str:
     """When the run was scheduled, in UTC and the CronJob's zone; manual runs say so."""
     if run.scheduled is None:
         made = utc(run.created)
@@ -57,7 +58,7 @@ def scheduled_cell(run: RunRecord, zone: tzinfo | None) -> str:
     return text
 
 
-def reason_cell(run: RunRecord, separator: str = " / ") -> str:
+def reason_cell(run: ScheduledRun, separator: str = " / ") -> str:
     """The Job condition reason, then what the pods still say (`OOMKilled, exit 137`)."""
     parts = []
     if run.reason:
@@ -70,7 +71,7 @@ def reason_cell(run: RunRecord, separator: str = " / ") -> str:
     return clean(separator.join(parts))
 
 
-def evidence_cell(run: RunRecord) -> str:
+def evidence_cell(run: ScheduledRun) -> str:
     """`1 pod, logs` / `pods gone`: what is left to read."""
     if not run.pods:
         return "pods gone" if run.finished else "no pods yet"
@@ -78,11 +79,11 @@ def evidence_cell(run: RunRecord) -> str:
     return f"{count}, logs" if run.logs else f"{count}, no logs"
 
 
-def job_cell(run: RunRecord) -> str:
+def job_cell(run: ScheduledRun) -> str:
     return run.job + (" (owner gone)" if run.orphan else "")
 
 
-def short_job(run: RunRecord, cronjob: str) -> str:
+def short_job(run: ScheduledRun, cronjob: str) -> str:
     """`29565120` for `tf-state-backup-29565120`: the CronJob's name is in the heading (fits 80 columns)."""
     name = run.job[len(cronjob) + 1:] if run.job.startswith(cronjob + "-") else run.job
     return name + (" *" if run.orphan else "")

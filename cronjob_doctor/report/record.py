@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 
-from cronjob_doctor.record.model import RunResult
 from cronjob_doctor.k8s.duration import format_duration
+from cronjob_doctor.record.model import RecordedRun
 
 
-def text_line(result: RunResult) -> str:
+def text_line(result: RecordedRun) -> str:
     """`<finished> <outcome> <ns>/<cronjob> job=<job> [reason=..] verdict=<id>(<confidence>) ... - <summary>`."""
     parts = [
         result.finished_at or "-",
@@ -31,11 +31,11 @@ def text_line(result: RunResult) -> str:
     return " ".join(parts) + (f" - {summary}" if summary else "")
 
 
-def json_line(result: RunResult) -> str:
+def json_line(result: RecordedRun) -> str:
     """The run as one compact JSON object (`-o json`: one line per run, for jq or a log shipper)."""
     return json.dumps(result.to_dict(), separators=(",", ":"), sort_keys=True)
 
 
-def render(result: RunResult, fmt: str) -> str:
+def render(result: RecordedRun, fmt: str) -> str:
     """The line for `fmt` (`json`; anything else is text), without the newline."""
     return json_line(result) if fmt == "json" else text_line(result)

@@ -9,9 +9,9 @@ from collections import Counter
 from collections.abc import Sequence
 
 from cronjob_doctor.errors import InputError
-from cronjob_doctor.rules.base import Run
-from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.k8s.duration import format_duration
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
+from cronjob_doctor.rules.base import Run
 
 HEADERS: tuple[str, ...] = ("Variant", "Run", "Outcome", "Reason", "Exit", "Peak / limit", "Duration")
 

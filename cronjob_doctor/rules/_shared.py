@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
+from cronjob_doctor.k8s.pods import Termination
 from cronjob_doctor.rules.base import Evidence
-from cronjob_doctor.rules.facts import Facts, Match, Termination, TraceLine
+from cronjob_doctor.rules.facts import Facts, Match, TraceLine
 
 _DOWNLOAD = re.compile(r"^(?:curl|wget)\b|\bapk\s+(?:--\S+\s+)*add\b|\bapt-get\s+install\b|\bpip3?\s+install\b")
 _SHOWN = 140
@@ -20,7 +21,7 @@ def short(command: str) -> str:
 
 
 def term_evidence(term: Termination) -> Evidence:
-    return Evidence(term.source, term.describe())
+    return Evidence("pods.json", term.describe())
 
 
 def match_evidence(match: Match) -> Evidence:

@@ -11,7 +11,7 @@ import re
 from typing import Iterable
 
 from cronjob_doctor.bundle import Bundle
-from cronjob_doctor.rules._shared import during, match_evidence, step_for, trace_evidence
+from cronjob_doctor.rules._shared import during, match_evidence, step_for, term_evidence, trace_evidence
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import facts_of
 
@@ -70,7 +70,7 @@ class ConfigRule:
                                                           "fix the container command or image")
                 yield Finding(verdict="config", detail=found[0], confidence=0.95,
                               summary=f"the container could not start: {found[1]}",
-                              evidence=(Evidence(term.source, term.describe()),), remediation=(found[2],))
+                              evidence=(term_evidence(term),), remediation=(found[2],))
                 return
         # 3. Volumes that never mounted: the pod stays ContainerCreating with FailedMount events.
         for event in facts.events_with("FailedMount"):
@@ -85,7 +85,7 @@ class ConfigRule:
         kills = [e for e in facts.events if e.reason == "Killing" and "liveness probe" in e.message.lower()]
         if probes and (kills or facts.failed_terminations()):
             evidence = [Evidence(e.source, e.describe()) for e in (probes[-1:] + kills[-1:])]
-            evidence += [Evidence(t.source, t.describe()) for t in facts.failed_terminations()[:1]]
+            evidence += [term_evidence(t) for t in facts.failed_terminations()[:1]]
             step = facts.last_trace()
             yield Finding(
                 verdict="config", detail="liveness-probe", confidence=0.9,
@@ -105,7 +105,7 @@ class ConfigRule:
             evidence = [match_evidence(match)]
             if step is not None:
                 evidence.append(trace_evidence(step))
-            evidence += [Evidence(t.source, t.describe()) for t in facts.failed_terminations()[:1]]
+            evidence += [term_evidence(t) for t in facts.failed_terminations()[:1]]
             command = match.groups.get("command")
             if match.signature.detail == "exec-format":
                 fix = _classify("exec format error")

@@ -11,11 +11,11 @@ from statistics import median
 from typing import Iterable
 
 from cronjob_doctor.bundle import Bundle
+from cronjob_doctor.k8s.duration import format_duration
 from cronjob_doctor.rules import remediation
-from cronjob_doctor.rules._shared import during, short, trace_evidence
+from cronjob_doctor.rules._shared import during, short, term_evidence, trace_evidence
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import Facts, JobRecord, facts_of
-from cronjob_doctor.k8s.duration import format_duration
 
 HANG_FACTOR = 10
 HANG_MIN_SECONDS = 3600.0
@@ -58,7 +58,7 @@ class DeadlineRule:
             evidence += [Evidence("pods.json", f"pod {pod} status.reason DeadlineExceeded: {msg}")
                          for pod, msg in pod_hits]
             # 137 here is the deadline's SIGKILL after the grace period, not an OOM kill.
-            evidence += [Evidence(t.source, t.describe()) for t in facts.failed_terminations()[:2]]
+            evidence += [term_evidence(t) for t in facts.failed_terminations()[:2]]
             if step is not None:
                 evidence.append(trace_evidence(step))
             fixes = []

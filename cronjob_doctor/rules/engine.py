@@ -12,11 +12,12 @@ from typing import Iterable, Sequence
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.errors import InputError
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.rules import RULES, remediation
+from cronjob_doctor.rules._shared import term_evidence
 from cronjob_doctor.rules.base import Evidence, Finding, Rule, Run, Verdict
 from cronjob_doctor.rules.facts import Facts, facts_of
 from cronjob_doctor.rules.oom import memory_fix
-from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 
 FAILURE_VERDICTS = frozenset({"oom", "network", "image-pull", "deadline", "permission", "config", "script-error",
                               "scheduling", "eviction"})
@@ -47,7 +48,7 @@ def _unknown(facts: Facts) -> Finding:
     if facts.job is not None:
         evidence.append(Evidence("job.json", f"job {facts.job.name} outcome {facts.job.outcome}"
                                              + (f" ({facts.job.reason})" if facts.job.reason else "")))
-    evidence += [Evidence(t.source, t.describe()) for t in facts.terminations[:3]]
+    evidence += [term_evidence(t) for t in facts.terminations[:3]]
     evidence += [Evidence("pods.json", w.describe()) for w in facts.waiting[:2]]
     evidence += [Evidence(e.source, e.describe()) for e in facts.events if e.type == "Warning"][:3]
     if not facts.pod_status:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from cronjob_doctor.bundle import Bundle
+from cronjob_doctor.rules._shared import term_evidence
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import facts_of
 
@@ -65,7 +66,7 @@ class EvictionRule:
                 if cond.reason == "TerminationByKubelet" and "shutdown" in cond.message.lower():
                     detail = "node-shutdown"
                 evidence = [Evidence("pods.json", cond.describe())]
-                evidence += [Evidence(t.source, t.describe()) for t in facts.failed_terminations()[:1]]
+                evidence += [term_evidence(t) for t in facts.failed_terminations()[:1]]
                 yield Finding(
                     verdict="eviction", detail=detail, confidence=0.93,
                     summary=f"the pod was disrupted from outside ({cond.reason}): {cond.message}",
@@ -91,7 +92,7 @@ class EvictionRule:
         if (facts.deleted_pods or killing) and signalled and not probe and not deadline:
             evidence = [Evidence("pods.json", f"pod {p} has a deletionTimestamp") for p in facts.deleted_pods]
             evidence += [Evidence(e.source, e.describe()) for e in killing[-1:]]
-            evidence += [Evidence(t.source, t.describe()) for t in signalled[:1]]
+            evidence += [term_evidence(t) for t in signalled[:1]]
             yield Finding(
                 verdict="eviction", detail="deleted", confidence=0.75,
                 summary=f"the pod was deleted while it ran; container {signalled[0].container} was stopped "

@@ -10,57 +10,20 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Iterable
 
 from cronjob_doctor.bundle import Bundle, LogFile
-from cronjob_doctor.errors import InputError
-from cronjob_doctor.rules.signatures import SIGNATURES, Signature
 from cronjob_doctor.debugjob.sampler import is_sample_line, parse_sample
+from cronjob_doctor.errors import InputError
+from cronjob_doctor.k8s import events as eventlib
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import pods as podlib
+from cronjob_doctor.k8s import templates
+from cronjob_doctor.k8s.objects import annotations_of, as_dicts, labels_of, name_of, namespace_of, status
+from cronjob_doctor.k8s.pods import Termination, Waiting
 from cronjob_doctor.k8s.quantity import parse_bytes
-
-ORIGINAL_LIMITS_ANNOTATION = "cronjob-doctor/original-memory-limits"
-
-
-@dataclass(frozen=True)
-class Termination:
-    """A container's `state.terminated` or `lastState.terminated`."""
-
-    pod: str
-    container: str
-    reason: str | None
-    exit_code: int | None
-    message: str | None
-    init: bool = False
-    last_state: bool = False
-    finished_at: str | None = None
-
-    @property
-    def source(self) -> str:
-        return "pods.json"
-
-    def describe(self) -> str:
-        kind = "init container" if self.init else "container"
-        state = "lastState terminated" if self.last_state else "terminated"
-        code = f" (exit {self.exit_code})" if self.exit_code is not None else ""
-        msg = f": {self.message.strip()}" if self.message and self.message.strip() else ""
-        return f"pod {self.pod} {kind} {self.container} {state} {self.reason or 'without a reason'}{code}{msg}"
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """A container's `state.waiting` with its reason (ErrImagePull, CreateContainerConfigError, ...)."""
-
-    pod: str
-    container: str
-    reason: str
-    message: str
-    init: bool = False
-
-    def describe(self) -> str:
-        kind = "init container" if self.init else "container"
-        msg = f": {self.message}" if self.message else ""
-        return f"pod {self.pod} {kind} {self.container} waiting {self.reason}{msg}"
+from cronjob_doctor.managed import ORIGINAL_LIMITS_ANNOTATION, SOURCE_LABEL
+from cronjob_doctor.rules.signatures import SIGNATURES, Signature
 
 
 @dataclass(frozen=True)
@@ -176,7 +139,7 @@ class Facts:
     # ------------------------------------------------------------------ helpers for rules
 
     def failed_terminations(self) -> list[Termination]:
-        return [t for t in self.terminations if t.exit_code not in (0, None) or (t.reason or "") not in ("", "Completed")]
+        return [t for t in self.terminations if t.failed]
 
     def main_container(self) -> str | None:
         for term in self.failed_terminations():
@@ -254,41 +217,26 @@ def _build(bundle: Bundle) -> Facts:
 
 def _names(bundle: Bundle, facts: Facts) -> None:
     if bundle.cronjob:
-        meta = bundle.cronjob.get("metadata") or {}
-        facts.cronjob_name = meta.get("name")
-        facts.namespace = meta.get("namespace")
+        facts.cronjob_name = name_of(bundle.cronjob) or None
+        facts.namespace = namespace_of(bundle.cronjob) or None
     if bundle.job:
-        meta = bundle.job.get("metadata") or {}
-        facts.job_name = meta.get("name")
-        facts.namespace = facts.namespace or meta.get("namespace")
-        if not facts.cronjob_name:
-            facts.cronjob_name = _owner_cronjob(meta)
+        facts.job_name = name_of(bundle.job) or None
+        facts.namespace = facts.namespace or namespace_of(bundle.job) or None
+        facts.cronjob_name = facts.cronjob_name or _cronjob_of(bundle.job)
     for pod in bundle.pods:
-        meta = pod.get("metadata") or {}
-        facts.namespace = facts.namespace or meta.get("namespace")
-        labels = meta.get("labels") or {}
-        facts.job_name = facts.job_name or labels.get("batch.kubernetes.io/job-name") or labels.get("job-name")
-    if not facts.cronjob_name:
-        for job in bundle.jobs:
-            facts.cronjob_name = _owner_cronjob(job.get("metadata") or {})
-            if facts.cronjob_name:
-                break
+        facts.namespace = facts.namespace or namespace_of(pod) or None
+        facts.job_name = facts.job_name or podlib.job_name_of(pod)
+    for job in bundle.jobs:
+        facts.cronjob_name = facts.cronjob_name or _cronjob_of(job)
     if not facts.cronjob_name and facts.job_name:
         # Jobs a CronJob creates are named <cronjob>-<scheduled time>; the debug Job <cronjob>-doctor-<id>.
-        match = re.match(r"^(.*?)-(?:doctor-[a-z0-9]+|\d{6,})$", facts.job_name)
-        facts.cronjob_name = match.group(1) if match else None
-    if bundle.job and not facts.cronjob_name:
-        source = ((bundle.job.get("metadata") or {}).get("labels") or {}).get("cronjob-doctor/source")
-        facts.cronjob_name = source
+        match = re.match(r"^(.*?)-doctor-[a-z0-9]+$", facts.job_name)
+        facts.cronjob_name = match.group(1) if match else joblib.cronjob_prefix(facts.job_name, min_digits=6)
 
 
-def _owner_cronjob(meta: dict[str, Any]) -> str | None:
-    for ref in meta.get("ownerReferences") or []:
-        if ref.get("kind") == "CronJob":
-            return str(ref.get("name"))
-    labels = meta.get("labels") or {}
-    source = labels.get("cronjob-doctor/source")
-    return str(source) if source else None
+def _cronjob_of(job: dict[str, Any]) -> str | None:
+    """The owning CronJob, or the one a debug Job was cloned from."""
+    return joblib.cronjob_of(job) or labels_of(job).get(SOURCE_LABEL) or None
 
 
 def _int(value: Any) -> int | None:
@@ -299,110 +247,50 @@ def _int(value: Any) -> int | None:
 
 
 def _pod(pod: dict[str, Any], facts: Facts) -> None:
-    meta = pod.get("metadata") or {}
-    name = str(meta.get("name") or "?")
-    status = pod.get("status") or {}
-    facts.pod_labels[name] = dict(meta.get("labels") or {})
-    if meta.get("deletionTimestamp"):
+    name = name_of(pod) or "?"
+    facts.pod_labels[name] = labels_of(pod)
+    if podlib.is_deleted(pod):
         facts.deleted_pods.append(name)
-    facts.pod_status.append((name, str(status.get("phase") or ""), str(status.get("reason") or ""),
-                             str(status.get("message") or "")))
-    for cond in status.get("conditions") or []:
+    reason, message = podlib.pod_reason(pod)
+    facts.pod_status.append((name, podlib.phase(pod), reason or "", message or ""))
+    for cond in as_dicts(status(pod).get("conditions")):
         facts.pod_conditions.append(
             Condition(f"pod {name}", str(cond.get("type") or ""), str(cond.get("status") or ""),
                       str(cond.get("reason") or ""), str(cond.get("message") or ""))
         )
-    for init, key in ((True, "initContainerStatuses"), (False, "containerStatuses")):
-        for cs in status.get(key) or []:
-            cname = str(cs.get("name") or "?")
-            for last, state_key in ((False, "state"), (True, "lastState")):
-                state = cs.get(state_key) or {}
-                term = state.get("terminated")
-                if isinstance(term, dict):
-                    facts.terminations.append(Termination(
-                        pod=name, container=cname, reason=term.get("reason"), exit_code=_int(term.get("exitCode")),
-                        message=term.get("message"), init=init, last_state=last,
-                        finished_at=term.get("finishedAt"),
-                    ))
-                wait = state.get("waiting")
-                if isinstance(wait, dict) and wait.get("reason") and not last:
-                    facts.waiting.append(Waiting(name, cname, str(wait.get("reason")),
-                                                 str(wait.get("message") or ""), init))
+    facts.terminations += podlib.terminations(pod)
+    facts.waiting += podlib.waitings(pod, starting=True)
 
 
 def job_record(job: dict[str, Any]) -> JobRecord:
-    """Reduce a batch/v1 Job to its outcome, reason, failed pod count and duration."""
-    meta = job.get("metadata") or {}
-    name = str(meta.get("name") or "?")
-    status = job.get("status") or {}
-    spec = job.get("spec") or {}
+    """Reduce a batch/v1 Job to its outcome, reason, failed pod count and duration (k8s.jobs semantics)."""
+    name = name_of(job) or "?"
     conditions = tuple(
         Condition(f"job {name}", str(c.get("type") or ""), str(c.get("status") or ""), str(c.get("reason") or ""),
                   str(c.get("message") or ""))
-        for c in status.get("conditions") or []
+        for c in as_dicts(status(job).get("conditions"))
     )
-    # A Job with status.failed > 0 and a Complete condition succeeded: the retry worked.
-    complete = [c for c in conditions if c.type in ("Complete", "SuccessCriteriaMet") and c.status == "True"]
-    failed = [c for c in conditions if c.type in ("Failed", "FailureTarget") and c.status == "True"]
-    if complete:
-        outcome, reason = "succeeded", None
-    elif failed:
-        outcome, reason = "failed", failed[0].reason or None
-    else:
-        outcome, reason = "running", None
-    start = _time(status.get("startTime")) or _time(meta.get("creationTimestamp"))
-    end = _time(status.get("completionTime"))
-    if end is None:
-        ends = [_time(c.get("lastTransitionTime")) for c in status.get("conditions") or []
-                if c.get("type") in ("Failed", "Complete") and c.get("status") == "True"]
-        end = max((e for e in ends if e is not None), default=None)
-    duration = (end - start).total_seconds() if start and end else None
-    return JobRecord(name, outcome, reason, _int(status.get("failed")) or 0, duration,
-                     _int(spec.get("activeDeadlineSeconds")), conditions)
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    state = joblib.outcome(job)
+    return JobRecord(name, state if state != joblib.SUSPENDED else joblib.RUNNING, joblib.failure_reason(job)[0],
+                     joblib.failed_pods(job), joblib.duration_seconds(job), joblib.active_deadline_seconds(job),
+                     conditions)
 
 
 def _events(raw: Iterable[dict[str, Any]]) -> Iterable[Event]:
     for index, ev in enumerate(raw):
-        # core/v1 names the object `involvedObject` and the text `message`; events.k8s.io/v1 uses `regarding`
-        # and `note`, and counts repeats in `series.count` instead of `count`.
-        obj = ev.get("involvedObject") or ev.get("regarding") or {}
-        message = ev.get("message") if ev.get("message") is not None else ev.get("note")
-        count = _int(ev.get("count")) or _int((ev.get("series") or {}).get("count")) or 1
-        yield Event(index, str(ev.get("reason") or ""), str(message or ""), str(ev.get("type") or ""),
-                    str(obj.get("kind") or ""), str(obj.get("name") or ""), count)
-
-
-def _template_spec(bundle: Bundle) -> dict[str, Any]:
-    if bundle.job:
-        spec = ((bundle.job.get("spec") or {}).get("template") or {}).get("spec")
-        if isinstance(spec, dict):
-            return spec
-    if bundle.cronjob:
-        spec = ((((bundle.cronjob.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {})
-                .get("template") or {}).get("spec")
-        if isinstance(spec, dict):
-            return spec
-    return {}
+        obj = eventlib.about(ev)
+        yield Event(index, str(ev.get("reason") or ""), eventlib.message(ev), str(ev.get("type") or ""),
+                    str(obj.get("kind") or ""), str(obj.get("name") or ""), eventlib.count(ev))
 
 
 def _containers(bundle: Bundle, facts: Facts) -> None:
+    """The containers as the pods ran them, else as the Job or the CronJob templates them."""
     spec: dict[str, Any] = {}
-    for pod in bundle.pods:
-        spec = pod.get("spec") or {}
+    for candidate in [*bundle.pods, bundle.job, bundle.cronjob]:
+        spec = templates.pod_spec(candidate)
         if spec.get("containers"):
             break
-    if not spec.get("containers"):
-        spec = _template_spec(bundle)
-    facts.containers = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
+    facts.containers = templates.containers(spec, init=False)
     if facts.containers:
         facts.image = facts.containers[0].get("image")
 
@@ -412,17 +300,12 @@ def _limits(bundle: Bundle, facts: Facts) -> None:
     spec_file = "pods.json" if bundle.pods else ("job.json" if bundle.job else "cronjob.json")
     for c in facts.containers:
         if container is None or c.get("name") == container:
-            limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
-            if limit:
-                try:
-                    facts.memory_limit_bytes = parse_bytes(str(limit))
-                    facts.memory_limit_source = spec_file
-                except InputError:
-                    pass
+            facts.memory_limit_bytes = templates.memory_limit_bytes(c)
+            facts.memory_limit_source = spec_file if facts.memory_limit_bytes is not None else None
             break
     originals: Any = bundle.meta.get("original_limits")
     if not originals and bundle.job:
-        raw = ((bundle.job.get("metadata") or {}).get("annotations") or {}).get(ORIGINAL_LIMITS_ANNOTATION)
+        raw = annotations_of(bundle.job).get(ORIGINAL_LIMITS_ANNOTATION)
         try:
             originals = json.loads(raw) if raw else None
         except ValueError:

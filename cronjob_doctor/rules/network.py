@@ -15,7 +15,15 @@ from urllib.parse import urlparse
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules import remediation
-from cronjob_doctor.rules._shared import download_commands, during, is_download, match_evidence, step_for, trace_evidence
+from cronjob_doctor.rules._shared import (
+    download_commands,
+    during,
+    is_download,
+    match_evidence,
+    step_for,
+    term_evidence,
+    trace_evidence,
+)
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import Facts, Match, facts_of
 
@@ -290,7 +298,7 @@ class NetworkRule:
         evidence = [match_evidence(m) for m in matches[-3:]]
         if step is not None:
             evidence.append(trace_evidence(step))
-        evidence += [Evidence(t.source, t.describe()) for t in facts.failed_terminations()[:2]]
+        evidence += [term_evidence(t) for t in facts.failed_terminations()[:2]]
         what = _WHAT.get(detail, match.signature.label)
         summary = f"{what} reaching {peer.describe()}{during(step)} ({match.signature.label})"
         if not failed:

@@ -11,8 +11,8 @@ from typing import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules import remediation
-from cronjob_doctor.rules._shared import during, match_evidence, step_for, trace_evidence
-from cronjob_doctor.rules.base import Evidence, Finding
+from cronjob_doctor.rules._shared import during, match_evidence, step_for, term_evidence, trace_evidence
+from cronjob_doctor.rules.base import Finding
 from cronjob_doctor.rules.facts import Facts, Match, facts_of
 
 
@@ -67,7 +67,7 @@ class PermissionRule:
         evidence = [match_evidence(m) for m in matches[-3:]]
         if step is not None:
             evidence.append(trace_evidence(step))
-        evidence += [Evidence(t.source, t.describe()) for t in facts.failed_terminations()[:1]]
+        evidence += [term_evidence(t) for t in facts.failed_terminations()[:1]]
         confidence = match.signature.weight + (0.05 if failed else -0.45)
         sa = _service_account(bundle)
         who = f" (ServiceAccount {sa})" if sa and match.signature.detail == "rbac" else ""

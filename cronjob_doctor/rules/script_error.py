@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Iterable
 
 from cronjob_doctor.bundle import Bundle
-from cronjob_doctor.rules._shared import during, match_evidence, short, step_for, trace_evidence
+from cronjob_doctor.rules._shared import (
+    during,
+    match_evidence,
+    short,
+    step_for,
+    term_evidence,
+    trace_evidence,
+)
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import facts_of
 
@@ -40,7 +47,7 @@ class ScriptErrorRule:
         if matches:
             match = matches[-1]
             step = step_for(facts, match)
-            evidence = [match_evidence(match)] + [Evidence(t.source, t.describe()) for t in terms[:1]]
+            evidence = [match_evidence(match)] + [term_evidence(t) for t in terms[:1]]
             if step is not None:
                 evidence.append(trace_evidence(step))
             yield Finding(
@@ -57,7 +64,7 @@ class ScriptErrorRule:
         term = terms[0]
         key = (term.pod, term.container, term.last_state)
         step = facts.trace_before(key, None) or facts.last_trace()
-        evidence = [Evidence(term.source, term.describe())]
+        evidence = [term_evidence(term)]
         if step is not None:
             evidence.append(trace_evidence(step))
         tail = facts.last_lines.get(key) or []

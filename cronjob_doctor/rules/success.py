@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from cronjob_doctor.bundle import Bundle
+from cronjob_doctor.k8s.duration import format_duration
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import facts_of
-from cronjob_doctor.k8s.duration import format_duration
 
 
 class SuccessRule:

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cronjob_doctor.k8s import runs as runlib
-from cronjob_doctor.k8s.runs import PodIndex, RunRecord
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import scheduled_runs as runlib
+from cronjob_doctor.k8s.objects import name_of, namespace_of
+from cronjob_doctor.k8s.pods import PodIndex
+from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
+from cronjob_doctor.k8s.time import parse_time
 
 Obj = dict[str, Any]
 
@@ -85,8 +89,8 @@ class Scan:
         return 1 if self.failing else 0
 
 
-def _reason(run: RunRecord | None) -> str | None:
-    if run is None or run.outcome != runlib.FAILED:
+def _reason(run: ScheduledRun | None) -> str | None:
+    if run is None or run.outcome != joblib.FAILED:
         return None
     parts = [p for p in (run.reason, run.pod_reason) if p]
     if run.exit_code is not None:
@@ -94,22 +98,22 @@ def _reason(run: RunRecord | None) -> str | None:
     return " / ".join(parts) or None
 
 
-def row(cronjob: Obj, records: Sequence[RunRecord], *, lint_errors: int | None) -> ScanRow:
+def row(cronjob: Obj, records: Sequence[ScheduledRun], *, lint_errors: int | None) -> ScanRow:
     """Reduce one CronJob and its runs to a triage row."""
     spec = cronjob.get("spec") or {}
     status = cronjob.get("status") or {}
     scheduled = [r.scheduled for r in records if r.scheduled and not r.manual]
-    last_schedule = runlib.parse_time(status.get("lastScheduleTime")) or (max(scheduled) if scheduled else None)
+    last_schedule = parse_time(status.get("lastScheduleTime")) or (max(scheduled) if scheduled else None)
     success = runlib.last_success(records)
-    from_status = runlib.parse_time(status.get("lastSuccessfulTime"))
+    from_status = parse_time(status.get("lastSuccessfulTime"))
     last_success = (success.end or success.when) if success else from_status
     if last_success is not None and from_status is not None and from_status > last_success:
         last_success = from_status
     latest = records[-1] if records else None
     finished = runlib.last_finished(records)
     return ScanRow(
-        namespace=runlib.namespace_of(cronjob),
-        name=runlib.name_of(cronjob),
+        namespace=namespace_of(cronjob),
+        name=name_of(cronjob),
         schedule=str(spec.get("schedule") or ""),
         suspended=spec.get("suspend") is True,
         last_schedule=last_schedule,
@@ -120,7 +124,7 @@ def row(cronjob: Obj, records: Sequence[RunRecord], *, lint_errors: int | None) 
         lost_evidence=sum(1 for r in records if r.evidence_lost),
         lint_errors=lint_errors,
         runs=len(records),
-        active=sum(1 for r in records if r.outcome == runlib.RUNNING),
+        active=sum(1 for r in records if r.outcome == joblib.RUNNING),
     )
 
 
@@ -136,12 +140,12 @@ def build(
     notes: Sequence[str] = (),
 ) -> Scan:
     """Group Jobs and pods by CronJob in one pass each, build a row per CronJob, rank worst first."""
-    grouped = runlib.group_jobs(cronjobs, jobs)
+    grouped = joblib.group_jobs(cronjobs, jobs)
     index = PodIndex(pods)
     rows = []
     for cronjob in cronjobs:
-        key = (runlib.namespace_of(cronjob), runlib.name_of(cronjob))
-        records = runlib.runs_of(cronjob, grouped.get(key, []), index)
+        key = (namespace_of(cronjob), name_of(cronjob))
+        records = runlib.scheduled_runs(cronjob, grouped.get(key, []), index)
         errors = lint_errors.get(key) if lint_errors is not None else None
         rows.append(row(cronjob, records, lint_errors=errors))
     rows.sort(key=lambda r: r.rank)

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from cronjob_doctor.debugjob import build as debugjob
-from cronjob_doctor.debugjob.build import Variant, build, diff, job_name, shell_script_index
-from cronjob_doctor.errors import InputError
+from cronjob_doctor.debugjob.build import Variant, build, diff, job_name
 from cronjob_doctor.debugjob.sampler import MARKER
+from cronjob_doctor.errors import InputError
 
 SCRIPT = "set -e\napk add --no-cache curl\ncurl -sSLo /tmp/mc https://dl.min.io/client/mc/release/linux-amd64/mc\n"
 
@@ -130,6 +130,8 @@ def test_non_shell_container_runs_unchanged_with_a_warning() -> None:
         (["/usr/bin/env", "bash", "-c", "echo hi"], None, ("command", 3)),
         (["/bin/ash", "-c"], ["echo hi"], ("args", 0)),
         (None, ["dash", "-c", "echo hi"], ("args", 2)),
+        (["busybox", "sh", "-c", "echo hi"], None, ("command", 3)),
+        (["env", "A=1", "sh", "-c", "echo hi"], None, ("command", 4)),
     ],
 )
 def test_set_x_lands_in_the_script_wherever_it_is(command: Any, args: Any, where: tuple[str, int]) -> None:
@@ -138,20 +140,6 @@ def test_set_x_lands_in_the_script_wherever_it_is(command: Any, args: Any, where
     container = pod_spec(job)["containers"][0]
     field, index = where
     assert container[field][index] == "set -x\necho hi"
-
-
-@pytest.mark.parametrize(
-    ("argv", "expected"),
-    [
-        (["python", "-c", "print(1)"], None),
-        (["sh", "script.sh"], None),
-        (["sh", "-c"], None),
-        (["bash", "-x", "-c", "true"], 3),
-        ([], None),
-    ],
-)
-def test_shell_script_index(argv: list[str], expected: int | None) -> None:
-    assert shell_script_index(argv) == expected
 
 
 def test_no_trace_leaves_the_script_alone() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from cronjob_doctor.k8s import runs, schedule
 from cronjob_doctor.history.checks import CronJobWarning, warnings
+from cronjob_doctor.k8s import schedule
+from cronjob_doctor.k8s import scheduled_runs as runs
 from tests.history.builders import at_minutes, cronjob, job, pod
 
 DAY = 1440
@@ -15,7 +16,7 @@ NOW = at_minutes(FIRST + 4 * DAY) + timedelta(hours=1)
 
 def check(cj: dict, jobs: list[dict], pods: list[dict] | None = None, now: datetime = NOW) -> dict[str, CronJobWarning]:
     parsed, _ = schedule.parse(cj["spec"]["schedule"], cj["spec"].get("timeZone"))
-    records = runs.runs_of(cj, jobs, pods or [])
+    records = runs.scheduled_runs(cj, jobs, pods or [])
     found = warnings(cj, records, schedule=parsed, now=now)
     return {w.id: w for w in found}
 

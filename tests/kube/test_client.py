@@ -12,7 +12,8 @@ from pytest_mock import MockerFixture
 
 from cronjob_doctor.errors import ApiFailure, ClusterError, Conflict, Gone
 from cronjob_doctor.kube import retry
-from cronjob_doctor.kube.client import MANAGED_BY_LABEL, RUN_ID_LABEL, Kube, RetryPolicy
+from cronjob_doctor.kube.client import Kube, RetryPolicy
+from cronjob_doctor.managed import MANAGED_BY_LABEL, RUN_ID_LABEL
 from cronjob_doctor_sandbox import Sandbox
 
 from .conftest import NS, job, namespace, pod

@@ -13,7 +13,17 @@ import pytest
 import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 
-from cronjob_doctor.errors import ApiFailure, ClusterError, Conflict, DoctorError, Forbidden, Gone, NotFound, Unauthorized, Unreachable
+from cronjob_doctor.errors import (
+    ApiFailure,
+    ClusterError,
+    Conflict,
+    DoctorError,
+    Forbidden,
+    Gone,
+    NotFound,
+    Unauthorized,
+    Unreachable,
+)
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.kube.errors import Call, connection_reason, is_connection_error, map_error
 from cronjob_doctor_sandbox import Sandbox

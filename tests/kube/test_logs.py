@@ -16,7 +16,15 @@ from cronjob_doctor.errors import ClusterError, NotFound
 from cronjob_doctor.kube import logs as logs_module
 from cronjob_doctor.kube.client import Kube, iter_lines
 from cronjob_doctor.kube.errors import NoPreviousLog
-from cronjob_doctor.kube.logs import LogChunk, LogCursor, follow_log_batches, read_log, split_line, split_lines, timestamp_key
+from cronjob_doctor.kube.logs import (
+    LogChunk,
+    LogCursor,
+    follow_log_batches,
+    read_log,
+    split_line,
+    split_lines,
+    timestamp_key,
+)
 from cronjob_doctor_sandbox import Sandbox
 from cronjob_doctor_sandbox.logstore import rfc3339nano
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cronjob_doctor.errors import InputError
-from cronjob_doctor.lint.loader import load_text
 from cronjob_doctor.lint.flow import read_files
+from cronjob_doctor.lint.loader import load_text
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "lint"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -14,16 +14,18 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cronjob_doctor import bundle as bundle_io
-from cronjob_doctor.diagnose import flow as diagnose
-from cronjob_doctor.capture.follow import job_finished
 from cronjob_doctor.capture.secrets import secret_refs
-from cronjob_doctor.capture.snapshot import failed, owned_jobs
 from cronjob_doctor.cli import app
-from cronjob_doctor.errors import DoctorError, InputError
+from cronjob_doctor.diagnose import flow as diagnose
 from cronjob_doctor.diagnose.settings import DiagnoseSettings, parse_memory_list
-from cronjob_doctor.k8s.quantity import parse_bytes
+from cronjob_doctor.errors import DoctorError, InputError
+from cronjob_doctor.k8s import events as eventlib
+from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import pods as podlib
+from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.duration import parse_duration
 from cronjob_doctor.k8s.names import parse_target
+from cronjob_doctor.k8s.quantity import parse_bytes
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 words = st.text(alphabet=string.ascii_letters + string.digits + "-./_:, \t*=!0", max_size=80) | st.text(max_size=80)
@@ -151,13 +153,18 @@ def test_a_failed_write_leaves_no_half_file(tmp_path: Path, monkeypatch: Any) ->
 @given(obj=json_values)
 def test_api_objects_with_missing_or_unexpected_fields_never_crash_the_readers(obj: Any) -> None:
     item = obj if isinstance(obj, dict) else {"spec": obj, "status": obj, "metadata": obj}
-    for read in (job_finished, failed, secret_refs):
+    readers = (joblib.outcome, joblib.finished, joblib.failure_reason, joblib.end_time, joblib.duration_seconds,
+               joblib.scheduled_time, joblib.cronjob_of, podlib.terminations, podlib.waitings, podlib.log_sources,
+               podlib.telling_state, podlib.pod_reason, templates.pod_spec, eventlib.about, eventlib.message,
+               eventlib.count, eventlib.when, secret_refs)
+    for read in readers:
         try:
             read(item)
         except (AttributeError, TypeError, KeyError) as exc:
             raise AssertionError(f"{read.__name__} crashed on {item!r}") from exc
     try:
-        owned_jobs([item], {"metadata": {"uid": "u"}})
+        podlib.failure([item])
+        joblib.owned_jobs({"metadata": {"uid": "u"}}, [item])
         diagnose.original_limit_bytes(item, None)
     except (AttributeError, TypeError, KeyError) as exc:
         raise AssertionError(f"crashed on {item!r}") from exc

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from cronjob_doctor.record import flow as record
 from cronjob_doctor.kube.client import Kube, RetryPolicy
+from cronjob_doctor.record import flow as record
 from cronjob_doctor.record.metrics import RecorderMetrics
-from cronjob_doctor.record.model import RunResult
+from cronjob_doctor.record.model import RecordedRun
 from cronjob_doctor_sandbox import Sandbox
 
 FAST_RETRY = RetryPolicy(attempts=3, max_seconds=2.0, wait_initial=0.05, wait_max=0.2)
@@ -41,13 +41,13 @@ class Running:
 
     stop: threading.Event
     thread: threading.Thread
-    results: list[RunResult] = field(default_factory=list)
+    results: list[RecordedRun] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     outcome: list[record.RecordOutcome] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)
     metrics: RecorderMetrics = field(default_factory=RecorderMetrics)
 
-    def wait_for(self, count: int, timeout: float = 30.0) -> list[RunResult]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[RecordedRun]:
         """Wait until `count` runs were emitted (generous deadline: CI machines are slow)."""
         deadline = time.monotonic() + timeout
         while len(self.results) < count and time.monotonic() < deadline and self.thread.is_alive():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from cronjob_doctor.record.model import RunResult, duration_seconds, job_outcome
+from cronjob_doctor.record.model import RecordedRun
 from cronjob_doctor.report import record as record_report
 
-RESULT = RunResult(namespace="tofu-state", cronjob="tf-state-backup", job="tf-state-backup-29568000",
+RESULT = RecordedRun(namespace="tofu-state", cronjob="tf-state-backup", job="tf-state-backup-29568000",
                    outcome="failed", reason="BackoffLimitExceeded", verdict="oom", confidence=0.954,
                    summary="container backup was OOMKilled\n(exit 137)", bundle="rec/tofu-state/x", partial=True,
                    finished_at="2026-03-21T08:02:41Z", duration_seconds=160.0)
@@ -27,11 +27,3 @@ def test_json_line_round_trips() -> None:
     assert "\n" not in line
     data = json.loads(line)
     assert data["verdict"] == "oom" and data["confidence"] == 0.95 and data["partial"] is True
-
-
-def test_outcome_prefers_complete_over_failed_pods() -> None:
-    job = {"status": {"failed": 1, "startTime": "2026-03-21T08:00:01Z", "completionTime": "2026-03-21T08:01:15Z",
-                      "conditions": [{"type": "Complete", "status": "True"}]}}
-    assert job_outcome(job) == ("succeeded", None)
-    assert duration_seconds(job) == 74.0
-    assert job_outcome({"status": {}}) == ("unknown", None)

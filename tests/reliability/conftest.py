@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from cronjob_doctor.diagnose import flow as diagnose
 from cronjob_doctor.bundle import LogFile
+from cronjob_doctor.diagnose import flow as diagnose
+from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.kube.client import Kube, RetryPolicy
 from cronjob_doctor_sandbox import Sandbox
-from cronjob_doctor.diagnose.settings import DiagnoseSettings
 
 MANAGED = ("app.kubernetes.io/managed-by", "cronjob-doctor")
 SHORT = RetryPolicy(attempts=4, max_seconds=1.5, wait_initial=0.05, wait_max=1.0)

@@ -11,11 +11,11 @@ from typing import Any
 from pytest_mock import MockerFixture
 from typer.testing import CliRunner
 
-from cronjob_doctor.diagnose import flow as diagnose
 from cronjob_doctor.cli import app
+from cronjob_doctor.diagnose import flow as diagnose
+from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor_sandbox import RecordedRequest, Sandbox
-from cronjob_doctor.diagnose.settings import DiagnoseSettings
 
 from .conftest import MANAGED, debug_jobs, run_diagnose
 

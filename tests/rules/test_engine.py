@@ -12,7 +12,15 @@ from cronjob_doctor.rules import RULES
 from cronjob_doctor.rules.base import Finding, Run
 from cronjob_doctor.rules.engine import analyze, analyze_runs, run_rules
 from tests.builders import (
-    container, event, job, job_complete, job_failed, log, netpol, pod, terminated,
+    container,
+    event,
+    job,
+    job_complete,
+    job_failed,
+    log,
+    netpol,
+    pod,
+    terminated,
 )
 
 MI = 1024 * 1024

@@ -5,7 +5,15 @@ from __future__ import annotations
 from cronjob_doctor.bundle import Bundle, LogFile
 from cronjob_doctor.rules.facts import _build, job_record
 from tests.builders import (
-    container, event, job, job_complete, job_failed, log, pod, terminated, waiting,
+    container,
+    event,
+    job,
+    job_complete,
+    job_failed,
+    log,
+    pod,
+    terminated,
+    waiting,
 )
 
 

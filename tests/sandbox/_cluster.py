@@ -8,10 +8,10 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
+from cronjob_doctor_sandbox import seeds
 from cronjob_doctor_sandbox.cluster import Cluster
 from cronjob_doctor_sandbox.logstore import LogStore
 from cronjob_doctor_sandbox.podtemplate import default_job
-from cronjob_doctor_sandbox import seeds
 from cronjob_doctor_sandbox.seeds import INCIDENT_SCRIPT
 from cronjob_doctor_sandbox.store import Store
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from cronjob_doctor.k8s.quantity import parse_bytes
 from cronjob_doctor_sandbox import gc, seeds
 from cronjob_doctor_sandbox.cluster import Cluster
-from cronjob_doctor.k8s.quantity import parse_bytes
 
-from ._cluster import cluster, incident_cluster, condition, finished, job, pods_of, reasons, wait_for  # noqa: F401
+from ._cluster import cluster, condition, finished, incident_cluster, job, pods_of, reasons, wait_for  # noqa: F401
 
 TRACED = "set -x\n" + seeds.INCIDENT_SCRIPT
 

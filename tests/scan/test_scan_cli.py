@@ -123,10 +123,10 @@ def test_trimming_listed_jobs_and_pods_changes_no_row(large: tuple[Sandbox, str]
     generated cluster must give exactly the same rows."""
     from datetime import datetime, timezone
 
-    from cronjob_doctor.scan import flow as scanlib
-    from cronjob_doctor.scan import model as triage
     from cronjob_doctor.kube.client import Kube
     from cronjob_doctor.report.scan import to_dict
+    from cronjob_doctor.scan import flow as scanlib
+    from cronjob_doctor.scan import model as triage
 
     now = datetime.now(timezone.utc)
     kube = Kube.connect(kubeconfig=large[1], context=None)

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 from rich.console import Console
 
-from cronjob_doctor.scan import model as triage
 from cronjob_doctor.report import scan as report
+from cronjob_doctor.scan import model as triage
 from tests.history.builders import cronjob, job, pod
 
 NOW = datetime(2026, 3, 25, tzinfo=timezone.utc)
