@@ -7,7 +7,9 @@ restarted between two pod events) is fetched once as the `previous` log. Nothing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
+
+from cronjob_doctor.k8s.pods import container_statuses
 
 
 @dataclass(frozen=True)
@@ -20,15 +22,6 @@ class StreamTarget:
     previous: bool
     """True: fetch the previous instance's log once (it already terminated); False: follow the current one."""
     init: bool = False
-
-
-def container_statuses(pod: dict[str, Any]) -> Iterable[tuple[dict[str, Any], bool]]:
-    """(status, is_init) for every container status of a pod, init containers first as they run first."""
-    status = pod.get("status") or {}
-    for item in status.get("initContainerStatuses") or []:
-        yield item, True
-    for item in status.get("containerStatuses") or []:
-        yield item, False
 
 
 def _current_id(status: dict[str, Any]) -> str | None:

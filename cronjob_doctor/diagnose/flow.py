@@ -32,7 +32,7 @@ from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.managed import MANAGED_BY, MANAGED_BY_KEY, RUN_ID_LABEL, SOURCE_LABEL
 from cronjob_doctor.redact import Redactor
-from cronjob_doctor.rules.base import Run, Verdict
+from cronjob_doctor.rules.base import DebugRun, Verdict
 
 DEFAULT_RAISED = 512 * 1024**2
 PARTIAL_FILE = "partial.json"
@@ -486,7 +486,7 @@ def _redacted(verdict: Verdict, redactor: Redactor) -> Verdict:
     return redacted
 
 
-def _to_run(item: _Planned, original: int | None) -> Run:
+def _to_run(item: _Planned, original: int | None) -> DebugRun:
     capture = item.capture or Capture()
     job = capture.job or {}
     outcome = joblib.final_outcome(job)
@@ -508,7 +508,7 @@ def _to_run(item: _Planned, original: int | None) -> Run:
             reason = waiting[0].reason
     duration = joblib.duration_seconds(job)
     limit = item.variant.memory_bytes if item.variant.memory_bytes is not None else original
-    return Run(
+    return DebugRun(
         job=item.debug.name,
         variant=item.variant.name,
         memory_limit=format_bytes(limit) if limit else None,

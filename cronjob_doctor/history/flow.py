@@ -15,8 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cronjob_doctor.bundle import Bundle, LogFile
-from cronjob_doctor.errors import ClusterError, NotFound
+from cronjob_doctor.bundle import Bundle
+from cronjob_doctor.capture.ended import read_leftovers
+from cronjob_doctor.errors import NotFound
 from cronjob_doctor.history.model import History, build
 from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import pods as podlib
@@ -49,46 +50,6 @@ class HistorySettings:
     """A `record` bundle root (--bundles): runs whose pods are gone show the verdict recorded for them."""
 
 
-def related_events(events: Sequence[Obj], names: set[str]) -> list[Obj]:
-    """Events about the named Job and pods (core/v1 `involvedObject` or events.k8s.io/v1 `regarding`)."""
-    out = []
-    for event in events:
-        about = event.get("involvedObject") or event.get("regarding") or {}
-        if isinstance(about, dict) and about.get("name") in names:
-            out.append(event)
-    return out
-
-
-def _logs(kube: Kube, namespace: str, pod: Obj, notes: list[str]) -> list[LogFile]:
-    """Read what the kubelet still holds for each started container, and the previous instance after a
-    restart (restartPolicy OnFailure keeps only that one)."""
-    from cronjob_doctor.kube.logs import read_log
-
-    pod_name = name_of(pod)
-    status = pod.get("status") or {}
-    out = []
-    for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
-        container = cs.get("name")
-        if not container:
-            continue
-        wanted = []
-        if "running" in (cs.get("state") or {}) or "terminated" in (cs.get("state") or {}):
-            wanted.append(False)
-        restarted = isinstance(cs.get("restartCount"), int) and cs["restartCount"] > 0
-        if (cs.get("lastState") or {}).get("terminated") or restarted:
-            wanted.append(True)
-        for previous in wanted:
-            try:
-                text = read_log(kube, namespace, pod_name, container, previous=previous)
-            except NotFound:
-                continue  # the pod or the previous instance went away between the list and the read
-            except ClusterError as exc:
-                notes.append(f"log of {pod_name}/{container} unreadable: {exc.message}")
-                continue
-            out.append(LogFile(pod=pod_name, container=container, previous=previous, text=text))
-    return out
-
-
 def diagnose_runs(
     kube: Kube,
     cronjob: Obj,
@@ -109,17 +70,9 @@ def diagnose_runs(
     verdicts = {}
     for record in wanted:
         job = by_name[record.job]
-        job_pods = podlib.pods_of(job, pods)
-        logs = [log for pod in job_pods for log in _logs(kube, namespace, pod, notes)]
-        bundle = Bundle(
-            cronjob=cronjob,
-            job=job,
-            jobs=list(jobs),
-            pods=job_pods,
-            events=related_events(events, {record.job, *record.pods}),
-            logs=logs,
-        )
-        verdicts[record.job] = analyze(bundle)
+        found = read_leftovers(kube, job, pods=podlib.pods_of(job, pods), events=events)
+        notes += found.notes
+        verdicts[record.job] = analyze(found.bundle(cronjob=cronjob, jobs=jobs))
     return verdicts
 
 

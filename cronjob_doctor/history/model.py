@@ -24,10 +24,10 @@ from cronjob_doctor.rules.base import Verdict
 Obj = dict[str, Any]
 
 @dataclass(frozen=True)
-class RunView:
-    """A run as history shows it: the record, and the verdict where its pods could still be analysed."""
+class HistoryRow:
+    """A scheduled run as history shows it, with the verdict where its pods could still be analysed."""
 
-    record: ScheduledRun
+    run: ScheduledRun
     verdict: Verdict | None = None
 
 
@@ -70,7 +70,7 @@ class History:
     failed_jobs_history_limit: int
     successful_jobs_history_limit: int
     last_schedule_time: datetime | None
-    runs: tuple[RunView, ...]
+    runs: tuple[HistoryRow, ...]
     """The most recent runs (up to the limit), oldest first."""
     hidden: int
     """Older runs left out by the limit."""
@@ -162,7 +162,7 @@ def build(
         failed_jobs_history_limit=_int(spec.get("failedJobsHistoryLimit"), 1),
         successful_jobs_history_limit=_int(spec.get("successfulJobsHistoryLimit"), 3),
         last_schedule_time=parse_time(status.get("lastScheduleTime")),
-        runs=tuple(RunView(r, verdicts.get(r.job)) for r in shown),
+        runs=tuple(HistoryRow(r, verdicts.get(r.job)) for r in shown),
         hidden=len(records) - len(shown),
         summary=summarize(records, cronjob),
         warnings=tuple(warnings(cronjob, records, schedule=parsed, now=now)),

@@ -50,6 +50,16 @@ def container_statuses(pod: Any) -> Iterator[tuple[Obj, bool]]:
         yield item, False
 
 
+def container_state(pod: Any, container: str) -> Obj:
+    """The `state` of a container (init, regular or ephemeral) in a pod's status, {} when not reported yet."""
+    pod_status = status(pod)
+    for field in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
+        for entry in as_dicts(pod_status.get(field)):
+            if entry.get("name") == container:
+                return as_dict(entry.get("state"))
+    return {}
+
+
 def is_native_sidecar(pod: Any, container: str) -> bool:
     """An init container with restartPolicy Always (1.29+): it runs beside the app and is stopped at the end."""
     for item in as_dicts(as_dict(pod.get("spec") if isinstance(pod, dict) else None).get("initContainers")):

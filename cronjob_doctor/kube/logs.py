@@ -19,6 +19,7 @@ import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 
 from cronjob_doctor.errors import DoctorError, NotFound
+from cronjob_doctor.k8s.pods import container_state
 from cronjob_doctor.kube.client import CONNECT_TIMEOUT, RESOURCES, Kube, closing_on_stop, iter_line_batches
 from cronjob_doctor.kube.errors import (
     Call,
@@ -136,17 +137,6 @@ class LogCursor:
         else:
             self._last_key, self.last, self.count = key, last, same
         return chunks
-
-
-def container_state(pod: Obj, container: str) -> Obj:
-    """The `state` of a container (init, regular or ephemeral) in a pod's status, {} when not reported yet."""
-    status = pod.get("status") or {}
-    for field in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
-        for entry in status.get(field) or []:
-            if entry.get("name") == container:
-                state: Obj = entry.get("state") or {}
-                return state
-    return {}
 
 
 def _terminated(pod: Obj, container: str) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.k8s.time import format_time, parse_time
 
 FOLLOWING = "following"
 COMPLETE = "complete"
@@ -26,7 +27,7 @@ META_FILE = "meta.json"
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(datetime.now(timezone.utc))
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,7 @@ class BundleStore:
         bundle_io.make_private_dir(self.root)
         data = _read_json(self.root / STATE_FILE)
         alive = data.get("last_alive") if isinstance(data, dict) else None
-        if not isinstance(alive, str):
-            return None
-        try:
-            return datetime.fromisoformat(alive.replace("Z", "+00:00"))
-        except ValueError:
-            return None
+        return parse_time(alive)
 
     def heartbeat(self) -> None:
         """Record that the root is being watched now (read back by `open` after a restart)."""

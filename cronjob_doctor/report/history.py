@@ -14,7 +14,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from cronjob_doctor.history.model import History, RunView
+from cronjob_doctor.history.model import History, HistoryRow
 from cronjob_doctor.k8s.duration import format_duration
 from cronjob_doctor.k8s.jobs import FAILED, RUNNING, SUCCEEDED
 from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
@@ -168,7 +168,7 @@ def _runs_table(history: History) -> Table:
     grid.add_column("Evidence", overflow="fold")
     grid.add_column("Retry", no_wrap=True, justify="right")
     for view in history.runs:
-        run = view.record
+        run = view.run
         grid.add_row(
             Text(short_job(run, history.name)),
             Text(scheduled_cell(run, history.zone)),
@@ -189,7 +189,7 @@ def _verdicts(history: History) -> list[RenderableType]:
     for view in views:
         verdict = view.verdict
         assert verdict is not None
-        line = Text(f"{view.record.job}: ", style="bold")
+        line = Text(f"{view.run.job}: ", style="bold")
         line.append(f"{verdict.verdict} (confidence {verdict.confidence:.2f})", style="red")
         line.append(f" — {clean(verdict.summary)}")
         out.append(_indent(line))
@@ -217,7 +217,7 @@ def render_text(history: History) -> RenderableType:
         title += f"; {history.hidden} older hidden by --limit)" if history.hidden else ")"
         parts += [Text(title, style="bold"), _runs_table(history)]
         legend = f"Job: {history.name}-<Job>"
-        if any(v.record.orphan for v in history.runs):
+        if any(v.run.orphan for v in history.runs):
             legend += "; * owner CronJob gone (matched by name)"
         parts.append(Text(legend, style="dim"))
     else:
@@ -245,8 +245,8 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
-def run_dict(view: RunView, history: History) -> dict[str, Any]:
-    run = view.record
+def run_dict(view: HistoryRow, history: History) -> dict[str, Any]:
+    run = view.run
     duration = run.duration(history.now)
     return {
         "job": run.job,
@@ -346,15 +346,15 @@ def render_markdown(history: History) -> str:
         )
         rows = [
             (
-                job_cell(v.record),
-                scheduled_cell(v.record, history.zone),
-                v.record.outcome,
-                utc(v.record.start, seconds=True),
-                utc(v.record.end, seconds=True),
-                format_duration(v.record.duration(history.now)),
-                reason_cell(v.record),
-                str(v.record.retries),
-                evidence_cell(v.record),
+                job_cell(v.run),
+                scheduled_cell(v.run, history.zone),
+                v.run.outcome,
+                utc(v.run.start, seconds=True),
+                utc(v.run.end, seconds=True),
+                format_duration(v.run.duration(history.now)),
+                reason_cell(v.run),
+                str(v.run.retries),
+                evidence_cell(v.run),
             )
             for v in history.runs
         ]
@@ -374,7 +374,7 @@ def render_markdown(history: History) -> str:
             verdict = view.verdict
             assert verdict is not None
             lines.append(
-                f"- {code(view.record.job)}: **{verdict.verdict}** ({verdict.confidence:.2f}) — "
+                f"- {code(view.run.job)}: **{verdict.verdict}** ({verdict.confidence:.2f}) — "
                 f"{clean(verdict.summary)}"
             )
         lines.append("")

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s.duration import format_duration
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
-from cronjob_doctor.rules.base import Run
+from cronjob_doctor.rules.base import DebugRun
 
 HEADERS: tuple[str, ...] = ("Variant", "Run", "Outcome", "Reason", "Exit", "Peak / limit", "Duration")
 
 
-def peak_vs_limit(run: Run) -> str:
+def peak_vs_limit(run: DebugRun) -> str:
     """`182Mi / 512Mi (36%)`: the measured peak against the limit it ran under; `-` where unmeasured."""
     peak = format_bytes(run.peak_memory_bytes) if run.peak_memory_bytes is not None else "-"
     if not run.memory_limit:
@@ -31,13 +31,13 @@ def peak_vs_limit(run: Run) -> str:
     return f"{cell} ({round(100 * run.peak_memory_bytes / limit)}%)" if limit else cell
 
 
-def headers(runs: Sequence[Run], *, with_job: bool = False) -> tuple[str, ...]:
+def headers(runs: Sequence[DebugRun], *, with_job: bool = False) -> tuple[str, ...]:
     """Column names; `Verdict` only when some run carries its own verdict, `Job` on request."""
     cols = HEADERS + (("Verdict",) if any(r.verdict for r in runs) else ())
     return cols + ("Job",) if with_job else cols
 
 
-def rows(runs: Sequence[Run], *, with_job: bool = False) -> list[tuple[str, ...]]:
+def rows(runs: Sequence[DebugRun], *, with_job: bool = False) -> list[tuple[str, ...]]:
     """One row of cells per run, numbered within its variant in the order the runs happened."""
     seen: Counter[str] = Counter()
     show_verdict = any(r.verdict for r in runs)

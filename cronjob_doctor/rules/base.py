@@ -1,4 +1,4 @@
-"""The shapes every rule and report shares: Evidence, Finding, Run and Verdict, laid out like the verdict JSON.
+"""The shapes every rule and report shares: Evidence, Finding, DebugRun and Verdict, laid out like the verdict JSON.
 
 Rules read a Bundle and yield Findings; they never touch a client, a clock or the terminal.
 """
@@ -62,7 +62,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Run:
+class DebugRun:
     """The outcome of one debug Job run (one variant, one repetition)."""
 
     job: str
@@ -102,7 +102,7 @@ class Verdict:
     evidence: tuple[Evidence, ...] = ()
     remediation: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
-    runs: tuple[Run, ...] = ()
+    runs: tuple[DebugRun, ...] = ()
     detail: str | None = None
     notes: tuple[str, ...] = ()
     """Things the reader should know that are not evidence (a rule that crashed, redaction, partial capture)."""

@@ -15,7 +15,7 @@ from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.rules import RULES, remediation
 from cronjob_doctor.rules._shared import term_evidence
-from cronjob_doctor.rules.base import Evidence, Finding, Rule, Run, Verdict
+from cronjob_doctor.rules.base import Evidence, Finding, Rule, DebugRun, Verdict
 from cronjob_doctor.rules.facts import Facts, facts_of
 from cronjob_doctor.rules.oom import memory_fix
 
@@ -81,12 +81,12 @@ def _single(bundle: Bundle) -> tuple[list[Finding], list[str]]:
     return findings, notes
 
 
-def analyze(bundle: Bundle, *, runs: Sequence[Run] | None = None) -> Verdict:
+def analyze(bundle: Bundle, *, runs: Sequence[DebugRun] | None = None) -> Verdict:
     """The verdict for one bundle (plus its failed-jobs sub-bundles and jobs.json history, and diagnose runs)."""
     return _analyze(bundle, runs=runs, judge_raised=True)
 
 
-def _analyze(bundle: Bundle, *, runs: Sequence[Run] | None, judge_raised: bool) -> Verdict:
+def _analyze(bundle: Bundle, *, runs: Sequence[DebugRun] | None, judge_raised: bool) -> Verdict:
     findings, notes = _single(bundle)
     facts = facts_of(bundle)
     earlier: list[Finding] = []
@@ -118,16 +118,16 @@ def _analyze(bundle: Bundle, *, runs: Sequence[Run] | None, judge_raised: bool) 
     orig, limit = facts.original_limit_bytes, facts.memory_limit_bytes
     if judge_raised and verdict.verdict == "success" and job is not None and orig and limit and limit > orig:
         # This bundle is a debug run with raised memory that succeeded: judge it against the original limit.
-        run = Run(job=job.name, variant=format_bytes(limit), memory_limit=format_bytes(limit), outcome="succeeded",
+        run = DebugRun(job=job.name, variant=format_bytes(limit), memory_limit=format_bytes(limit), outcome="succeeded",
                   peak_memory_bytes=facts.peak_memory_bytes, duration_seconds=job.duration_seconds or 0.0)
         verdict = replace(judge_runs([(run, verdict)], original_limit_bytes=orig, facts=facts, fallback=verdict),
                           runs=())
     return verdict
 
 
-def analyze_runs(bundles: list[tuple[Run, Bundle]], *, original_limit_bytes: int | None) -> Verdict:
+def analyze_runs(bundles: list[tuple[DebugRun, Bundle]], *, original_limit_bytes: int | None) -> Verdict:
     """The verdict over several diagnose runs, one bundle per run (variants such as original and 512Mi)."""
-    pairs: list[tuple[Run, Verdict | None]] = []
+    pairs: list[tuple[DebugRun, Verdict | None]] = []
     for run, bundle in bundles:
         single = _analyze(bundle, runs=None, judge_raised=False)  # each run's own outcome, for the runs table
         facts = facts_of(bundle)
@@ -141,7 +141,7 @@ def analyze_runs(bundles: list[tuple[Run, Bundle]], *, original_limit_bytes: int
     return judge_runs(pairs, original_limit_bytes=original_limit_bytes, facts=facts, fallback=fallback)
 
 
-def _in_run(run: Run, evidence: Evidence) -> Evidence:
+def _in_run(run: DebugRun, evidence: Evidence) -> Evidence:
     """Evidence of one run's bundle, its source prefixed with that bundle's directory so it can be found."""
     folder = run.bundle.rstrip("/").rsplit("/", 1)[-1] if run.bundle else ""
     if not folder or evidence.source.startswith(folder + "/"):
@@ -149,7 +149,7 @@ def _in_run(run: Run, evidence: Evidence) -> Evidence:
     return Evidence(f"{folder}/{evidence.source}", evidence.text)
 
 
-def _limit(run: Run) -> int | None:
+def _limit(run: DebugRun) -> int | None:
     if not run.memory_limit:
         return None
     try:
@@ -158,7 +158,7 @@ def _limit(run: Run) -> int | None:
         return None
 
 
-def _run_verdict(run: Run, verdict: Verdict | None) -> str | None:
+def _run_verdict(run: DebugRun, verdict: Verdict | None) -> str | None:
     if verdict is not None:
         return verdict.verdict
     if run.verdict:
@@ -168,19 +168,19 @@ def _run_verdict(run: Run, verdict: Verdict | None) -> str | None:
     return "success" if run.outcome == "succeeded" else None
 
 
-def judge_runs(pairs: list[tuple[Run, Verdict | None]], *, original_limit_bytes: int | None, facts: Facts,
+def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_bytes: int | None, facts: Facts,
                fallback: Verdict | None) -> Verdict:
     """DESIGN.md's reasoning: which memory variant failed or succeeded, and the measured peak vs the limit."""
     runs = tuple(replace(run, verdict=_run_verdict(run, v)) for run, v in pairs)
     orig = original_limit_bytes
 
-    def raised(run: Run) -> bool:
+    def raised(run: DebugRun) -> bool:
         limit = _limit(run)
         if orig is not None and limit is not None:
             return limit > orig
         return run.variant not in ("original", "")
 
-    def original(run: Run) -> bool:
+    def original(run: DebugRun) -> bool:
         return not raised(run)
 
     raised_ok = [r for r in runs if raised(r) and r.outcome == "succeeded"]

@@ -54,7 +54,7 @@ def test_no_jobs_is_not_failing() -> None:
 
 def test_limit_shows_the_latest_runs_and_counts_all() -> None:
     history = incident(limit=2)
-    assert [v.record.job for v in history.runs] == [f"tf-state-backup-{FIRST + 3 * DAY}", f"tf-state-backup-{FIRST + 4 * DAY}"]
+    assert [v.run.job for v in history.runs] == [f"tf-state-backup-{FIRST + 3 * DAY}", f"tf-state-backup-{FIRST + 4 * DAY}"]
     assert history.hidden == 3 and history.summary.total == 5
 
 

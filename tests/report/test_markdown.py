@@ -10,7 +10,7 @@ from rich.console import Console
 
 from cronjob_doctor import report
 from cronjob_doctor.report import markdown
-from cronjob_doctor.rules.base import Evidence, Finding, Run, Verdict
+from cronjob_doctor.rules.base import Evidence, Finding, DebugRun, Verdict
 from tests.report.verdicts import INCIDENT
 
 
@@ -115,7 +115,7 @@ def test_bundle_path_is_given() -> None:
 
 
 def test_pipes_and_newlines_cannot_break_the_runs_table() -> None:
-    run = Run(job="j", variant="a|b", memory_limit=None, outcome="failed", reason="Error\nsecond | line")
+    run = DebugRun(job="j", variant="a|b", memory_limit=None, outcome="failed", reason="Error\nsecond | line")
     out = markdown.render(Verdict("script-error", 0.6, "s", runs=(run,)))
     row = next(line for line in out.splitlines() if line.startswith("| a"))
     assert row == "| a\\|b | 1 | failed | Error second \\| line | - | - / no limit | 0.0s | j |"

@@ -6,7 +6,7 @@ import pytest
 
 from cronjob_doctor.report.parts import Block, clean, remediation_blocks, runner_ups
 from cronjob_doctor.report.runs import headers, peak_vs_limit, rows
-from cronjob_doctor.rules.base import Finding, Run, Verdict
+from cronjob_doctor.rules.base import Finding, DebugRun, Verdict
 
 MI = 1024**2
 
@@ -74,11 +74,11 @@ def test_runner_ups_drop_the_winner() -> None:
     ],
 )
 def test_peak_vs_limit(peak: int | None, limit: str | None, cell: str) -> None:
-    run = Run(job="j", variant="v", memory_limit=limit, outcome="succeeded", peak_memory_bytes=peak)
+    run = DebugRun(job="j", variant="v", memory_limit=limit, outcome="succeeded", peak_memory_bytes=peak)
     assert peak_vs_limit(run) == cell
 
 
 def test_runs_are_numbered_within_their_variant() -> None:
-    runs = [Run(job=f"j{i}", variant=v, memory_limit=None, outcome="failed") for i, v in enumerate("aab")]
+    runs = [DebugRun(job=f"j{i}", variant=v, memory_limit=None, outcome="failed") for i, v in enumerate("aab")]
     assert [row[:2] for row in rows(runs)] == [("a", "1"), ("a", "2"), ("b", "1")]
     assert "Verdict" not in headers(runs)

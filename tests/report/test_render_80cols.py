@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from cronjob_doctor import report
-from cronjob_doctor.rules.base import Evidence, Run, Verdict
+from cronjob_doctor.rules.base import Evidence, DebugRun, Verdict
 from tests.report.verdicts import INCIDENT
 
 LONG_URL = (
@@ -33,7 +33,7 @@ WORDY = replace(
     ),
     runs=INCIDENT.runs
     + (
-        Run(
+        DebugRun(
             job="tf-state-backup-doctor-g5h6i",
             variant="original",
             memory_limit="128Mi",

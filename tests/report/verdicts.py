@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cronjob_doctor.rules.base import Evidence, Finding, Run, Verdict
+from cronjob_doctor.rules.base import Evidence, Finding, DebugRun, Verdict
 
 MI = 1024**2
 
@@ -50,7 +50,7 @@ INCIDENT = Verdict.from_finding(
     OOM_FINDING,
     (OOM_FINDING, NETWORK_FINDING),
     runs=(
-        Run(
+        DebugRun(
             job="tf-state-backup-doctor-a1b2c",
             variant="original",
             memory_limit="128Mi",
@@ -61,7 +61,7 @@ INCIDENT = Verdict.from_finding(
             bundle="bundles/tf-state-backup/original-1",
             verdict="oom",
         ),
-        Run(
+        DebugRun(
             job="tf-state-backup-doctor-d3e4f",
             variant="512Mi",
             memory_limit="512Mi",
