@@ -51,7 +51,9 @@ class Figure:
     def row(self) -> str:
         """A markdown table row: name, median, min–max, runs, target, met."""
         low, high = self.spread
-        target = "" if self.target is None else f"{'>=' if self.higher_is_better else '<='} {fmt(self.target)} {self.unit}"
+        target = (
+            "" if self.target is None else f"{'>=' if self.higher_is_better else '<='} {fmt(self.target)} {self.unit}"
+        )
         met = {None: "", True: "yes", False: "**no**"}[self.met]
         return (f"| {self.name} | {fmt(self.median)} {self.unit} | {fmt(low)}–{fmt(high)} | {len(self.samples)} "
                 f"| {target} | {met} | {self.note} |")

@@ -58,7 +58,9 @@ def line_text(index: int, length: int) -> str:
     The filler is built once per length so the producer costs the sandbox as little as possible."""
     filler = _FILLERS.get(length)
     if filler is None:
-        filler = _FILLERS[length] = ("abcdefghijklmnopqrstuvwxyz0123456789-_ " * (length // 38 + 1))[: max(0, length - 13)]
+        filler = _FILLERS[length] = ("abcdefghijklmnopqrstuvwxyz0123456789-_ " * (length // 38 + 1))[
+            : max(0, length - 13)
+        ]
     return f"{index:012d} {filler}"
 
 
@@ -207,7 +209,11 @@ def run(mib: int = 1024, length: int = 200, runs: int = 3, label: str = "") -> l
         complete.append(ok)
         client.append(per_cpu)
     name = label or f"{mib} MiB in {length}-byte lines"
-    lost = "every line captured, in order" if all(complete) else f"**lines lost or altered in {complete.count(False)} run(s)**"
+    lost = (
+        "every line captured, in order"
+        if all(complete)
+        else f"**lines lost or altered in {complete.count(False)} run(s)**"
+    )
     return [Figure(f"capture {name}: throughput", "MB/s", rates, 50.0, higher_is_better=True, note=lost),
             Figure(f"capture {name}: peak RSS", "MB", rss, 150.0),
             Figure(f"capture {name}: sandbox share (server CPU / follow time)", "%", shares),

@@ -23,9 +23,10 @@ import analyze_many
 import demo
 import latency
 import logs
-import scan
 import startup
 from common import ROOT, TABLE_HEADER, Figure
+
+import scan
 
 BEFORE = """\
 ## Before and after the fixes (same machine, same benches)
@@ -50,8 +51,14 @@ def _section(title: str, figures: list[Figure], lines: list[str] | None = None) 
 
 def _accuracy() -> str:
     """bench/accuracy.py's summary line and table (someone else's bench, run as is)."""
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "accuracy.py")], capture_output=True, text=True, check=False,
-                            cwd=ROOT, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "accuracy.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=300,
+    )
     return "## Verdict accuracy (bench/accuracy.py)\n\n```\n" + result.stdout.strip() + "\n```\n"
 
 
@@ -108,14 +115,18 @@ def main(argv: list[str]) -> int:
     add("analyze", analyze_many.run(1000, 1 if quick else 3))
     with redirect_stdout(io.StringIO()):
         accuracy = _accuracy()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=False).stdout
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=False,
-                           cwd=ROOT).stdout
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=False
+    ).stdout
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=False, cwd=ROOT
+    ).stdout
     load = os.getloadavg()
     header = (
         "# Benchmark results\n\n"
         f"Written by `python bench/run.py{' --quick' if quick else ''}` on "
-        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit.strip()}{' (with uncommitted changes)' if dirty else ''}, "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit.strip()}"
+        f"{' (with uncommitted changes)' if dirty else ''}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, load average at the end "
         f"{load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}, {time.monotonic() - started:.0f} s in all. Medians with min–max "
         "over the runs shown; the machine is shared, so spreads include other work on it.\n\n"

@@ -84,7 +84,7 @@ def run(runs: int = 3) -> tuple[list[Figure], list[str]]:
                 figures += [Figure("`kubectl get cronjobs,jobs,pods -A -o json` wall", "s", k_walls),
                             Figure("kubectl peak RSS", "MB", k_rss),
                             Figure("kubectl sandbox share", "%", k_shares)]
-                ratios = [w / k for w, k in zip(sorted(walls), sorted(k_walls))]
+                ratios = [w / k for w, k in zip(sorted(walls), sorted(k_walls), strict=False)]
                 figures.append(Figure("scan -A / kubectl wall ratio", "x", ratios, 1.5))
                 lines.append(f"- requests made by kubectl: {k_requests}")
             else:

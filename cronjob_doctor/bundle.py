@@ -7,14 +7,16 @@ bundles can hold secrets, and a crash must never leave a half-written JSON file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from cronjob_doctor.errors import InputError
 
@@ -86,7 +88,7 @@ class Bundle:
     verdict: dict[str, Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     """What the tool recorded about the run (meta.json): variant, original limits, changes, partial capture."""
-    failed_jobs: list["Bundle"] = field(default_factory=list)
+    failed_jobs: list[Bundle] = field(default_factory=list)
 
     def log(self, pod: str, container: str, *, previous: bool = False) -> LogFile | None:
         for entry in self.logs:
@@ -228,10 +230,8 @@ def write_text(root: Path, name: str, text: str) -> Path:
         os.chmod(tmp, 0o600)
         os.replace(tmp, target)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
         raise

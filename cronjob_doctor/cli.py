@@ -6,13 +6,15 @@ kubernetes client is imported lazily (through `kube`) so `--help`, `lint -f` and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -50,15 +52,15 @@ class OutputFormat(str, Enum):
 
 
 KubeconfigOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--kubeconfig", help="Path to the kubeconfig file (default: KUBECONFIG, ~/.kube/config, "
                  "in-cluster).", show_default=False),
 ]
 ContextOpt = Annotated[
-    Optional[str], typer.Option("--context", help="The kubeconfig context to use.", show_default=False)
+    str | None, typer.Option("--context", help="The kubeconfig context to use.", show_default=False)
 ]
 OutputOpt = Annotated[
-    Optional[OutputFormat],
+    OutputFormat | None,
     typer.Option("--output", "-o", help="Report format: text, json, yaml or markdown.",
                  show_default=False),
 ]
@@ -130,7 +132,7 @@ def exit_codes(err: Console, *, debug: bool = False) -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def connect(common: Common) -> "Kube":
+def connect(common: Common) -> Kube:
     """Build the cluster client from the kubeconfig flags (imports the kubernetes client only now)."""
     from cronjob_doctor.kube.client import Kube
 
@@ -204,7 +206,7 @@ def history_cmd(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(metavar="NAMESPACE/NAME", help="The CronJob (or NAME with -n).")],
     namespace: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--namespace", "-n", help="Namespace for a bare NAME (default: the context's namespace).",
                      show_default=False),
     ] = None,
@@ -212,7 +214,7 @@ def history_cmd(
         int, typer.Option("--limit", min=0, help="Show the N most recent runs (0: all); the summary counts all.")
     ] = 20,
     bundles: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--bundles", help="A `record` bundle root: show the recorded verdict of runs whose pods are "
                      "gone.", show_default=False),
     ] = None,
@@ -257,7 +259,7 @@ def scan_cmd(
         bool, typer.Option("--all-namespaces", "-A", help="Scan every namespace.")
     ] = False,
     namespace: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--namespace", "-n", help="Namespace to scan (default: the context's namespace).",
                      show_default=False),
     ] = None,
@@ -312,16 +314,16 @@ class LintSeverity(str, Enum):
 )
 def lint_cmd(
     target: Annotated[
-        Optional[str],
+        str | None,
         typer.Argument(metavar="[TARGET]", help="NAMESPACE/CRONJOB to read from the cluster (or NAME with -n).",
                        show_default=False),
     ] = None,
     files: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--file", "-f", help="Manifest file to lint ('-' reads stdin); repeatable.", show_default=False),
     ] = None,
     namespace: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--namespace", "-n", help="Namespace for a bare NAME (default: the context's namespace).",
                      show_default=False),
     ] = None,
@@ -329,11 +331,11 @@ def lint_cmd(
         LintSeverity, typer.Option("--severity", help="Report findings of this severity and above.")
     ] = LintSeverity.info,
     skip: Annotated[
-        Optional[list[str]], typer.Option("--skip", help="Check id not to run; repeatable.", show_default=False)
+        list[str] | None, typer.Option("--skip", help="Check id not to run; repeatable.", show_default=False)
     ] = None,
     list_checks: Annotated[bool, typer.Option("--list-checks", help="List every check and exit.")] = False,
     output: Annotated[
-        Optional[LintOutputFormat],
+        LintOutputFormat | None,
         typer.Option("--output", "-o", help="Report format: text, json, markdown or sarif (SARIF 2.1.0).",
                      show_default=False),
     ] = None,
@@ -383,7 +385,7 @@ def lint_cmd(
 
 
 NamespaceOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--namespace", "-n", help="Namespace for a bare NAME (default: the context's namespace).",
                  show_default=False),
 ]
@@ -397,13 +399,12 @@ def _install_sigterm() -> None:
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    try:
+    # Not the main thread (embedded use): nothing to install.
+    with contextlib.suppress(ValueError):
         signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (embedded use): nothing to install
-        pass
 
 
-def _run_diagnose(settings: "DiagnoseSettings", *, common: Common, kube: "Kube", command: str) -> int:
+def _run_diagnose(settings: DiagnoseSettings, *, common: Common, kube: Kube, command: str) -> int:
     """Run the diagnose flow with the live view on stderr and the report on stdout; return the exit code."""
     from datetime import datetime, timezone
 
@@ -434,35 +435,42 @@ def _run_diagnose(settings: "DiagnoseSettings", *, common: Common, kube: "Kube",
 )
 def diagnose_cmd(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="TARGET", help="NAMESPACE/CRONJOB or NAMESPACE/JOB (or NAME with -n).")],
+    target: Annotated[
+        str, typer.Argument(metavar="TARGET", help="NAMESPACE/CRONJOB or NAMESPACE/JOB (or NAME with -n).")
+    ],
     namespace: NamespaceOpt = None,
     memory: Annotated[
-        Optional[str],
-        typer.Option(help="Memory limit(s), comma-separated; 'original' keeps the CronJob's. "
-                     "Default: the larger of 512Mi and 4x the original limit.", show_default=False),
+        str | None,
+        typer.Option(
+            help="Memory limit(s), comma-separated; 'original' keeps the CronJob's. "
+            "Default: the larger of 512Mi and 4x the original limit.",
+            show_default=False,
+        ),
     ] = None,
     runs: Annotated[int, typer.Option(help="Runs per memory variant.")] = 1,
-    image: Annotated[Optional[str], typer.Option(help="Try a candidate fix image.", show_default=False)] = None,
+    image: Annotated[str | None, typer.Option(help="Try a candidate fix image.", show_default=False)] = None,
     container: Annotated[
-        Optional[str], typer.Option(help="Container to instrument (default: every shell container).",
-                                    show_default=False)
+        str | None, typer.Option(help="Container to instrument (default: every shell container).", show_default=False)
     ] = None,
     timeout: Annotated[str, typer.Option(help="Deadline per debug Job (activeDeadlineSeconds), e.g. 15m.")] = "30m",
     bundle: Annotated[
-        Optional[str], typer.Option(help="Bundle directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>).",
-                                    show_default=False)
+        str | None,
+        typer.Option(help="Bundle directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>).", show_default=False),
     ] = None,
     keep: Annotated[bool, typer.Option("--keep", help="Leave the debug Job(s) in the cluster.")] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the debug Job and its diff against the jobTemplate; create nothing.")
+        bool,
+        typer.Option("--dry-run", help="Print the debug Job and its diff against the jobTemplate; create nothing."),
     ] = False,
     no_trace: Annotated[bool, typer.Option("--no-trace", help="Do not prepend set -x.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream container logs to the terminal.")] = False,
     no_redact: Annotated[
         bool,
-        typer.Option("--no-redact", help="Keep Secret values and credentials in the terminal, bundle logs and "
-                     "report (redacted by default)."),
+        typer.Option(
+            "--no-redact",
+            help="Keep Secret values and credentials in the terminal, bundle logs and report (redacted by default).",
+        ),
     ] = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
@@ -502,7 +510,7 @@ enough to watch the trace scroll."""
 )
 def demo_cmd(
     bundle: Annotated[
-        Optional[str], typer.Option(help="Bundle directory (default: a new temporary directory).", show_default=False)
+        str | None, typer.Option(help="Bundle directory (default: a new temporary directory).", show_default=False)
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream container logs to the terminal.")] = False,
     output: OutputOpt = None,
@@ -561,35 +569,35 @@ class RecordOutputFormat(str, Enum):
 )
 def record_cmd(
     target: Annotated[
-        Optional[str],
+        str | None,
         typer.Argument(metavar="[TARGET]", help="NAMESPACE/CRONJOB (or NAME with -n).", show_default=False),
     ] = None,
     namespace: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--namespace", "-n", help="Namespace in scope (default: the context's namespace).",
                      show_default=False),
     ] = None,
     all_namespaces: Annotated[bool, typer.Option("--all-namespaces", "-A", help="Every namespace.")] = False,
     selector: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--selector", "-l", help="Only CronJobs matching this label selector.", show_default=False),
     ] = None,
     bundle: Annotated[str, typer.Option("--bundle", help="Bundle root directory.")] = "cronjob-doctor-records",
     on_failure: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--on-failure", help="Shell command to run for each failed run.", show_default=False),
     ] = None,
     keep_last: Annotated[
-        Optional[int],
+        int | None,
         typer.Option("--keep-last", min=1, help="Keep the N newest bundles per CronJob.", show_default=False),
     ] = None,
     max_bytes: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--max-bytes", help="Size budget for the bundle root, e.g. 2Gi (oldest removed first; the "
                      "newest bundle of each CronJob is always kept).", show_default=False),
     ] = None,
     metrics_port: Annotated[
-        Optional[int],
+        int | None,
         typer.Option("--metrics-port", min=0, max=65535, help="Serve Prometheus metrics on this port.",
                      show_default=False),
     ] = None,
@@ -600,12 +608,12 @@ def record_cmd(
                      "default; Secret values need `get secrets`, credential patterns always apply)."),
     ] = False,
     duration: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--duration", help="Exit after this long, e.g. 24h (open runs are closed as partial).",
                      show_default=False),
     ] = None,
     output: Annotated[
-        Optional[RecordOutputFormat],
+        RecordOutputFormat | None,
         typer.Option("--output", "-o", help="Line format: text or json (JSON lines).", show_default=False),
     ] = None,
     kubeconfig: KubeconfigOpt = None,

@@ -24,8 +24,14 @@ _SECRET_WORD = r"(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]
 # (name, pattern). Groups named `keep` stay as they are, groups named `hide` are replaced; every other part of
 # the match stays. Names are suffixed per pattern when compiled (a regex needs unique group names).
 _PATTERNS: tuple[tuple[str, str], ...] = (
-    ("mc-alias", r"(?P<keep>\bmc\s+(?:alias\s+set|config\s+host\s+add)\s+\S+\s+\S+\s+)(?P<hide>\S+)(?P<keep2>\s+)(?P<hide2>\S+)"),
-    ("authorization", r"(?i)(?P<keep>\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|aws4-hmac-sha256)\s+)?)(?P<hide>[^\s\"']+)"),
+    (
+        "mc-alias",
+        r"(?P<keep>\bmc\s+(?:alias\s+set|config\s+host\s+add)\s+\S+\s+\S+\s+)(?P<hide>\S+)(?P<keep2>\s+)(?P<hide2>\S+)",
+    ),
+    (
+        "authorization",
+        r"(?i)(?P<keep>\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|aws4-hmac-sha256)\s+)?)(?P<hide>[^\s\"']+)",
+    ),
     ("bearer", r"(?i)(?P<keep>\bbearer\s+)(?P<hide>[A-Za-z0-9\-._~+/]{8,}=*)"),
     ("url-password", r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:)(?P<hide>[^/\s@]+)(?=@)"),
     ("flag", rf"(?i)(?P<keep>(?<![\w-])--?[a-z0-9-]*{_SECRET_WORD}[a-z0-9-]*(?:=|\s+))(?P<hide>{_VALUE})"),

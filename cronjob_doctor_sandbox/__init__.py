@@ -11,16 +11,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from . import kubeconfig, seeds
 from .cluster import Cluster
-from .testing.authz import Authorizer
-from .testing.faults import Faults
 from .handlers import Api
 from .logstore import LogStore
 from .server import ApiServer, RecordedRequest
 from .store import Store
+from .testing.authz import Authorizer
+from .testing.faults import Faults
 
 __all__ = ["RecordedRequest", "Sandbox"]
 

@@ -13,16 +13,17 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from datetime import datetime
-from typing import Any, Callable, Hashable
+from typing import Any
 
 from . import gc
 from .cronjobs import CronJobController
 from .jobs import JobController
 from .kubelet import Kubelet
 from .logstore import LogStore
-from .store import StoreError, Store, WatchEvent
+from .store import Store, StoreError, WatchEvent
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ class Cluster:
         def run() -> None:
             try:
                 future.set_result(fn())
-            except BaseException as error:
+            except BaseException as error:  # noqa: BLE001  handed to the caller's future, raised there
                 future.set_exception(error)
 
         self._loop.post(run)

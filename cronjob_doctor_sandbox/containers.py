@@ -128,7 +128,7 @@ class PodRun:
     init: list[ContainerRun]
     main: list[ContainerRun]
     created: float
-    timers: list["Timer"] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
     stopped: bool = False
     deleting: bool = False
     finished: bool = False
@@ -180,7 +180,9 @@ def pod_status(pod: Obj, run: PodRun) -> dict[str, Any]:
         run.set_condition("PodReadyToStartContainers", "False" if run.finished else "True")
     if initializing and not run.finished:
         names = ", ".join(c.name for c in run.init if not c.succeeded)
-        run.set_condition("Initialized", "False", "ContainersNotInitialized", f"containers with incomplete status: [{names}]")
+        run.set_condition(
+            "Initialized", "False", "ContainersNotInitialized", f"containers with incomplete status: [{names}]"
+        )
     else:
         run.set_condition("Initialized", "True")
     unready = [c.name for c in run.main if not c.running]
@@ -188,7 +190,9 @@ def pod_status(pod: Obj, run: PodRun) -> dict[str, Any]:
         if phase == "Succeeded":
             run.set_condition(kind, "False", "PodCompleted")
         elif unready:
-            run.set_condition(kind, "False", "ContainersNotReady", f"containers with unready status: [{' '.join(unready)}]")
+            run.set_condition(
+                kind, "False", "ContainersNotReady", f"containers with unready status: [{' '.join(unready)}]"
+            )
         else:
             run.set_condition(kind, "True")
     status: dict[str, Any] = {
@@ -241,7 +245,10 @@ def resolve_env(store: Store, namespace: str, spec: dict[str, Any]) -> tuple[dic
             env[item["name"]] = str(item.get("value", ""))
             continue
         source = item["valueFrom"]
-        for kind, resource, label in (("secretKeyRef", "secrets", "Secret"), ("configMapKeyRef", "configmaps", "ConfigMap")):
+        for kind, resource, label in (
+            ("secretKeyRef", "secrets", "Secret"),
+            ("configMapKeyRef", "configmaps", "ConfigMap"),
+        ):
             ref = source.get(kind)
             if not ref:
                 continue

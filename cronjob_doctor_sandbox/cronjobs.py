@@ -137,7 +137,10 @@ class CronJobController:
 
     def _prune(self, cronjob: Obj, jobs: list[Obj]) -> None:
         spec = cronjob["spec"]
-        limits = {"Complete": spec.get("successfulJobsHistoryLimit", 3), "Failed": spec.get("failedJobsHistoryLimit", 1)}
+        limits = {
+            "Complete": spec.get("successfulJobsHistoryLimit", 3),
+            "Failed": spec.get("failedJobsHistoryLimit", 1),
+        }
         for outcome, limit in limits.items():
             done = sorted((j for j in jobs if finished(j) == outcome), key=_scheduled_key)
             for job in done[: max(0, len(done) - int(limit))]:
@@ -153,4 +156,6 @@ class CronJobController:
 def _scheduled_key(job: Obj) -> str:
     annotations = job["metadata"].get("annotations") or {}
     status = job.get("status") or {}
-    return str(annotations.get(SCHEDULED_ANNOTATION) or status.get("startTime") or job["metadata"].get("creationTimestamp", ""))
+    return str(
+        annotations.get(SCHEDULED_ANNOTATION) or status.get("startTime") or job["metadata"].get("creationTimestamp", "")
+    )

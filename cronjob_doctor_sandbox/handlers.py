@@ -7,6 +7,7 @@ but nothing about sockets or HTTP framing, which live in server.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -14,14 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import defaults, eventsview, routes, streams
-from .testing.authz import Attributes, Authorizer
-from .testing.faults import Faults
 from .listing import list_objects, object_filter
 from .logstore import LogStore
 from .patches import JSON_PATCH, MERGE_TYPES, json_patch, merge
 from .routes import Resource, Route
 from .status import ApiError, already_exists, conflict, failure, forbidden, not_found, success
 from .store import AlreadyExistsError, ConflictError, NotFoundError, Store
+from .testing.authz import Attributes, Authorizer
+from .testing.faults import Faults
 
 Obj = dict[str, Any]
 _WITH_STATUS = {"jobs", "cronjobs", "pods", "namespaces", "nodes"}
@@ -343,11 +344,9 @@ class Api:
                             o["metadata"]["ownerReferences"] = kept
                         else:
                             o["metadata"].pop("ownerReferences", None)
-                    try:
+                    with contextlib.suppress(NotFoundError):
                         self.store.mutate(dependent_key, obj["metadata"].get("namespace", ""),
                                           obj["metadata"]["name"], strip)
-                    except NotFoundError:
-                        pass
                 else:
                     self._delete_quietly(dependent_key, obj, "Background")
 

@@ -7,6 +7,7 @@ except removing a pod whose graceful deletion it has finished.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import secrets as pysecrets
@@ -15,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor.k8s.quantity import parse_bytes
+
 from . import events, scenarios
 from .containers import ContainerRun, PodRun, pod_status, resolve_env
 from .store import NotFoundError, Obj, WatchEvent, now_rfc3339
@@ -335,10 +337,8 @@ class Kubelet:
     def _remove(self, key: tuple[str, str], uid: str) -> None:
         pod = self.store.find("pods", *key)
         if pod is not None and pod["metadata"].get("uid") == uid:
-            try:
+            with contextlib.suppress(NotFoundError):
                 self.store.delete("pods", *key)
-            except NotFoundError:
-                pass
 
     # -- status, events, metrics ---------------------------------------------------------------------------
 

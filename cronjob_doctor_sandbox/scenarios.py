@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cronjob_doctor.debugjob.sampler import MARKER
+
 from . import shell
 
 SCENARIO_ANNOTATION = "sandbox.cronjob-doctor.io/scenario"

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import copy
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 from .containers import NODE_IP
 from .cronjobs import job_for
@@ -54,28 +55,62 @@ def _meta(name: str, namespace: str = "", **extra: Any) -> Obj:
 
 def _base(store: Store) -> None:
     """What every cluster has: the node and the system namespaces with their default ServiceAccounts."""
-    store.create("nodes", {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": _meta(NODE_NAME, labels={"kubernetes.io/hostname": NODE_NAME, "kubernetes.io/os": "linux",
-                                             "kubernetes.io/arch": "amd64", "node-role.kubernetes.io/control-plane": ""}),
-        "spec": {"podCIDR": "10.42.0.0/24", "podCIDRs": ["10.42.0.0/24"]},
-        "status": {
-            "capacity": {"cpu": "4", "memory": "8039428Ki", "pods": "110", "ephemeral-storage": "61202244Ki"},
-            "allocatable": {"cpu": "4", "memory": "8039428Ki", "pods": "110", "ephemeral-storage": "59536912990"},
-            "conditions": [
-                {"type": t, "status": "False", "reason": r, "message": m, "lastHeartbeatTime": _ts(_CREATED),
-                 "lastTransitionTime": _ts(_CREATED)}
-                for t, r, m in (("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                                ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                                ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"))
-            ] + [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status",
-                  "lastHeartbeatTime": _ts(_CREATED), "lastTransitionTime": _ts(_CREATED)}],
-            "addresses": [{"type": "InternalIP", "address": NODE_IP}, {"type": "Hostname", "address": NODE_NAME}],
-            "nodeInfo": {"kubeletVersion": "v1.31.4", "kubeProxyVersion": "v1.31.4", "containerRuntimeVersion":
-                         "containerd://1.7.23", "operatingSystem": "linux", "architecture": "amd64",
-                         "osImage": "Ubuntu 24.04.1 LTS", "kernelVersion": "6.8.0-51-generic"},
+    store.create(
+        "nodes",
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": _meta(
+                NODE_NAME,
+                labels={
+                    "kubernetes.io/hostname": NODE_NAME,
+                    "kubernetes.io/os": "linux",
+                    "kubernetes.io/arch": "amd64",
+                    "node-role.kubernetes.io/control-plane": "",
+                },
+            ),
+            "spec": {"podCIDR": "10.42.0.0/24", "podCIDRs": ["10.42.0.0/24"]},
+            "status": {
+                "capacity": {"cpu": "4", "memory": "8039428Ki", "pods": "110", "ephemeral-storage": "61202244Ki"},
+                "allocatable": {"cpu": "4", "memory": "8039428Ki", "pods": "110", "ephemeral-storage": "59536912990"},
+                "conditions": [
+                    {
+                        "type": t,
+                        "status": "False",
+                        "reason": r,
+                        "message": m,
+                        "lastHeartbeatTime": _ts(_CREATED),
+                        "lastTransitionTime": _ts(_CREATED),
+                    }
+                    for t, r, m in (
+                        ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                        ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                        ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                    )
+                ]
+                + [
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "reason": "KubeletReady",
+                        "message": "kubelet is posting ready status",
+                        "lastHeartbeatTime": _ts(_CREATED),
+                        "lastTransitionTime": _ts(_CREATED),
+                    }
+                ],
+                "addresses": [{"type": "InternalIP", "address": NODE_IP}, {"type": "Hostname", "address": NODE_NAME}],
+                "nodeInfo": {
+                    "kubeletVersion": "v1.31.4",
+                    "kubeProxyVersion": "v1.31.4",
+                    "containerRuntimeVersion": "containerd://1.7.23",
+                    "operatingSystem": "linux",
+                    "architecture": "amd64",
+                    "osImage": "Ubuntu 24.04.1 LTS",
+                    "kernelVersion": "6.8.0-51-generic",
+                },
+            },
         },
-    })
+    )
     for namespace in ("default", "kube-system", "kube-public", "kube-node-lease"):
         _namespace(store, namespace)
 
@@ -109,11 +144,19 @@ def _cronjob(name: str, namespace: str, *, schedule: str, script: str, image: st
     if deadline is not None:
         job_spec["activeDeadlineSeconds"] = deadline
     return {
-        "apiVersion": "batch/v1", "kind": "CronJob",
-        "metadata": _meta(name, namespace, labels={"app": name}, **({"annotations": annotations} if annotations else {})),
-        "spec": {"schedule": schedule, "concurrencyPolicy": "Forbid", "suspend": False,
-                 "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1,
-                 "jobTemplate": {"metadata": {"creationTimestamp": None, "labels": {"app": name}}, "spec": job_spec}},
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": _meta(
+            name, namespace, labels={"app": name}, **({"annotations": annotations} if annotations else {})
+        ),
+        "spec": {
+            "schedule": schedule,
+            "concurrencyPolicy": "Forbid",
+            "suspend": False,
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 1,
+            "jobTemplate": {"metadata": {"creationTimestamp": None, "labels": {"app": name}}, "spec": job_spec},
+        },
         "status": {},
     }
 
@@ -132,10 +175,18 @@ def _past_job(cronjob: Obj, minutes: int, outcome: str, *, ended_after: timedelt
     job["metadata"]["creationTimestamp"] = _ts(scheduled)
     status: Obj = {"startTime": _ts(start), "ready": 0, "terminating": 0, "uncountedTerminatedPods": {}}
     if outcome == "Complete":
-        reason, message, kinds = "CompletionsReached", "Reached expected number of succeeded pods", ("SuccessCriteriaMet", "Complete")
+        reason, message, kinds = (
+            "CompletionsReached",
+            "Reached expected number of succeeded pods",
+            ("SuccessCriteriaMet", "Complete"),
+        )
         status.update(succeeded=1, completionTime=_ts(end))
     else:
-        reason, message, kinds = "BackoffLimitExceeded", "Job has reached the specified backoff limit", ("FailureTarget", "Failed")
+        reason, message, kinds = (
+            "BackoffLimitExceeded",
+            "Job has reached the specified backoff limit",
+            ("FailureTarget", "Failed"),
+        )
         status["failed"] = 1
     status["conditions"] = [{"type": k, "status": "True", "lastProbeTime": _ts(end), "lastTransitionTime": _ts(end),
                              "reason": reason, "message": message} for k in kinds]
@@ -148,15 +199,19 @@ def incident(store: Store) -> None:
     _base(store)
     _namespace(store, "tofu-state")
     _namespace(store, "minio")
-    store.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta("tf-backup", "tofu-state")})
+    store.create(
+        "serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta("tf-backup", "tofu-state")}
+    )
     store.create("secrets", _secret("tf-backup-s3-creds", "tofu-state",
                                     {"access-key": "tf-backup", "secret-key": "Vq3n8sLk2PzR7wYt"}))
     for workspace in ("default", "platform"):
         store.create("secrets", _secret(f"tfstate-{workspace}-state", "tofu-state",
                                         {"tfstate": '{"version": 4, "terraform_version": "1.8.0", "serial": 212}'},
                                         tfstate="true", **{"app.kubernetes.io/managed-by": "terraform"}))
-    env = [{"name": "S3_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "tf-backup-s3-creds", "key": "access-key"}}},
-           {"name": "S3_SECRET_KEY", "valueFrom": {"secretKeyRef": {"name": "tf-backup-s3-creds", "key": "secret-key"}}}]
+    env = [
+        {"name": "S3_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "tf-backup-s3-creds", "key": "access-key"}}},
+        {"name": "S3_SECRET_KEY", "valueFrom": {"secretKeyRef": {"name": "tf-backup-s3-creds", "key": "secret-key"}}},
+    ]
     cronjob = _cronjob("tf-state-backup", "tofu-state", schedule="0 8 * * *", script=INCIDENT_SCRIPT, sa="tf-backup",
                        env=env, limits={"memory": "128Mi"}, requests={"cpu": "50m", "memory": "64Mi"})
     cronjob = store.create("cronjobs", cronjob)
@@ -180,21 +235,52 @@ def _other_scenarios(store: Store) -> None:
     cases = (
         ("cdn", "cdn-backup", "cdn-down", download, "alpine:3.20", None),
         ("netpol", "minio-sync", "netpol-blocked", sync, "minio/mc:RELEASE.2024-11-21T17-21-54Z", None),
-        ("images", "report-gen", "image-pull", "python /app/report.py", "registry.example.com/analytics/report-gen:v2.4.1-rc0", None),
-        ("rbac", "secret-export", "forbidden", "set -e\nkubectl get secrets -n rbac -o yaml > /tmp/secrets.yaml\necho exported",
-         "bitnami/kubectl:1.31", None),
+        (
+            "images",
+            "report-gen",
+            "image-pull",
+            "python /app/report.py",
+            "registry.example.com/analytics/report-gen:v2.4.1-rc0",
+            None,
+        ),
+        (
+            "rbac",
+            "secret-export",
+            "forbidden",
+            "set -e\nkubectl get secrets -n rbac -o yaml > /tmp/secrets.yaml\necho exported",
+            "bitnami/kubectl:1.31",
+            None,
+        ),
         ("hang", "db-vacuum", "hang", "set -e\nvacuumdb --analyze --dbname=app\n", "postgres:16-alpine", None),
-        ("flaky", "metrics-rollup", "flaky", "set -e\napk add --no-cache curl\n"
-         "curl -sSLo /tmp/kubectl https://dl.k8s.io/release/v1.31.0/bin/linux/amd64/kubectl\nchmod +x /tmp/kubectl\n"
-         "echo rolled up", "alpine:3.20", None),
-        ("ok", "log-rotate", "success", "set -e\nfind /var/log/app -name '*.log' -mtime +7 -delete\necho rotated",
-         "alpine:3.20", None),
+        (
+            "flaky",
+            "metrics-rollup",
+            "flaky",
+            "set -e\napk add --no-cache curl\n"
+            "curl -sSLo /tmp/kubectl https://dl.k8s.io/release/v1.31.0/bin/linux/amd64/kubectl\nchmod +x /tmp/kubectl\n"
+            "echo rolled up",
+            "alpine:3.20",
+            None,
+        ),
+        (
+            "ok",
+            "log-rotate",
+            "success",
+            "set -e\nfind /var/log/app -name '*.log' -mtime +7 -delete\necho rotated",
+            "alpine:3.20",
+            None,
+        ),
     )
     for namespace, name, scenario, script, image, deadline in cases:
         _namespace(store, namespace)
         env = None
         if namespace == "netpol":
-            store.create("secrets", _secret("minio-sync-creds", namespace, {"access-key": "minio-sync-7QX2", "secret-key": "s3cr3t-sync-Lq9w"}))
+            store.create(
+                "secrets",
+                _secret(
+                    "minio-sync-creds", namespace, {"access-key": "minio-sync-7QX2", "secret-key": "s3cr3t-sync-Lq9w"}
+                ),
+            )
             env = [{"name": k, "valueFrom": {"secretKeyRef": {"name": "minio-sync-creds", "key": ref}}}
                    for k, ref in (("ACCESS_KEY", "access-key"), ("SECRET_KEY", "secret-key"))]
             store.create("networkpolicies", _egress_policy(namespace, name))
@@ -206,12 +292,24 @@ def _other_scenarios(store: Store) -> None:
 def _egress_policy(namespace: str, app: str) -> Obj:
     """Default-deny egress for the app with DNS allowed, and no rule for minio:9000: the blocked path."""
     return {
-        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
         "metadata": _meta("restrict-egress", namespace),
-        "spec": {"podSelector": {"matchLabels": {"app": app}}, "policyTypes": ["Egress"],
-                 "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                                     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": app}},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                        }
+                    ],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                }
+            ],
+        },
     }
 
 
@@ -245,9 +343,18 @@ def generate_large(store: Store, namespaces: int = 100, cronjobs_per_ns: int = 2
                 if len(job_pods) < pods and outcome == "Complete":
                     pod = pod_for_job(job)
                     pod["spec"]["nodeName"] = NODE_NAME
-                    pod["status"] = {"phase": "Succeeded", "qosClass": "Burstable", "startTime": job["status"]["startTime"]}
+                    pod["status"] = {
+                        "phase": "Succeeded",
+                        "qosClass": "Burstable",
+                        "startTime": job["status"]["startTime"],
+                    }
                     job_pods.append(pod)
-    for resource, objects in (("namespaces", namespace_objs), ("cronjobs", cronjobs), ("jobs", jobs), ("pods", job_pods)):
+    for resource, objects in (
+        ("namespaces", namespace_objs),
+        ("cronjobs", cronjobs),
+        ("jobs", jobs),
+        ("pods", job_pods),
+    ):
         store.insert_many(resource, objects)
 
 

@@ -7,6 +7,7 @@ connection; `up()` listens again on the same port.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -140,10 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _reset(connection: socket.socket) -> None:
     """Drop a connection at once, mid-stream, as a broken network path or a restarted server would."""
-    try:
+    with contextlib.suppress(OSError):
         connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 class ApiServer:

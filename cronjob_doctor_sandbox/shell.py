@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 _SHELLS = re.compile(r"(^|/)(sh|ash|bash|dash|zsh)$")
 _KEYWORDS = ("if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "{", "}")
@@ -25,7 +26,7 @@ class Command:
 
     words: tuple[str, ...]
     redirected: bool
-    substitutions: tuple["Command", ...] = field(default=())
+    substitutions: tuple[Command, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -111,7 +112,7 @@ def parse(
     text: str,
     env: dict[str, str],
     *,
-    substitute: Callable[["Command"], str] | None = None,
+    substitute: Callable[[Command], str] | None = None,
 ) -> Command:
     """Expand one simple command as the shell would before running it.
 

@@ -23,12 +23,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from cronjob_doctor.diagnose import flow as diagnose
 from cronjob_doctor import report
+from cronjob_doctor.diagnose import flow as diagnose
+from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.report.live import LiveView
 from cronjob_doctor_sandbox import Sandbox
-from cronjob_doctor.diagnose.settings import DiagnoseSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH = 100

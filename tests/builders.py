@@ -60,11 +60,21 @@ def condition(type_: str, status: str = "True", reason: str | None = None, messa
     return out
 
 
-def pod(*containers: dict[str, Any], name: str = "tf-state-backup-29565120-x7k2p", job: str = "tf-state-backup-29565120",
-        phase: str = "Failed", reason: str | None = None, message: str | None = None,
-        conditions: list[dict[str, Any]] | None = None, memory_limit: str | None = "128Mi",
-        labels: dict[str, str] | None = None, deleted: bool = False, namespace: str = NS,
-        script: str = SCRIPT, service_account: str = "tf-backup") -> dict[str, Any]:
+def pod(
+    *containers: dict[str, Any],
+    name: str = "tf-state-backup-29565120-x7k2p",
+    job: str = "tf-state-backup-29565120",
+    phase: str = "Failed",
+    reason: str | None = None,
+    message: str | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+    memory_limit: str | None = "128Mi",
+    labels: dict[str, str] | None = None,
+    deleted: bool = False,
+    namespace: str = NS,
+    script: str = SCRIPT,
+    service_account: str = "tf-backup",
+) -> dict[str, Any]:
     """A v1 Pod of a CronJob's Job with the given container statuses."""
     specs, inits, statuses, init_statuses = [], [], [], []
     for c in containers or (container("backup"),):

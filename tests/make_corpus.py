@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tests.builders import (
     condition,
@@ -130,9 +131,12 @@ def _oom_child() -> Case:
 
 @case("oom-child-killed-during-apk")
 def _oom_child_apk() -> Case:
-    text = log("+ apk add --no-cache curl python3 py3-pip",
-               "fetch https://dl-cdn.alpinelinux.org/alpine/v3.20/main/x86_64/APKINDEX.tar.gz",
-               "(12/31) Installing python3 (3.12.3-r1)", "sh: line 1:    14 Killed                  apk add --no-cache curl python3 py3-pip")
+    text = log(
+        "+ apk add --no-cache curl python3 py3-pip",
+        "fetch https://dl-cdn.alpinelinux.org/alpine/v3.20/main/x86_64/APKINDEX.tar.gz",
+        "(12/31) Installing python3 (3.12.3-r1)",
+        "sh: line 1:    14 Killed                  apk add --no-cache curl python3 py3-pip",
+    )
     return bundle(expected={"verdict": "oom", "detail": "child"}, pods=[err_pod(137, memory_limit="96Mi")],
                   job_=failed_job(), files=logs(text))
 
@@ -247,12 +251,18 @@ def _n5() -> Case:
 
 @case("network-apk-temporary-error")
 def _n6() -> Case:
-    return _net("timeout", ["+ apk add --no-cache curl",
-                            "fetch https://dl-cdn.alpinelinux.org/alpine/v3.20/main/x86_64/APKINDEX.tar.gz",
-                            "ERROR: https://dl-cdn.alpinelinux.org/alpine/v3.20/main: temporary error (try again later)",
-                            "WARNING: Ignoring https://dl-cdn.alpinelinux.org/alpine/v3.20/main: No such file or directory",
-                            "ERROR: unable to select packages:", "  curl (no such package):",
-                            "    required by: world[curl]"])
+    return _net(
+        "timeout",
+        [
+            "+ apk add --no-cache curl",
+            "fetch https://dl-cdn.alpinelinux.org/alpine/v3.20/main/x86_64/APKINDEX.tar.gz",
+            "ERROR: https://dl-cdn.alpinelinux.org/alpine/v3.20/main: temporary error (try again later)",
+            "WARNING: Ignoring https://dl-cdn.alpinelinux.org/alpine/v3.20/main: No such file or directory",
+            "ERROR: unable to select packages:",
+            "  curl (no such package):",
+            "    required by: world[curl]",
+        ],
+    )
 
 
 @case("network-busybox-wget-bad-address")

@@ -24,7 +24,10 @@ def test_empty_directory_is_an_empty_bundle(tmp_path: Path) -> None:
 
 
 def test_raw_kubectl_dumps_are_read_as_is(tmp_path: Path) -> None:
-    write(tmp_path / "pods.json", {"apiVersion": "v1", "kind": "List", "items": [{"kind": "Pod", "metadata": {"name": "a"}}]})
+    write(
+        tmp_path / "pods.json",
+        {"apiVersion": "v1", "kind": "List", "items": [{"kind": "Pod", "metadata": {"name": "a"}}]},
+    )
     write(tmp_path / "events.json", [{"kind": "Event", "reason": "BackOff"}])
     write(tmp_path / "job.json", {"kind": "Job", "metadata": {"name": "j"}})
     (tmp_path / "logs" / "a").mkdir(parents=True)

@@ -324,7 +324,9 @@ class JobFollower:
             _event_type, obj = payload
             if self._relevant(obj):
                 capture.events[eventlib.key(obj)] = obj
-                bundle_io.write_json(self.root, "events.json", eventlib.event_list(eventlib.merged(capture.events.values())))
+                bundle_io.write_json(
+                    self.root, "events.json", eventlib.event_list(eventlib.merged(capture.events.values()))
+                )
         elif kind == "lines":
             key, lines = payload
             self._lines(key, lines)
@@ -417,7 +419,9 @@ class JobFollower:
         if self.capture.job is not None:
             bundle_io.write_json(self.root, "job.json", self.capture.job)
         self._write_pods()
-        bundle_io.write_json(self.root, "events.json", eventlib.event_list(eventlib.merged(self.capture.events.values())))
+        bundle_io.write_json(
+            self.root, "events.json", eventlib.event_list(eventlib.merged(self.capture.events.values()))
+        )
         if self.capture.metrics:
             bundle_io.write_json(self.root, "metrics.json", self.capture.metrics)
 

@@ -32,7 +32,9 @@ def _current_id(status: dict[str, Any]) -> str | None:
     if "running" in state:
         cid = status.get("containerID")
         return str(cid) if cid else None
-    cid = (state.get("terminated") or {}).get("containerID") or (status.get("containerID") if "terminated" in state else None)
+    cid = (state.get("terminated") or {}).get("containerID") or (
+        status.get("containerID") if "terminated" in state else None
+    )
     return str(cid) if cid else None
 
 

@@ -186,7 +186,12 @@ def build(
     spec.pop("selector", None)
     spec.pop("manualSelector", None)
     template_labels = (pod_template.get("metadata") or {}).get("labels") or {}
-    for generated in ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"):
+    for generated in (
+        "controller-uid",
+        "batch.kubernetes.io/controller-uid",
+        "job-name",
+        "batch.kubernetes.io/job-name",
+    ):
         template_labels.pop(generated, None)
     pod_template.setdefault("metadata", {}).setdefault("labels", {}).update({RUN_ID_LABEL: run_id})
 

@@ -14,8 +14,10 @@ MARKER = "##cronjob-doctor-mem"
 # Runs in a background subshell without tracing, so its own commands never reach the trace.
 SNIPPET = (
     "( set +x; while :; do "
-    "c=$(cat /sys/fs/cgroup/memory.current 2>/dev/null || cat /sys/fs/cgroup/memory/memory.usage_in_bytes 2>/dev/null); "
-    "p=$(cat /sys/fs/cgroup/memory.peak 2>/dev/null || cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null); "
+    "c=$(cat /sys/fs/cgroup/memory.current 2>/dev/null "
+    "|| cat /sys/fs/cgroup/memory/memory.usage_in_bytes 2>/dev/null); "
+    "p=$(cat /sys/fs/cgroup/memory.peak 2>/dev/null "
+    "|| cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null); "
     f'echo "{MARKER} current=${{c:-?}} peak=${{p:-?}}"; '
     "sleep 1; done ) &"
 )

@@ -8,14 +8,16 @@ and leaves a readable bundle marked partial (partial.json). Secret values are re
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import string
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.follow import Capture, JobFollower
@@ -176,7 +178,9 @@ def dry_run(settings: DiagnoseSettings, kube: Any) -> Outcome:
 
 def _refuse_concurrent(kube: Any, namespace: str, name: str) -> None:
     selector = f"{MANAGED_BY_KEY}={MANAGED_BY},{SOURCE_LABEL}={name[:63]}"
-    running = [j["metadata"]["name"] for j in kube.list_jobs(namespace, label_selector=selector) if not joblib.finished(j)]
+    running = [
+        j["metadata"]["name"] for j in kube.list_jobs(namespace, label_selector=selector) if not joblib.finished(j)
+    ]
     if running:
         raise Conflict(
             f"another diagnose of cronjob {namespace}/{name} is running: job {', '.join(running)}",
@@ -448,7 +452,8 @@ def _ours(kube: Any, namespace: str, item: _Planned) -> bool:
 
 def _mark_partial(progress: _Progress, reason: str) -> None:
     """partial.json at the bundle root: the bundle is readable but incomplete, and this says why."""
-    try:
+    # If the disk failed too, the error message still says what happened.
+    with contextlib.suppress(DoctorError):
         bundle_io.write_json(
             progress.root,
             PARTIAL_FILE,
@@ -460,8 +465,6 @@ def _mark_partial(progress: _Progress, reason: str) -> None:
                 "left_in_cluster": [f"job/{name}" for name in progress.left],
             },
         )
-    except DoctorError:
-        pass  # the disk failed too: the error message still says what happened
 
 
 def _redacted(verdict: Verdict, redactor: Redactor) -> Verdict:

@@ -40,7 +40,9 @@ DIAGNOSE = (
 def check(kube: Any, namespace: str, permissions: tuple[Permission, ...] = DIAGNOSE) -> list[Permission]:
     """Raise Forbidden naming every missing required permission; return the optional ones that are missing."""
     missing = [
-        p for p in permissions if not kube.can_i(namespace, p.verb, p.resource, group=p.group, subresource=p.subresource)
+        p
+        for p in permissions
+        if not kube.can_i(namespace, p.verb, p.resource, group=p.group, subresource=p.subresource)
     ]
     required = [p for p in missing if p.required]
     if required:

@@ -93,7 +93,7 @@ class DiagnoseSettings:
         force: bool = False,
         show_logs: bool = True,
         redact: bool = True,
-    ) -> "DiagnoseSettings":
+    ) -> DiagnoseSettings:
         if runs < 1 or runs > MAX_RUNS:
             raise InputError(f"invalid --runs {runs}: must be between 1 and {MAX_RUNS}")
         seconds = parse_duration(timeout)

@@ -114,7 +114,9 @@ def evidence_at_risk(cronjob: Obj) -> list[CronJobWarning]:
     ]
 
 
-def schedule_mismatch(records: Sequence[ScheduledRun], schedule: Schedule | None, now: datetime) -> list[CronJobWarning]:
+def schedule_mismatch(
+    records: Sequence[ScheduledRun], schedule: Schedule | None, now: datetime
+) -> list[CronJobWarning]:
     """Scheduled times the schedule never produces: it changed since, or the runs are not what they seem."""
     if schedule is None:
         return []
@@ -206,7 +208,9 @@ def _pruned(moment: datetime, records: Sequence[ScheduledRun], cronjob: Obj, now
     return ttl is not None and moment + timedelta(seconds=ttl) < now
 
 
-def missed(cronjob: Obj, records: Sequence[ScheduledRun], schedule: Schedule | None, now: datetime) -> list[CronJobWarning]:
+def missed(
+    cronjob: Obj, records: Sequence[ScheduledRun], schedule: Schedule | None, now: datetime
+) -> list[CronJobWarning]:
     """Fire times with no Job: gaps between observed runs the history limits cannot explain, and fire times
     since the last schedule that the controller has not acted on."""
     spec = cronjob.get("spec") or {}

@@ -139,7 +139,11 @@ def waitings(pod: Any, *, starting: bool = False) -> list[Waiting]:
     out = []
     for item, init in container_statuses(pod):
         waiting = as_dict(item.get("state")).get("waiting")
-        if isinstance(waiting, dict) and waiting.get("reason") and (starting or waiting["reason"] not in STARTING_REASONS):
+        if (
+            isinstance(waiting, dict)
+            and waiting.get("reason")
+            and (starting or waiting["reason"] not in STARTING_REASONS)
+        ):
             out.append(Waiting(name, str(item.get("name") or "?"), str(waiting["reason"]),
                                str(waiting.get("message") or ""), init))
     return out

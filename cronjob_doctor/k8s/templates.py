@@ -41,8 +41,17 @@ def container_named(spec: Any, name: str | None) -> Obj | None:
 
 def memory_limit(container: Any) -> str | None:
     """resources.limits.memory as written, None when unset."""
-    limit = as_dict(as_dict(as_dict(container).get("resources")).get("limits")).get("memory")
-    return str(limit) if limit is not None else None
+    return _memory(container, "limits")
+
+
+def memory_request(container: Any) -> str | None:
+    """resources.requests.memory as written, None when unset."""
+    return _memory(container, "requests")
+
+
+def _memory(container: Any, kind: str) -> str | None:
+    value = as_dict(as_dict(as_dict(container).get("resources")).get(kind)).get("memory")
+    return str(value) if value is not None else None
 
 
 def memory_limit_bytes(container: Any) -> int | None:

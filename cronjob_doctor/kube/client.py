@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -470,10 +470,8 @@ def closing_on_stop(response: urllib3.BaseHTTPResponse, stop: threading.Event | 
         def _watch() -> None:
             while not done.is_set():
                 if stop.wait(0.2):
-                    try:
+                    with suppress(ValueError, RuntimeError, OSError, AttributeError):
                         response.shutdown()
-                    except (ValueError, RuntimeError, OSError, AttributeError):
-                        pass
                     return
 
         watcher = threading.Thread(target=_watch, name="kube-stream-stop", daemon=True)
@@ -482,10 +480,8 @@ def closing_on_stop(response: urllib3.BaseHTTPResponse, stop: threading.Event | 
         yield
     finally:
         done.set()
-        try:
+        with suppress(OSError):
             response.close()
-        except OSError:
-            pass
         response.release_conn()
         if watcher is not None:
             watcher.join(timeout=1.0)

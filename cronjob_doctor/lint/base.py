@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
+from cronjob_doctor.k8s import templates
+
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 _RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
@@ -204,14 +206,14 @@ class BaseCheck(ABC):
         )
 
 
-def memory_limit(container: Container) -> Any:
-    """The container's `resources.limits.memory`, or None."""
-    return _dict(_dict(container.spec.get("resources")).get("limits")).get("memory")
+def memory_limit(container: Container) -> str | None:
+    """The container's `resources.limits.memory`, or None (k8s.templates reads it)."""
+    return templates.memory_limit(container.spec)
 
 
-def memory_request(container: Container) -> Any:
+def memory_request(container: Container) -> str | None:
     """The container's `resources.requests.memory`, or None."""
-    return _dict(_dict(container.spec.get("resources")).get("requests")).get("memory")
+    return templates.memory_request(container.spec)
 
 
 def _dict(value: Any) -> dict[str, Any]:

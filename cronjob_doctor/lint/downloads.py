@@ -112,7 +112,9 @@ def _fetch(command: Command) -> Fetch | None:
             output = following
         elif word.startswith(">") and len(word) > 1:
             output = word.lstrip(">")
-        elif program == "curl" and word in ("-o", "--output") and following or program == "curl" and re.fullmatch(r"-[a-zA-Z]*o", word) and following:
+        elif (program == "curl" and word in ("-o", "--output") and following) or (
+            program == "curl" and re.fullmatch(r"-[a-zA-Z]*o", word) and following
+        ):
             output = following
         elif program == "curl" and (word in ("-O", "--remote-name") or re.fullmatch(r"-[a-zA-Z]*O[a-zA-Z]*", word)):
             output = urlparse(url).path.rsplit("/", 1)[-1]

@@ -86,7 +86,7 @@ def _owned_by_cronjob(obj: dict[str, Any]) -> bool:
 def _objects(data: Any, node: yaml.Node | None, source: str) -> Iterator[tuple[dict[str, Any], yaml.Node | None]]:
     if isinstance(data, list):  # a bare JSON/YAML array of objects
         items = node.value if isinstance(node, yaml.SequenceNode) else [None] * len(data)
-        for item, item_node in zip(data, items):
+        for item, item_node in zip(data, items, strict=False):
             yield from _objects(item, item_node, source)
         return
     if not isinstance(data, dict):
@@ -97,7 +97,7 @@ def _objects(data: Any, node: yaml.Node | None, source: str) -> Iterator[tuple[d
     if kind == "List" or (kind.endswith("List") and isinstance(data.get("items"), list)):
         items_node = _child(node, "items")
         nodes = items_node.value if isinstance(items_node, yaml.SequenceNode) else [None] * len(data["items"])
-        for item, item_node in zip(data.get("items") or [], nodes):
+        for item, item_node in zip(data.get("items") or [], nodes, strict=False):
             if isinstance(item, dict) and not item.get("kind") and kind.endswith("List") and kind != "List":
                 item = {**item, "kind": kind[: -len("List")]}  # kubectl strips kind from typed list items
             yield from _objects(item, item_node, source)

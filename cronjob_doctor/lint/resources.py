@@ -146,7 +146,8 @@ class MemoryBelowDownloads(BaseCheck):
                 path=f"{container.path}.resources.limits.memory",
                 severity=severity,
                 fix=f"bake the tools into the image; or raise limits.memory to at least "
-                f"{round_up_mi(int(peak * 1.25))}, and measure the peak: cronjob-doctor diagnose {target} --memory 512Mi",
+                f"{round_up_mi(int(peak * 1.25))}, and measure the peak: "
+                f"cronjob-doctor diagnose {target} --memory 512Mi",
             )
 
 
@@ -177,8 +178,9 @@ class MemoryTmpfs(BaseCheck):
             size = empty_dir.get("sizeLimit")
             yield self.finding(
                 workload,
-                message=f"emptyDir {name!r} is tmpfs (medium: Memory), mounted by {', '.join(users) or 'no container'}: "
-                f"files written there count against the memory limit ({', '.join(limits) or 'none set'})"
+                message=f"emptyDir {name!r} is tmpfs (medium: Memory), mounted by "
+                f"{', '.join(users) or 'no container'}: files written there count against the memory limit "
+                f"({', '.join(limits) or 'none set'})"
                 + ("" if size else " and it has no sizeLimit"),
                 path=f"{workload.pod_path}.volumes[{index}].emptyDir.medium",
                 fix="drop medium: Memory (use the node's disk) unless the data must never touch disk; otherwise "

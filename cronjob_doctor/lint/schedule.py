@@ -72,7 +72,7 @@ def schedule_error(schedule: str) -> str | None:
     if len(fields) != 5:
         extra = " (a seconds field is not supported)" if len(fields) == 6 else ""
         return f"expected 5 fields (minute hour day-of-month month day-of-week), found {len(fields)}{extra}"
-    for value, (field, low, high, names) in zip(fields, _FIELDS):
+    for value, (field, low, high, names) in zip(fields, _FIELDS, strict=False):
         try:
             _check_field(value, field, low, high, names)
         except ValueError as exc:

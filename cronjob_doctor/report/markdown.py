@@ -95,7 +95,7 @@ def _evidence(verdict: Verdict) -> list[str]:
             out.append(f"- {code(item.source)}:\n\n{block}\n")
         else:
             out.append(f"- {code(item.source)}: {code(text)}")
-    return out + [""]
+    return [*out, ""]
 
 
 def _root_cause(verdict: Verdict) -> list[str]:
@@ -111,7 +111,7 @@ def _root_cause(verdict: Verdict) -> list[str]:
         ]
     else:
         out.append("No other candidate fired.")
-    return out + [""]
+    return [*out, ""]
 
 
 def _fix(verdict: Verdict) -> list[str]:

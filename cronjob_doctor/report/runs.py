@@ -34,7 +34,7 @@ def peak_vs_limit(run: DebugRun) -> str:
 def headers(runs: Sequence[DebugRun], *, with_job: bool = False) -> tuple[str, ...]:
     """Column names; `Verdict` only when some run carries its own verdict, `Job` on request."""
     cols = HEADERS + (("Verdict",) if any(r.verdict for r in runs) else ())
-    return cols + ("Job",) if with_job else cols
+    return (*cols, "Job") if with_job else cols
 
 
 def rows(runs: Sequence[DebugRun], *, with_job: bool = False) -> list[tuple[str, ...]]:

@@ -99,7 +99,7 @@ def _runs(verdict: Verdict) -> list[RenderableType]:
     table = Table(box=box.SIMPLE_HEAD, padding=0, pad_edge=False, show_edge=False)
     for name in runs_table.headers(verdict.runs):
         table.add_column(name, overflow="fold")
-    for run, cells in zip(verdict.runs, runs_table.rows(verdict.runs)):
+    for run, cells in zip(verdict.runs, runs_table.rows(verdict.runs), strict=False):
         styled = [Text(cell) for cell in cells]
         styled[2].stylize(_OUTCOME_COLOURS.get(run.outcome, "yellow"))
         table.add_row(*styled)

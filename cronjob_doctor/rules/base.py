@@ -5,8 +5,9 @@ Rules read a Bundle and yield Findings; they never touch a client, a clock or th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from cronjob_doctor.bundle import Bundle
@@ -110,7 +111,7 @@ class Verdict:
     """What was examined: target, bundle path, debug Job changes, cleanup result; rendered, not judged."""
 
     @classmethod
-    def from_finding(cls, top: Finding, findings: Iterable[Finding], **extra: Any) -> "Verdict":
+    def from_finding(cls, top: Finding, findings: Iterable[Finding], **extra: Any) -> Verdict:
         return cls(
             verdict=top.verdict,
             confidence=top.confidence,
@@ -152,4 +153,4 @@ class Rule(Protocol):
 
     id: str
 
-    def evaluate(self, bundle: "Bundle") -> Iterable[Finding]: ...
+    def evaluate(self, bundle: Bundle) -> Iterable[Finding]: ...

@@ -8,7 +8,7 @@ Evidence: waiting reasons and termination reasons/messages first, then events, t
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules._shared import during, match_evidence, step_for, term_evidence, trace_evidence

@@ -7,8 +7,8 @@ against deadlines. A SIGKILL (137) from the deadline must land here, not in `oom
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from statistics import median
-from typing import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.k8s.duration import format_duration

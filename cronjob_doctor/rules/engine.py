@@ -7,15 +7,15 @@ Rules that raise do not stop the others: the failure becomes a note. No client, 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Iterable, Sequence
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.rules import RULES, remediation
 from cronjob_doctor.rules._shared import term_evidence
-from cronjob_doctor.rules.base import Evidence, Finding, Rule, DebugRun, Verdict
+from cronjob_doctor.rules.base import DebugRun, Evidence, Finding, Rule, Verdict
 from cronjob_doctor.rules.facts import Facts, facts_of
 from cronjob_doctor.rules.oom import memory_fix
 
@@ -31,7 +31,7 @@ def run_rules(bundle: Bundle, rules: Sequence[Rule] = RULES) -> tuple[list[Findi
         try:
             for finding in rule.evaluate(bundle):
                 found.append((-finding.confidence, index, finding))
-        except Exception as exc:  # a broken rule must not hide the others' findings
+        except Exception as exc:  # noqa: BLE001  a broken rule must not hide the others' findings
             notes.append(f"rule {rule.id} failed on this bundle: {type(exc).__name__}: {exc}")
     found.sort(key=lambda item: (item[0], item[1]))
     return [f for _, _, f in found], notes
@@ -109,8 +109,9 @@ def _analyze(bundle: Bundle, *, runs: Sequence[DebugRun] | None, judge_raised: b
     if verdict.verdict == "success" and ranked[0].detail == "retried":
         failed = [f for f in ranked[1:] if f.verdict in FAILURE_VERDICTS]
         if failed:
-            verdict = replace(verdict, notes=verdict.notes + (
-                f"an earlier attempt failed: {failed[0].verdict} - {failed[0].summary}",))
+            verdict = replace(
+                verdict, notes=(*verdict.notes, f"an earlier attempt failed: {failed[0].verdict} - {failed[0].summary}")
+            )
     if runs:
         limit = facts.original_limit_bytes
         return judge_runs([(run, None) for run in runs], original_limit_bytes=limit, facts=facts, fallback=verdict)
@@ -184,7 +185,7 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
         return not raised(run)
 
     raised_ok = [r for r in runs if raised(r) and r.outcome == "succeeded"]
-    failed = [(run, v) for (_, v), run in zip(pairs, runs) if run.outcome == "failed"]
+    failed = [(run, v) for (_, v), run in zip(pairs, runs, strict=False) if run.outcome == "failed"]
     orig_oom = [r for r, _ in failed if original(r) and r.verdict == "oom"]
     peaks = [r.peak_memory_bytes for r in runs if r.peak_memory_bytes is not None]
     peak = max(peaks) if peaks else None
@@ -211,7 +212,7 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
             if (f.verdict, f.detail) not in seen:
                 seen.add((f.verdict, f.detail))
                 rest.append(f)
-        return Verdict.from_finding(top, [top] + rest, runs=runs, notes=tuple(notes) + tuple(extra_notes),
+        return Verdict.from_finding(top, [top, *rest], runs=runs, notes=tuple(notes) + tuple(extra_notes),
                                     context=fallback.context if fallback else {})
 
     if orig_oom and raised_ok:
@@ -265,7 +266,7 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
             verdict="oom", detail="unmeasured", confidence=0.6,
             summary=f"the failure did not reproduce with more memory ({raised_ok[0].memory_limit}); the peak was "
                     "not measured, so memory is likely but unconfirmed",
-            evidence=tuple(run_ev), remediation=(f"confirm: {confirm}",) + tuple(memory_fix(peak_facts, container)),
+            evidence=tuple(run_ev), remediation=(f"confirm: {confirm}", *tuple(memory_fix(peak_facts, container))),
         )
         return done(top)
     if failed:

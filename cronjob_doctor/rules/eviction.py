@@ -7,7 +7,7 @@ reason, `Preempted` / `Evicted` / `Killing` events, a deletionTimestamp. A SIGKI
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules._shared import term_evidence

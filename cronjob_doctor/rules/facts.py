@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from cronjob_doctor.bundle import Bundle, LogFile
 from cronjob_doctor.debugjob.sampler import is_sample_line, parse_sample
@@ -59,7 +60,9 @@ class Event:
 
     def describe(self) -> str:
         times = f" (x{self.count})" if self.count > 1 else ""
-        return f"{self.type or 'Normal'} {self.reason} {self.kind.lower() or 'object'}/{self.name}{times}: {self.message}"
+        return (
+            f"{self.type or 'Normal'} {self.reason} {self.kind.lower() or 'object'}/{self.name}{times}: {self.message}"
+        )
 
 
 @dataclass(frozen=True)

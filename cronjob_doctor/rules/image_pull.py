@@ -6,7 +6,7 @@ image ..."). It must not confuse a pull failure with a crash of a started contai
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules.base import Evidence, Finding

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlparse
 
 from cronjob_doctor.bundle import Bundle
@@ -269,7 +270,7 @@ def _fixes(detail: str, peer: Peer, facts: Facts, command: str | None) -> list[s
     elif detail == "http":
         out.append("the URL answered with an HTTP error: pin a version/URL that exists, or mirror the file "
                    "(429/403 from a CDN means rate limiting)")
-    if is_download(command) or detail in ("timeout", "dns", "http") and download_commands(facts):
+    if is_download(command) or (detail in ("timeout", "dns", "http") and download_commands(facts)):
         out += remediation.download_fixes(image=facts.image, commands=download_commands(facts),
                                           failed_command=command)
     return out

@@ -7,7 +7,7 @@ It must not call exit code 137 alone OOM.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules import remediation

@@ -7,7 +7,7 @@ it belongs to `scheduling` and is excluded here.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules import remediation

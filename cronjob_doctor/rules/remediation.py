@@ -39,7 +39,9 @@ def memory_limit_patch(*, name: str | None, namespace: str | None, container: st
     cname = container or "CONTAINER"
     body = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {
         "containers": [{"name": cname, "resources": {"limits": {"memory": limit}}}]}}}}}}
-    patch = f"kubectl patch cronjob {cj} -n {ns} --type=strategic -p {shlex.quote(json.dumps(body, separators=(',', ':')))}"
+    patch = (
+        f"kubectl patch cronjob {cj} -n {ns} --type=strategic -p {shlex.quote(json.dumps(body, separators=(',', ':')))}"
+    )
     yaml = (
         "spec.jobTemplate.spec.template.spec.containers:\n"
         f"  - name: {cname}\n"

@@ -7,7 +7,7 @@ A quota `forbidden` is scheduling, never permission: the API admitted the caller
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules.base import Evidence, Finding

@@ -7,7 +7,7 @@ SIGKILL/SIGTERM exits (137, 143): those come from outside the script.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules._shared import (

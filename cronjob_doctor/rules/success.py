@@ -6,7 +6,7 @@ It must not call a run successful on pod phases alone while its Job says otherwi
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.k8s.duration import format_duration

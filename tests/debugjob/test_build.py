@@ -23,7 +23,10 @@ def cronjob(**container_overrides: Any) -> dict[str, Any]:
         "image": "alpine:3.20",
         "command": ["/bin/sh", "-c", SCRIPT],
         "env": [
-            {"name": "S3_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "tf-backup-s3-creds", "key": "access-key"}}}
+            {
+                "name": "S3_ACCESS_KEY",
+                "valueFrom": {"secretKeyRef": {"name": "tf-backup-s3-creds", "key": "access-key"}},
+            }
         ],
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],

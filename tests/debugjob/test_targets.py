@@ -59,8 +59,14 @@ def test_the_running_id_is_read_from_the_container_status_not_the_state() -> Non
 def test_a_waiting_container_in_back_off_is_not_streamed_again() -> None:
     tracker = TargetTracker()
     tracker.update(pod(status("backup", state={"running": {"containerID": "containerd://a"}})))
-    backoff = pod({"name": "backup", "containerID": "containerd://a", "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-                   "lastState": {"terminated": {"containerID": "containerd://a"}}})
+    backoff = pod(
+        {
+            "name": "backup",
+            "containerID": "containerd://a",
+            "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+            "lastState": {"terminated": {"containerID": "containerd://a"}},
+        }
+    )
     assert tracker.update(backoff) == []
 
 

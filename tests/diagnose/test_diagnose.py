@@ -129,7 +129,9 @@ def test_missing_cronjob_exits_3_with_a_clear_message(sandbox: Sandbox, kubeconf
 def test_missing_permission_stops_before_anything_is_created(sandbox: Sandbox, kubeconfig: str, tmp_path: Path) -> None:
     sandbox.deny("create", "jobs", group="batch")
     sandbox.deny("get", "pods", subresource="log")
-    result = invoke("diagnose", "tofu-state/tf-state-backup", "--kubeconfig", kubeconfig, "--bundle", str(tmp_path / "b"))
+    result = invoke(
+        "diagnose", "tofu-state/tf-state-backup", "--kubeconfig", kubeconfig, "--bundle", str(tmp_path / "b")
+    )
     assert result.exit_code == 3
     assert "create jobs" in result.stderr and "get pods/log" in result.stderr
     assert created_jobs(sandbox) == []
@@ -186,16 +188,26 @@ def test_non_shell_container_warns_and_runs_unchanged(sandbox: Sandbox, kubeconf
     result = invoke("diagnose", "ok/log-rotate", "--kubeconfig", kubeconfig, "--bundle", str(tmp_path / "b"), "-q")
     assert "does not run a shell script" in result.stderr
     body = created_jobs(sandbox)[0]
-    assert body["spec"]["template"]["spec"]["containers"][0]["command"] == ["/usr/sbin/logrotate", "/etc/logrotate.conf"]
+    assert body["spec"]["template"]["spec"]["containers"][0]["command"] == [
+        "/usr/sbin/logrotate",
+        "/etc/logrotate.conf",
+    ]
 
 
 def test_a_second_diagnose_is_refused_while_one_runs(sandbox: Sandbox, kubeconfig: str, tmp_path: Path) -> None:
     # A debug Job of an earlier diagnose that has not finished (suspended, so it stays that way).
     running = {
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {"name": "db-vacuum-doctor-zzzzz", "namespace": "hang",
-                     "labels": {MANAGED[0]: MANAGED[1], "cronjob-doctor/source": "db-vacuum"}},
-        "spec": {"suspend": True, "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "x"}]}}},
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": "db-vacuum-doctor-zzzzz",
+            "namespace": "hang",
+            "labels": {MANAGED[0]: MANAGED[1], "cronjob-doctor/source": "db-vacuum"},
+        },
+        "spec": {
+            "suspend": True,
+            "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "x"}]}},
+        },
     }
     sandbox.store.create("jobs", running)
     result = invoke("diagnose", "hang/db-vacuum", "--kubeconfig", kubeconfig, "--bundle", str(tmp_path / "b"))

@@ -100,7 +100,9 @@ def pod(of_job: Obj, *, suffix: str = "x7k2p", reason: str | None = None, exit_c
         state = {"waiting": {"reason": "ContainerCreating"}}
     status: Obj = {"name": "backup", "state": state, "restartCount": restarts}
     if last_reason is not None or last_exit is not None:
-        status["lastState"] = {"terminated": {"reason": last_reason, "exitCode": last_exit if last_exit is not None else 1}}
+        status["lastState"] = {
+            "terminated": {"reason": last_reason, "exitCode": last_exit if last_exit is not None else 1}
+        }
     return {
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": f"{job_meta['name']}-{suffix}", "namespace": job_meta["namespace"], "labels": labels,

@@ -36,8 +36,10 @@ def test_a_healthy_cronjob_gets_no_warning() -> None:
 def test_failed_runs_without_pods_have_lost_their_evidence() -> None:
     found = check(healthy(), daily("Complete", "Complete", "Failed", "Complete", "Failed"))
     assert "evidence-lost" in found
-    assert f"2 failed runs have no pods left (tf-state-backup-{FIRST + 2 * DAY}, tf-state-backup-{FIRST + 4 * DAY})" in found[
-        "evidence-lost"].text
+    assert (
+        f"2 failed runs have no pods left (tf-state-backup-{FIRST + 2 * DAY}, tf-state-backup-{FIRST + 4 * DAY})"
+        in found["evidence-lost"].text
+    )
 
 
 def test_a_failed_run_whose_pod_remains_has_not_lost_it() -> None:
@@ -52,7 +54,9 @@ def test_history_limit_of_one_puts_the_next_failures_evidence_at_risk() -> None:
 
 
 def test_onfailure_and_ttl_are_named_as_evidence_risks() -> None:
-    found = check(cronjob(failed_limit=5, restart="OnFailure", ttl=60, deadline=600, policy="Forbid"), daily("Complete"))
+    found = check(
+        cronjob(failed_limit=5, restart="OnFailure", ttl=60, deadline=600, policy="Forbid"), daily("Complete")
+    )
     text = found["evidence-at-risk"].text
     assert "restartPolicy OnFailure" in text and "ttlSecondsAfterFinished 60" in text
 
@@ -67,20 +71,20 @@ def test_runs_at_times_the_schedule_never_fires_are_called_out() -> None:
 
 def test_a_run_far_longer_than_usual_without_a_deadline_is_a_hang() -> None:
     cj = cronjob(failed_limit=3, restart="Never", policy="Forbid")
-    jobs = daily("Complete", "Complete", "Complete") + [job(FIRST + 3 * DAY, "Failed", took=6 * 3600)]
+    jobs = [*daily("Complete", "Complete", "Complete"), job(FIRST + 3 * DAY, "Failed", took=6 * 3600)]
     found = check(cj, jobs, [pod(jobs[-1], reason="Error")], now=at_minutes(FIRST + 3 * DAY) + timedelta(hours=7))
     assert "hang" in found
     assert "ran 6h0m" in found["hang"].text and "typical 1m14s" in found["hang"].text
 
 
 def test_a_deadline_silences_the_hang_warning() -> None:
-    jobs = daily("Complete", "Complete", "Complete") + [job(FIRST + 3 * DAY, "Failed", took=6 * 3600)]
+    jobs = [*daily("Complete", "Complete", "Complete"), job(FIRST + 3 * DAY, "Failed", took=6 * 3600)]
     assert "hang" not in check(healthy(), jobs, now=at_minutes(FIRST + 3 * DAY) + timedelta(hours=7))
 
 
 def test_a_running_job_past_the_threshold_is_a_hang_too() -> None:
     cj = cronjob(failed_limit=3, restart="Never", policy="Forbid")
-    jobs = daily("Complete", "Complete") + [job(FIRST + 2 * DAY, "Running")]
+    jobs = [*daily("Complete", "Complete"), job(FIRST + 2 * DAY, "Running")]
     found = check(cj, jobs, now=at_minutes(FIRST + 2 * DAY) + timedelta(hours=3))
     assert "has been running for 2h59m" in found["hang"].text  # started 1s after the fire time
 
@@ -90,7 +94,9 @@ def test_overlapping_runs_under_allow_are_reported() -> None:
     jobs = [job(FIRST, took=5400), job(FIRST + 60, took=60)]  # the first ran 1h30m, past the next start
     found = check(cj, jobs, now=at_minutes(FIRST + 120))
     assert "overlap" in found
-    assert f"tf-state-backup-{FIRST + 60} started while tf-state-backup-{FIRST} was still running" in found["overlap"].text
+    assert (
+        f"tf-state-backup-{FIRST + 60} started while tf-state-backup-{FIRST} was still running" in found["overlap"].text
+    )
 
 
 def test_forbid_means_no_overlap_warning() -> None:

@@ -121,7 +121,10 @@ def test_jobs_are_found_by_owner_uid_and_orphans_by_name() -> None:
     unowned = job(29562240, owner_uid=None)
     stranger = job(name="tf-state-backup-manual", owner_uid=None)
     other = job(29565120, cronjob_name="tf-state-backup-2", owner_uid="other-uid")
-    found = {objects.name_of(j): orphan_flag for j, orphan_flag in joblib.jobs_of(cronjob(), [owned, orphan, unowned, stranger, other])}
+    found = {
+        objects.name_of(j): orphan_flag
+        for j, orphan_flag in joblib.jobs_of(cronjob(), [owned, orphan, unowned, stranger, other])
+    }
     assert found == {f"{NAME}-29565120": False, f"{NAME}-29563680": True, f"{NAME}-29562240": True}
 
 

@@ -66,5 +66,7 @@ def test_zoned_schedule_fires_at_the_local_time() -> None:
 
 def test_fires_between_excludes_both_ends() -> None:
     daily = parsed("0 8 * * *")
-    fires = daily.fires_between(datetime(2026, 3, 19, 8, tzinfo=timezone.utc), datetime(2026, 3, 22, 8, tzinfo=timezone.utc))
+    fires = daily.fires_between(
+        datetime(2026, 3, 19, 8, tzinfo=timezone.utc), datetime(2026, 3, 22, 8, tzinfo=timezone.utc)
+    )
     assert [f.day for f in fires] == [20, 21]

@@ -54,7 +54,10 @@ def test_no_jobs_is_not_failing() -> None:
 
 def test_limit_shows_the_latest_runs_and_counts_all() -> None:
     history = incident(limit=2)
-    assert [v.run.job for v in history.runs] == [f"tf-state-backup-{FIRST + 3 * DAY}", f"tf-state-backup-{FIRST + 4 * DAY}"]
+    assert [v.run.job for v in history.runs] == [
+        f"tf-state-backup-{FIRST + 3 * DAY}",
+        f"tf-state-backup-{FIRST + 4 * DAY}",
+    ]
     assert history.hidden == 3 and history.summary.total == 5
 
 
@@ -104,8 +107,13 @@ def test_markdown_report_has_a_runs_table_and_warnings() -> None:
 
 def test_verdicts_of_failed_runs_with_pods_are_shown() -> None:
     failed = job(FIRST, "Failed")
-    verdict = Verdict(verdict="oom", confidence=0.9, summary="the container was OOMKilled",
-                      evidence=(Evidence("pods.json x/backup", "OOMKilled, exit 137"),), remediation=("raise the limit",))
+    verdict = Verdict(
+        verdict="oom",
+        confidence=0.9,
+        summary="the container was OOMKilled",
+        evidence=(Evidence("pods.json x/backup", "OOMKilled, exit 137"),),
+        remediation=("raise the limit",),
+    )
     history = timeline.build(cronjob(), [failed], [pod(failed, reason="OOMKilled", exit_code=137)], now=NOW,
                              verdicts={failed["metadata"]["name"]: verdict})
     out = text_of(history)

@@ -65,7 +65,7 @@ def test_unknown_context_is_a_one_line_input_error(tmp_path: Path) -> None:
 
 
 def test_missing_kubeconfig_argument_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="kubeconfig .*nope not found"):
+    with pytest.raises(InputError, match=r"kubeconfig .*nope not found"):
         config.load(str(tmp_path / "nope"), environ={})
 
 

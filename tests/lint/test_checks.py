@@ -168,7 +168,7 @@ def test_no_finding_is_worse_than_its_checks_severity() -> None:
 
 
 def test_finding_names_object_path_and_fix() -> None:
-    (finding,) = [f for f in lint(cronjob(spec={"failedJobsHistoryLimit": 0}))]
+    (finding,) = list(lint(cronjob(spec={"failedJobsHistoryLimit": 0})))
     assert finding.to_dict() == {
         "check": "failed-history-zero",
         "severity": "error",

@@ -75,5 +75,5 @@ def test_no_workload_at_all_is_an_input_error() -> None:
 
 
 def test_missing_file_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="nope.yaml: no such file"):
+    with pytest.raises(InputError, match=r"nope\.yaml: no such file"):
         read_files(["nope.yaml"], stdin=io.StringIO())

@@ -13,9 +13,14 @@ from cronjob_doctor.redact import MASK, MIN_SECRET_LENGTH, Redactor
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("+ mc alias set backup http://minio:9000 AKIAIOSFODNN7EXAMPLE s3cr3t",
-         "+ mc alias set backup http://minio:9000 *** ***"),
-        ("+ /tmp/mc config host add s3 https://s3.example.com ak sk", "+ /tmp/mc config host add s3 https://s3.example.com *** ***"),
+        (
+            "+ mc alias set backup http://minio:9000 AKIAIOSFODNN7EXAMPLE s3cr3t",
+            "+ mc alias set backup http://minio:9000 *** ***",
+        ),
+        (
+            "+ /tmp/mc config host add s3 https://s3.example.com ak sk",
+            "+ /tmp/mc config host add s3 https://s3.example.com *** ***",
+        ),
         ("key AKIAIOSFODNN7EXAMPLE in use", "key *** in use"),
         ("curl -H 'Authorization: Bearer eyJhbGciOi.x' https://api", "curl -H 'Authorization: Bearer ***' https://api"),
         ("Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic ***"),
@@ -29,7 +34,7 @@ from cronjob_doctor.redact import MASK, MIN_SECRET_LENGTH, Redactor
         ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl end", "jwt *** end"),
         # evidence the rules need stays readable
         ("mc: <ERROR> The Access Key Id you provided does not exist in our records.", None),
-        ("psql: FATAL:  password authentication failed for user \"backup\"", None),
+        ('psql: FATAL:  password authentication failed for user "backup"', None),
         ('Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:rbac:default"', None),
         ("curl: (6) Could not resolve host: dl.min.io", None),
         ("##cronjob-doctor-mem current=1363148 peak=1363148", None),
@@ -52,7 +57,9 @@ def test_each_line_of_a_multi_line_secret_is_redacted() -> None:
 
 
 secret_values = st.text(
-    st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters="<>*"), min_size=MIN_SECRET_LENGTH, max_size=40
+    st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters="<>*"),
+    min_size=MIN_SECRET_LENGTH,
+    max_size=40,
 )
 """Without <, > and *, a value cannot be formed across a placeholder or mask boundary."""
 texts = st.text(max_size=200)

@@ -78,7 +78,7 @@ def assert_bundle_readable(root: Path) -> None:
     """Every JSON file parses, no temp file is left, and the reader accepts the directory."""
     from cronjob_doctor import bundle as bundle_io
 
-    assert not [p for p in root.rglob("*.tmp")], "a temp file of an interrupted write was left"
+    assert not list(root.rglob("*.tmp")), "a temp file of an interrupted write was left"
     for path in root.rglob("*.json"):
         json.loads(path.read_text())
     bundle_io.read(root)

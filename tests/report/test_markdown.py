@@ -10,7 +10,7 @@ from rich.console import Console
 
 from cronjob_doctor import report
 from cronjob_doctor.report import markdown
-from cronjob_doctor.rules.base import Evidence, Finding, DebugRun, Verdict
+from cronjob_doctor.rules.base import DebugRun, Evidence, Finding, Verdict
 from tests.report.verdicts import INCIDENT
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from cronjob_doctor.report.parts import Block, clean, remediation_blocks, runner_ups
 from cronjob_doctor.report.runs import headers, peak_vs_limit, rows
-from cronjob_doctor.rules.base import Finding, DebugRun, Verdict
+from cronjob_doctor.rules.base import DebugRun, Finding, Verdict
 
 MI = 1024**2
 

@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from cronjob_doctor import report
-from cronjob_doctor.rules.base import Evidence, DebugRun, Verdict
+from cronjob_doctor.rules.base import DebugRun, Evidence, Verdict
 from tests.report.verdicts import INCIDENT
 
 LONG_URL = (
@@ -24,15 +24,13 @@ LONG_SOURCE = (
 
 WORDY = replace(
     INCIDENT,
-    evidence=INCIDENT.evidence
-    + (
+    evidence=(
+        *INCIDENT.evidence,
         Evidence(LONG_SOURCE, f"+ curl -fsSL -o /tmp/mc {LONG_URL}"),
-        Evidence(
-            "events.json", "Warning BackoffLimitExceeded Job has reached the specified backoff limit " * 3
-        ),
+        Evidence("events.json", "Warning BackoffLimitExceeded Job has reached the specified backoff limit " * 3),
     ),
-    runs=INCIDENT.runs
-    + (
+    runs=(
+        *INCIDENT.runs,
         DebugRun(
             job="tf-state-backup-doctor-g5h6i",
             variant="original",

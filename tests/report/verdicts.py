@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cronjob_doctor.rules.base import Evidence, Finding, DebugRun, Verdict
+from cronjob_doctor.rules.base import DebugRun, Evidence, Finding, Verdict
 
 MI = 1024**2
 

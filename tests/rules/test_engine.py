@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import pytest
 
 from cronjob_doctor.bundle import Bundle, LogFile
 from cronjob_doctor.rules import RULES
-from cronjob_doctor.rules.base import Finding, DebugRun
+from cronjob_doctor.rules.base import DebugRun, Finding
 from cronjob_doctor.rules.engine import analyze, analyze_runs, run_rules
 from tests.builders import (
     container,
@@ -143,9 +143,15 @@ def test_netpol_that_allows_the_peer_is_not_blamed() -> None:
 
 
 def _run(variant: str, limit: str, outcome: str, *, reason: str | None = None, peak: int | None = None) -> DebugRun:
-    return DebugRun(job=f"tf-state-backup-doctor-{variant.lower()}", variant=variant, memory_limit=limit, outcome=outcome,
-               reason=reason, exit_code=137 if reason == "OOMKilled" else (0 if outcome == "succeeded" else 1),
-               peak_memory_bytes=peak)
+    return DebugRun(
+        job=f"tf-state-backup-doctor-{variant.lower()}",
+        variant=variant,
+        memory_limit=limit,
+        outcome=outcome,
+        reason=reason,
+        exit_code=137 if reason == "OOMKilled" else (0 if outcome == "succeeded" else 1),
+        peak_memory_bytes=peak,
+    )
 
 
 def _ok_bundle(limit: str = "512Mi") -> Bundle:

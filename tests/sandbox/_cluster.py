@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Callable, Iterator
-
-import pytest
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from cronjob_doctor_sandbox import seeds
 from cronjob_doctor_sandbox.cluster import Cluster
@@ -28,7 +27,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
     raise AssertionError(f"condition not met within {timeout}s")
 
 
-def _running(seed: str) -> Iterator[Cluster]:
+def running(seed: str) -> Iterator[Cluster]:
     store, logs = Store(), LogStore()
     seeds.apply(store, seed)
     running = Cluster(store, logs, time_scale=SCALE)
@@ -37,22 +36,16 @@ def _running(seed: str) -> Iterator[Cluster]:
     running.stop()
 
 
-@pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    yield from _running("empty")
-
-
-@pytest.fixture
-def incident_cluster() -> Iterator[Cluster]:
-    yield from _running("incident")
-
-
 def job(name: str, *, script: str = INCIDENT_SCRIPT, memory: str = "512Mi", restart: str = "Never",
         backoff: int = 0, annotations: dict[str, str] | None = None, image: str = "alpine:3.20",
         **spec: Any) -> dict[str, Any]:
-    container = {"name": "backup", "image": image, "command": ["/bin/sh", "-c", script],
-                 "env": [{"name": "S3_ACCESS_KEY", "value": "tf-backup"}, {"name": "S3_SECRET_KEY", "value": "Vq3n8sLk"}],
-                 "resources": {"limits": {"memory": memory}}}
+    container = {
+        "name": "backup",
+        "image": image,
+        "command": ["/bin/sh", "-c", script],
+        "env": [{"name": "S3_ACCESS_KEY", "value": "tf-backup"}, {"name": "S3_SECRET_KEY", "value": "Vq3n8sLk"}],
+        "resources": {"limits": {"memory": memory}},
+    }
     template: dict[str, Any] = {"spec": {"restartPolicy": restart, "containers": [container]}}
     if annotations:
         template["metadata"] = {"annotations": annotations}

@@ -10,6 +10,9 @@ import pytest
 from kubernetes import client, config
 
 from cronjob_doctor_sandbox import Sandbox
+from cronjob_doctor_sandbox.cluster import Cluster
+
+from ._cluster import running
 
 NS = "tofu-state"
 
@@ -76,3 +79,15 @@ def raw(api: client.ApiClient) -> Callable[..., Any]:
             "GET", api.configuration.host + path, fields=query, preload_content=False,
             headers={"Authorization": api.configuration.api_key.get("authorization", "")})
     return get
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    """The sandbox's controllers on an empty store."""
+    yield from running("empty")
+
+
+@pytest.fixture
+def incident_cluster() -> Iterator[Cluster]:
+    """The sandbox's controllers on the incident seed."""
+    yield from running("incident")

@@ -8,7 +8,7 @@ from cronjob_doctor.k8s.quantity import parse_bytes
 from cronjob_doctor_sandbox import gc, seeds
 from cronjob_doctor_sandbox.cluster import Cluster
 
-from ._cluster import cluster, condition, finished, incident_cluster, job, pods_of, reasons, wait_for  # noqa: F401
+from ._cluster import condition, finished, job, pods_of, reasons, wait_for
 
 TRACED = "set -x\n" + seeds.INCIDENT_SCRIPT
 
@@ -68,9 +68,14 @@ def test_active_deadline_kills_the_pod_with_137_error(cluster: Cluster) -> None:
                                      activeDeadlineSeconds=20))
     done = wait_for(lambda: finished(cluster.store, "slow"))
     failed = condition(done, "Failed")
-    assert (failed["reason"], failed["message"]) == ("DeadlineExceeded", "Job was active longer than specified deadline")
+    assert (failed["reason"], failed["message"]) == (
+        "DeadlineExceeded",
+        "Job was active longer than specified deadline",
+    )
     history = [e.object for e in cluster.store.events_since("pods", "ns", 0)]
-    ends = [s["state"].get("terminated") for p in history for s in (p.get("status") or {}).get("containerStatuses") or []]
+    ends = [
+        s["state"].get("terminated") for p in history for s in (p.get("status") or {}).get("containerStatuses") or []
+    ]
     assert any(t and (t["exitCode"], t["reason"]) == (137, "Error") for t in ends)
     assert "Killing" in reasons(cluster.store, "slow-")
 
@@ -95,7 +100,9 @@ def test_pods_carry_the_job_labels_and_controller_reference(cluster: Cluster) ->
 
 def test_pod_metrics_report_memory_of_a_running_pod(cluster: Cluster) -> None:
     cluster.store.create("jobs", job("metrics", annotations={"sandbox.cronjob-doctor.io/scenario": "hang"}))
-    pod = wait_for(lambda: next((p for p in pods_of(cluster.store, "metrics") if p["status"].get("phase") == "Running"), None))
+    pod = wait_for(
+        lambda: next((p for p in pods_of(cluster.store, "metrics") if p["status"].get("phase") == "Running"), None)
+    )
     metrics = wait_for(lambda: cluster.pod_metrics("ns", pod["metadata"]["name"]))
     assert metrics["kind"] == "PodMetrics" and metrics["apiVersion"] == "metrics.k8s.io/v1beta1"
     usage = metrics["containers"][0]["usage"]
@@ -119,7 +126,9 @@ def test_trigger_cronjob_and_history_limits(incident_cluster: Cluster) -> None:
     wait_for(lambda: all(store.find("jobs", "ok", n) is None or finished(store, n, "ok") for n in names))
     remaining = wait_for(lambda: (lambda j: j if len(j) == 3 else None)(store.list("jobs", "ok")[0]))
     assert {j["metadata"]["name"] for j in remaining} == set(sorted(names, key=lambda n: int(n.rsplit("-", 1)[1]))[-3:])
-    status = wait_for(lambda: (lambda s: s if "active" not in s else None)(store.get("cronjobs", "ok", "log-rotate")["status"]))
+    status = wait_for(
+        lambda: (lambda s: s if "active" not in s else None)(store.get("cronjobs", "ok", "log-rotate")["status"])
+    )
     assert status["lastSuccessfulTime"] and status["lastScheduleTime"]
     assert {"SuccessfulCreate", "SawCompletedJob", "SuccessfulDelete"} <= set(reasons(store, "log-rotate"))
 

@@ -23,7 +23,9 @@ class Kubectl:
         self.env = dict(os.environ, KUBECONFIG=str(config), HOME=str(home), KUBECACHEDIR=str(home / "cache"))
 
     def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(["kubectl", *args], check=False, env=self.env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            ["kubectl", *args], check=False, env=self.env, capture_output=True, text=True, timeout=60
+        )
         if ok:
             assert result.returncode == 0, result.stderr
         return result

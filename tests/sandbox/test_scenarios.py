@@ -8,7 +8,7 @@ from cronjob_doctor.debugjob.sampler import SNIPPET, parse_sample
 from cronjob_doctor_sandbox import scenarios, seeds
 from cronjob_doctor_sandbox.cluster import Cluster
 
-from ._cluster import cluster, condition, finished, job, pods_of, wait_for  # noqa: F401
+from ._cluster import condition, finished, job, pods_of, wait_for
 
 ANNOTATION = scenarios.SCENARIO_ANNOTATION
 
@@ -46,8 +46,15 @@ def test_oom_under_limit_is_inferred_from_the_incident_script(cluster: Cluster) 
 
 
 def test_image_pull_backs_off_until_the_deadline(cluster: Cluster) -> None:
-    cluster.store.create("jobs", job("pull", annotations={ANNOTATION: "image-pull"}, image="registry.example.com/x:nope",
-                                     activeDeadlineSeconds=40))
+    cluster.store.create(
+        "jobs",
+        job(
+            "pull",
+            annotations={ANNOTATION: "image-pull"},
+            image="registry.example.com/x:nope",
+            activeDeadlineSeconds=40,
+        ),
+    )
     done = wait_for(lambda: finished(cluster.store, "pull"))
     assert condition(done, "Failed")["reason"] == "DeadlineExceeded"
     history = [e.object for e in cluster.store.events_since("pods", "ns", 0)]
@@ -55,7 +62,9 @@ def test_image_pull_backs_off_until_the_deadline(cluster: Cluster) -> None:
                for s in (p.get("status") or {}).get("containerStatuses") or []}
     assert {"ErrImagePull", "ImagePullBackOff"} <= waiting
     messages = [e["message"] for e in cluster.store.list("events", "ns")[0] if e["reason"] == "Failed"]
-    assert any(m.startswith('Failed to pull image "registry.example.com/x:nope": rpc error: code = NotFound') for m in messages)
+    assert any(
+        m.startswith('Failed to pull image "registry.example.com/x:nope": rpc error: code = NotFound') for m in messages
+    )
 
 
 def test_flaky_alternates_per_series() -> None:
@@ -78,7 +87,9 @@ def test_trace_expands_secret_values_and_command_substitution() -> None:
 
 def test_without_set_x_there_are_no_trace_lines() -> None:
     container = {"name": "c", "image": "alpine:3.20", "command": ["/bin/sh", "-c", seeds.INCIDENT_SCRIPT]}
-    plan = scenarios.plan(scenario="success", container=container, env={}, namespace="ns", service_account="sa", attempt=0)
+    plan = scenarios.plan(
+        scenario="success", container=container, env={}, namespace="ns", service_account="sa", attempt=0
+    )
     assert not [s.line for s in plan.steps if s.line and s.line.startswith("+ ")]
 
 

@@ -29,7 +29,13 @@ def scan(cronjobs: list[dict], jobs: list[dict], pods: list[dict] | None = None,
 
 
 def fixture() -> tuple[list[dict], list[dict], list[dict]]:
-    ok, flaky, broken, idle, paused = cj("ok"), cj("flaky"), cj("broken", "team"), cj("idle"), cj("paused", suspend=True)
+    ok, flaky, broken, idle, paused = (
+        cj("ok"),
+        cj("flaky"),
+        cj("broken", "team"),
+        cj("idle"),
+        cj("paused", suspend=True),
+    )
     jobs = [jb(ok, 10), jb(ok, 20), jb(flaky, 10, "Failed"), jb(flaky, 20, "Failed"), jb(flaky, 30),
             jb(broken, 10), jb(broken, 20, "Failed"), jb(broken, 30, "Failed"), jb(paused, 5)]
     pods = [pod(jobs[7], reason="OOMKilled", exit_code=137)]
