@@ -31,6 +31,8 @@ from cronjob_doctor.managed import (
     VARIANT_LABEL,
 )
 
+DEFAULT_TIMEOUT_SECONDS = 1800
+"""The debug Job's activeDeadlineSeconds when neither --timeout nor the CronJob sets one."""
 SAFETY_TTL_SECONDS = 3600
 """ttlSecondsAfterFinished: the cluster removes the debug Job even if the tool dies before cleaning up."""
 
@@ -57,6 +59,10 @@ class DebugJob:
     """Containers that got `set -x` (and the sampler)."""
     original_limits: dict[str, str | None] = field(default_factory=dict)
     """Container name -> original memory limit (None when unset)."""
+    deadline_seconds: int = DEFAULT_TIMEOUT_SECONDS
+    """The debug Job's activeDeadlineSeconds."""
+    deadline_source: str = "the default"
+    """Where it came from: `--timeout`, `the CronJob's own`, or `the default`."""
 
     @property
     def name(self) -> str:
@@ -102,7 +108,7 @@ def build(
     *,
     variant: Variant,
     run_id: str,
-    timeout_seconds: int,
+    timeout_seconds: int | None,
     container: str | None = None,
     trace: bool = True,
     sampler: bool = True,
@@ -166,9 +172,17 @@ def build(
     if spec.get("backoffLimit") != 0:
         changes.append(f"backoffLimit {spec.get('backoffLimit', 'unset')} -> 0 (repeat with --runs)")
     spec["backoffLimit"] = 0
-    if spec.get("activeDeadlineSeconds") != timeout_seconds:
-        changes.append(f"activeDeadlineSeconds {spec.get('activeDeadlineSeconds', 'unset')} -> {timeout_seconds}")
-    spec["activeDeadlineSeconds"] = timeout_seconds
+    own = spec.get("activeDeadlineSeconds")
+    if timeout_seconds is not None:
+        deadline, source = timeout_seconds, "--timeout"
+    elif isinstance(own, int) and not isinstance(own, bool) and own > 0:
+        # A hang that production's own deadline would end must end the same way in the debug run.
+        deadline, source = own, "the CronJob's own"
+    else:
+        deadline, source = DEFAULT_TIMEOUT_SECONDS, "the default"
+    if own != deadline:
+        changes.append(f"activeDeadlineSeconds {own if own is not None else 'unset'} -> {deadline} ({source})")
+    spec["activeDeadlineSeconds"] = deadline
     if spec.get("ttlSecondsAfterFinished") != SAFETY_TTL_SECONDS:
         changes.append(
             f"ttlSecondsAfterFinished {spec.get('ttlSecondsAfterFinished', 'unset')} -> {SAFETY_TTL_SECONDS} "
@@ -219,7 +233,7 @@ def build(
         },
         "spec": spec,
     }
-    return DebugJob(manifest, changes, warnings, instrumented, original_limits)
+    return DebugJob(manifest, changes, warnings, instrumented, original_limits, deadline, source)
 
 
 def _label_value(text: str) -> str:

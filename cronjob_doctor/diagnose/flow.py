@@ -145,6 +145,7 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
                         timeout_seconds=settings.timeout_seconds,
                         container=settings.container,
                         trace=settings.trace,
+                        sampler=settings.sample,
                     )
                 except (AttributeError, TypeError, KeyError, ValueError) as exc:
                     # a field of a type the API would not send (a proxy, an old or patched server): input's fault
@@ -280,6 +281,10 @@ def _run(
             notes.append(f"networkpolicies unavailable: {exc}")
     planned = plan(settings, cronjob, root)
     progress.planned = planned
+    if planned:
+        first = planned[0].debug
+        notes.append(f"deadline: activeDeadlineSeconds {first.deadline_seconds} ({first.deadline_source}"
+                     + ("; --timeout sets another" if first.deadline_source != "--timeout" else "") + ")")
     original = original_limit_bytes(cronjob, settings.container)
     for item in planned:
         for warning in item.debug.warnings:
@@ -343,7 +348,8 @@ def _run_all(
         hooks.header(target, f"{item.variant.name} (run {item.index}/{settings.runs})", item.debug.changes)
         _create(kube, item)
         hooks.note(f"created job {item.debug.name}")
-    deadline = time.monotonic() + settings.timeout_seconds + 120
+    # Follow a little past the longest debug Job deadline: the Job controller needs a moment to mark it Failed.
+    deadline = time.monotonic() + max(item.debug.deadline_seconds for item in planned) + 120
 
     def follow(item: _Planned) -> None:
         follower = JobFollower(

@@ -58,8 +58,8 @@ class DiagnoseSettings:
     """Candidate fix image for the instrumented container."""
     container: str | None = None
     """The container to instrument (default: every shell container)."""
-    timeout_seconds: int = 1800
-    """activeDeadlineSeconds of each debug Job; the tool stops following a little after it."""
+    timeout_seconds: int | None = None
+    """activeDeadlineSeconds of each debug Job (--timeout); None keeps the CronJob's own, else DEFAULT_TIMEOUT."""
     bundle: str | None = None
     """Bundle root directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>)."""
     keep: bool = False
@@ -68,6 +68,8 @@ class DiagnoseSettings:
     """Print the debug Job and its diff; create nothing."""
     trace: bool = True
     """Prepend `set -x` to shell scripts."""
+    sample: bool = True
+    """Run the memory sampler beside shell scripts (--no-sample turns it off)."""
     force: bool = False
     """Run even if another diagnose of this CronJob is running."""
     show_logs: bool = True
@@ -85,19 +87,20 @@ class DiagnoseSettings:
         runs: int = 1,
         image: str | None = None,
         container: str | None = None,
-        timeout: str = "30m",
+        timeout: str | None = None,
         bundle: str | None = None,
         keep: bool = False,
         dry_run: bool = False,
         trace: bool = True,
+        sample: bool = True,
         force: bool = False,
         show_logs: bool = True,
         redact: bool = True,
     ) -> DiagnoseSettings:
         if runs < 1 or runs > MAX_RUNS:
             raise InputError(f"invalid --runs {runs}: must be between 1 and {MAX_RUNS}")
-        seconds = parse_duration(timeout)
-        if seconds < 1 or seconds > MAX_TIMEOUT_SECONDS:
+        seconds = parse_duration(timeout) if timeout is not None else None
+        if seconds is not None and (seconds < 1 or seconds > MAX_TIMEOUT_SECONDS):
             raise InputError(f"invalid --timeout {timeout!r}: must be between 1s and 7d")
         if image is not None and (not image.strip() or any(ch.isspace() for ch in image)):
             raise InputError(f"invalid --image {image!r}")
@@ -109,11 +112,12 @@ class DiagnoseSettings:
             runs=runs,
             image=image,
             container=container,
-            timeout_seconds=int(seconds),
+            timeout_seconds=int(seconds) if seconds is not None else None,
             bundle=bundle,
             keep=keep,
             dry_run=dry_run,
             trace=trace,
+            sample=sample,
             force=force,
             show_logs=show_logs,
             redact=redact,

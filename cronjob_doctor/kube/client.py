@@ -76,6 +76,7 @@ RESOURCES: dict[str, Resource] = {
     "events": Resource("v1", "events", "Event"),
     "networkpolicies": Resource("networking.k8s.io/v1", "networkpolicies", "NetworkPolicy"),
     "secrets": Resource("v1", "secrets", "Secret"),
+    "namespaces": Resource("v1", "namespaces", "Namespace"),
 }
 _POD_METRICS = Resource("metrics.k8s.io/v1beta1", "pods", "PodMetrics")
 _SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
@@ -290,6 +291,10 @@ class Kube:
             f"{call.object_ref()} kept changing faster than it could be listed ({_LIST_RESTARTS} restarts on 410)",
             hint="retry; the list continue token expired each time",
         )
+
+    def list_namespaces(self) -> list[Obj]:
+        """Every namespace (needs cluster-wide `list namespaces`; callers treat a 403 as "unknown")."""
+        return self.list_with_version("namespaces", None)[0]
 
     def list_cronjobs(self, namespace: str | None, *, label_selector: str | None = None) -> list[Obj]:
         """CronJobs in a namespace, or in all namespaces when `namespace` is None."""

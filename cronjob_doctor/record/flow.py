@@ -19,7 +19,7 @@ from typing import Any
 
 from cronjob_doctor.errors import ClusterError, DoctorError
 from cronjob_doctor.k8s import jobs as joblib
-from cronjob_doctor.k8s.objects import created_time, labels_of
+from cronjob_doctor.k8s.objects import created_time, labels_of, uid_of
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.managed import is_managed
 from cronjob_doctor.record import job_capture as runjob
@@ -73,7 +73,7 @@ class _Recorder:
         self.environ = environ
         self.metrics = metrics
         self.store = BundleStore(settings.root)
-        self.outcome = RecordOutcome()
+        self.outcome = RecordOutcome(once=settings.once)
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._halt = threading.Event()
         """Ends the watch threads (set when the recorder stops, whatever the reason)."""
@@ -81,6 +81,8 @@ class _Recorder:
         self._ignored_owners: set[str] = set()
         self._open: dict[str, _Open] = {}
         self._done: set[str] = set()
+        self._preexisting: set[str] = set()
+        """With --once: the uids of the Jobs that existed when record started."""
         self._lock = threading.Lock()
         self._since = datetime.now(timezone.utc)
         self._started = datetime.now(timezone.utc)
@@ -96,6 +98,9 @@ class _Recorder:
         self._since = last_alive or self._started
         self.store.heartbeat()
         self._retention()
+        if settings.once:
+            # --once means the next run: Jobs that exist now may be caught up, but they do not end the wait.
+            self._preexisting = {uid_of(job) for job in self.kube.list_jobs(settings.namespace)}
         if settings.metrics_port is not None:
             port = self.metrics.serve(settings.metrics_port, settings.metrics_addr)
             self.log(f"metrics on http://{settings.metrics_addr}:{port}/metrics")
@@ -114,7 +119,7 @@ class _Recorder:
                     break
                 if deadline is not None and time.monotonic() >= deadline:
                     break
-                if settings.once and self.outcome.results:
+                if settings.once and self.outcome.fresh:
                     break
                 now = time.monotonic()
                 if now >= next_resync:
@@ -167,8 +172,13 @@ class _Recorder:
             event_type, obj = payload
             self._on_job(event_type, obj)
         elif kind == "result":
-            result: RecordedRun = payload
+            uid, result = payload
             self.outcome.results.append(result)
+            if uid in self._preexisting:
+                self.log(f"caught up {result.namespace}/{result.job}, a run that started before record did"
+                         + ("; --once waits for a run that starts after" if self.settings.once else ""))
+            else:
+                self.outcome.fresh.append(result)
             self.emit(result)
 
     def _safely(self, what: str, fn: Callable[[], object]) -> None:
@@ -351,7 +361,7 @@ class _Recorder:
             if result is not None or not self._halt.is_set():
                 self._done.add(uid)
         if result is not None:
-            self._queue.put(("result", result))
+            self._queue.put(("result", (uid, result)))
 
     def _retention(self) -> None:
         settings = self.settings

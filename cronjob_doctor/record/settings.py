@@ -34,7 +34,8 @@ class RecordSettings:
     """Serve Prometheus metrics on this port (--metrics-port; 0 picks one)."""
     metrics_addr: str = "0.0.0.0"
     once: bool = False
-    """Stop after the first finished run was recorded (--once)."""
+    """Stop after the first run that started after record did is recorded (--once); earlier runs caught up on
+    the way are recorded and reported, but do not end the wait."""
     duration_seconds: float | None = None
     """Stop after this long (--duration); runs still open are closed as partial."""
     retry_initial: float = 1.0
@@ -65,11 +66,16 @@ class RecordOutcome:
     """How the recorder ended."""
 
     results: list[RecordedRun] = field(default_factory=list)
+    fresh: list[RecordedRun] = field(default_factory=list)
+    """The runs that started after record did."""
     interrupted: bool = False
+    once: bool = False
 
     @property
     def exit_code(self) -> int:
-        """130 when stopped by a signal; with --once/--duration, 1 if a recorded run failed, else 0."""
+        """130 when stopped by a signal; with --once, 1 if the run it waited for failed; with --duration, 1 if a
+        recorded run failed; else 0."""
         if self.interrupted:
             return 130
-        return 1 if any(r.failed for r in self.results) else 0
+        judged = self.fresh if self.once else self.results
+        return 1 if any(r.failed for r in judged) else 0

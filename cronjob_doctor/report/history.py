@@ -20,7 +20,6 @@ from cronjob_doctor.k8s.jobs import FAILED, RUNNING, SUCCEEDED
 from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
 from cronjob_doctor.report import json as json_report
 from cronjob_doctor.report import yaml as yaml_report
-from cronjob_doctor.report.emit import emit
 from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
 
@@ -400,8 +399,3 @@ def render_markdown(history: History) -> str:
 
 
 RENDERERS = {"text": render_text, "json": render_json, "yaml": render_yaml, "markdown": render_markdown}
-
-
-def write(console: Console, history: History, *, fmt: str) -> None:
-    """Render in `fmt` and write to `console`; strings bypass rich's markup parser."""
-    emit(console, RENDERERS, history, fmt=fmt)

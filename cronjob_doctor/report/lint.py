@@ -9,6 +9,8 @@ from rich.text import Text
 
 from cronjob_doctor.lint.base import LintFinding
 from cronjob_doctor.lint.flow import LintReport
+from cronjob_doctor.report import sarif
+from cronjob_doctor.report import yaml as yaml_report
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -114,3 +116,11 @@ def markdown(report: LintReport) -> str:
     lines += [f"> note: {n}" for n in report.notes]
     lines.append(f"**{summary(report)}**")
     return "\n".join(lines) + "\n"
+
+
+def to_yaml(report: LintReport) -> str:
+    """The `-o json` document as YAML."""
+    return yaml_report.document(json.loads(to_json(report)))
+
+
+RENDERERS = {"text": text, "json": to_json, "yaml": to_yaml, "markdown": markdown, "sarif": sarif.render}

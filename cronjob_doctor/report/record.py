@@ -36,6 +36,4 @@ def json_line(result: RecordedRun) -> str:
     return json.dumps(result.to_dict(), separators=(",", ":"), sort_keys=True)
 
 
-def render(result: RecordedRun, fmt: str) -> str:
-    """The line for `fmt` (`json`; anything else is text), without the newline."""
-    return json_line(result) if fmt == "json" else text_line(result)
+RENDERERS = {"text": text_line, "json": json_line}

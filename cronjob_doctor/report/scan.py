@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from cronjob_doctor.report import json as json_report
 from cronjob_doctor.report import yaml as yaml_report
-from cronjob_doctor.report.emit import emit
 from cronjob_doctor.report.history import Indented
 from cronjob_doctor.report.markdown import fenced, table
 from cronjob_doctor.report.parts import clean
@@ -177,8 +176,3 @@ def render_markdown(scan: Scan) -> str:
 
 
 RENDERERS = {"text": render_text, "json": render_json, "yaml": render_yaml, "markdown": render_markdown}
-
-
-def write(console: Console, scan: Scan, *, fmt: str) -> None:
-    """Render in `fmt` and write to `console`; strings bypass rich's markup parser."""
-    emit(console, RENDERERS, scan, fmt=fmt)

@@ -199,3 +199,22 @@ def test_diff_shows_the_changes_as_yaml() -> None:
     assert text.startswith("--- cronjob/tf-state-backup jobTemplate")
     manifest = yaml.safe_load(debugjob.to_yaml(job.manifest))
     assert manifest == job.manifest
+
+
+def test_the_cronjobs_own_deadline_is_kept_unless_a_timeout_is_given() -> None:
+    source = cronjob()
+    source["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] = 3600
+    kept = build(source, variant=Variant("original"), run_id="x1", timeout_seconds=None)
+    assert kept.manifest["spec"]["activeDeadlineSeconds"] == 3600
+    assert (kept.deadline_seconds, kept.deadline_source) == (3600, "the CronJob's own")
+    assert not [c for c in kept.changes if c.startswith("activeDeadlineSeconds")]
+    given = build(source, variant=Variant("original"), run_id="x1", timeout_seconds=600)
+    assert given.manifest["spec"]["activeDeadlineSeconds"] == 600 and given.deadline_source == "--timeout"
+    default = build(cronjob(), variant=Variant("original"), run_id="x1", timeout_seconds=None)
+    assert default.manifest["spec"]["activeDeadlineSeconds"] == 1800 and default.deadline_source == "the default"
+
+
+def test_no_sample_leaves_only_set_x() -> None:
+    job = build(cronjob(), variant=Variant("original"), run_id="x1", timeout_seconds=60, sampler=False)
+    script = pod_spec(job)["containers"][0]["command"][2]
+    assert script.startswith("set -x\n") and "cronjob-doctor-mem" not in script

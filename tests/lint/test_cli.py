@@ -144,7 +144,7 @@ def test_live_cronjob_is_read_through_the_cluster_client(mocker: Any) -> None:
             assert (namespace, name) == ("tofu-state", "tf-state-backup")
             return manifest
 
-    connect = mocker.patch("cronjob_doctor.cli.connect", return_value=FakeKube())
+    connect = mocker.patch("cronjob_doctor.cli.common.connect", return_value=FakeKube())
     result = _lint("-n", "tofu-state", "tf-state-backup", "-o", "json", "--context", "prod")
     assert result.exit_code == 1
     assert connect.call_args.args[0].context == "prod"

@@ -71,3 +71,41 @@ def test_once_prints_one_json_line_and_history_shows_the_recorded_verdict(
     assert runs[job]["verdict"]["verdict"] == "oom"
     without = invoke("history", "tofu-state/tf-state-backup", "-o", "json", "--kubeconfig", kubeconfig)
     assert {r["job"]: r for r in json.loads(without.stdout)["runs"]}[job]["verdict"] is None
+
+
+def test_once_waits_for_a_run_that_starts_after_it_and_says_it_caught_up_an_earlier_one(
+    sandbox: Sandbox, kubeconfig: str, tmp_path: Path
+) -> None:
+    from tests.waiting import wait_until
+
+    root = tmp_path / "rec"
+    cronjob = sandbox.store.get("cronjobs", "ok", "log-rotate")
+    template = json.loads(json.dumps(cronjob["spec"]["jobTemplate"]))
+    template["spec"]["template"]["metadata"].setdefault("annotations", {})["sandbox.cronjob-doctor.io/scenario"] = (
+        "hang"
+    )
+    earlier = "log-rotate-29000000"
+    sandbox.store.create("jobs", {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": earlier, "namespace": "ok", "labels": {"app": "log-rotate"},
+                     "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "log-rotate",
+                                          "uid": cronjob["metadata"]["uid"], "controller": True}]},
+        "spec": template["spec"],
+    })
+    wait_until(lambda: sandbox.store.list("pods", "ok")[0], what="the earlier run's pod")
+    outcome: list[Any] = []
+    thread = threading.Thread(target=lambda: outcome.append(invoke(
+        "record", "ok/log-rotate", "--once", "-o", "json", "--bundle", str(root), "--kubeconfig", kubeconfig)))
+    thread.start()
+    wait_until(lambda: (root / "ok" / "log-rotate" / earlier / "meta.json").exists(),
+               what="record following the earlier run")
+    sandbox.store.delete("jobs", "ok", earlier)  # it ends without finishing: record closes it, --once waits on
+    meta = root / "ok" / "log-rotate" / earlier / "meta.json"
+    wait_until(lambda: json.loads(meta.read_text()).get("state") != "following", what="the earlier run closed")
+    later = sandbox.cluster.trigger_cronjob("ok", "log-rotate")
+    thread.join(60)
+    [result] = outcome
+    assert result.exit_code == 0, result.output
+    jobs = [json.loads(line)["job"] for line in result.stdout.splitlines()]
+    assert jobs[-1] == later
+    assert f"caught up ok/{earlier}, a run that started before record did" in result.stderr

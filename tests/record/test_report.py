@@ -23,7 +23,7 @@ def test_text_line_is_one_grepable_line() -> None:
 
 
 def test_json_line_round_trips() -> None:
-    line = record_report.render(RESULT, "json")
+    line = record_report.json_line(RESULT)
     assert "\n" not in line
     data = json.loads(line)
     assert data["verdict"] == "oom" and data["confidence"] == 0.95 and data["partial"] is True

@@ -56,7 +56,7 @@ def test_api_down_mid_run_is_a_cluster_error_naming_the_leftover_job(
 def test_api_down_through_the_cli_exits_3_with_the_cleanup_command(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, mocker: MockerFixture
 ) -> None:
-    mocker.patch("cronjob_doctor.cli.connect", return_value=kube)  # the CLI offers no flag for the retry budget
+    mocker.patch("cronjob_doctor.cli.common.connect", return_value=kube)  # the CLI offers no flag for the retry budget
     mocker.patch(
         "cronjob_doctor.report.live.LiveView.log_line",
         side_effect=lambda *args: sandbox.faults.down(),  # at the first log line shown

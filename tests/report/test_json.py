@@ -9,7 +9,6 @@ import pytest
 from rich.console import Console
 
 from cronjob_doctor import report
-from cronjob_doctor.cli import OutputFormat
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.report import json as json_report
 from cronjob_doctor.rules.base import Evidence, Verdict
@@ -36,7 +35,7 @@ def test_write_leaves_markup_emoji_and_long_lines_alone() -> None:
         evidence=(Evidence("logs/p/c.log:9", "curl: (28) [timeout] after 30001 ms"),),
     )
     console = Console(file=io.StringIO(), width=40, color_system="truecolor", force_terminal=True)
-    report.write(console, verdict, fmt=OutputFormat.json)
+    report.write(console, verdict, fmt="json")
     written = console.file.getvalue()  # type: ignore[attr-defined]
     assert written == json_report.render(verdict) + "\n"
     assert json.loads(written) == verdict.to_dict()

@@ -1,0 +1,22 @@
+"""Waiting on state, never on the clock: a test names the condition it needs and how long it may take on a
+loaded machine; a slow run waits longer, a fast one does not wait at all."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], *, timeout: float = 30.0, what: str = "the condition") -> T:
+    """Poll `condition` until it returns something truthy, and return that; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.02)
