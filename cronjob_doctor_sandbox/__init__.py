@@ -77,7 +77,20 @@ class Sandbox:
     def open_watches(self, resource: str) -> int:
         """How many watch streams of `resource` (a plural: "jobs", "pods") are open right now. Once one is
         open, every later change of that resource reaches its client."""
-        return sum(1 for request in self._server.open if _watched(request) == resource)
+        return sum(1 for request in self._server.open if self.watched(request) == resource)
+
+    @staticmethod
+    def watched(request: OpenRequest) -> str | None:
+        """The resource a request watches (`?watch=true` or a /watch/ path), else None. A client that lists
+        then watches has its list once its watch request arrives, and gets every later change from then on."""
+        if request.method != "GET":
+            return None
+        route = routes.parse(request.path)
+        if not isinstance(route, routes.Route) or route.subresource:
+            return None
+        if route.watch or request.query.get("watch") in ("true", "1"):
+            return route.resource.plural
+        return None
 
     def start(self) -> Sandbox:
         """Seed the store, start the controllers (unless `controllers=False`), then listen on 127.0.0.1."""
@@ -122,14 +135,3 @@ class Sandbox:
                  tb: TracebackType | None) -> None:
         self.stop()
 
-
-def _watched(request: OpenRequest) -> str | None:
-    """The resource a request watches (`?watch=true` or the legacy /watch/ path), or None."""
-    if request.method != "GET":
-        return None
-    route = routes.parse(request.path)
-    if not isinstance(route, routes.Route) or route.subresource:
-        return None
-    if route.watch or request.query.get("watch") in ("true", "1"):
-        return route.resource.plural
-    return None

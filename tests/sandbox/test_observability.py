@@ -23,12 +23,14 @@ def test_a_watch_is_open_while_it_streams_and_closed_after(bare: Sandbox, raw: A
     legacy.read()
     wait_until(lambda: bare.open_watches("jobs") == 0, timeout=10, what="the ended watches to close")
     assert bare.open_requests == []
+    assert [bare.watched(r) for r in bare.received] == ["jobs", "jobs"]  # received, though ended
 
 
 def test_a_list_is_no_watch(bare: Sandbox, raw: Any) -> None:
     raw(f"/apis/batch/v1/namespaces/{NS}/jobs").read()
     assert bare.received == [OpenRequest("GET", f"/apis/batch/v1/namespaces/{NS}/jobs", {})]
     assert bare.open_watches("jobs") == 0
+    assert bare.watched(bare.received[0]) is None
 
 
 def test_a_followed_log_is_received_before_its_answer_begins(api: client.ApiClient, bare: Sandbox) -> None:
