@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typer.testing import CliRunner
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.cli import app
 from cronjob_doctor_sandbox import Sandbox
+from tests.waiting import wait_until
 
 from .conftest import assert_bundle_readable, debug_jobs
 
@@ -152,11 +152,11 @@ def test_a_real_signal_cleans_up_and_exits_130(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
     )
     try:
-        deadline = time.monotonic() + 20
-        while not (debug_jobs(sandbox, "hang") and list(bundle.glob("logs/*/*.log"))):
+        def running() -> bool:
             assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the debug Job never started"
-            time.sleep(0.05)
+            return bool(debug_jobs(sandbox, "hang") and list(bundle.glob("logs/*/*.log")))
+
+        wait_until(running, what="the debug Job running and its log on disk")
         child.send_signal(signum)
         _out, err = child.communicate(timeout=20)
     finally:

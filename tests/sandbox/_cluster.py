@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from cronjob_doctor_sandbox import seeds
@@ -15,16 +14,6 @@ from cronjob_doctor_sandbox.seeds import INCIDENT_SCRIPT
 from cronjob_doctor_sandbox.store import Store
 
 SCALE = 0.01
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def running(seed: str) -> Iterator[Cluster]:

@@ -7,14 +7,15 @@ import pytest
 from cronjob_doctor.debugjob.sampler import SNIPPET, parse_sample
 from cronjob_doctor_sandbox import scenarios, seeds
 from cronjob_doctor_sandbox.cluster import Cluster
+from tests.waiting import wait_until
 
-from ._cluster import condition, finished, job, pods_of, wait_for
+from ._cluster import condition, finished, job, pods_of
 
 ANNOTATION = scenarios.SCENARIO_ANNOTATION
 
 
 def _container_end(cluster: Cluster, name: str) -> dict:
-    done = wait_for(lambda: finished(cluster.store, name))
+    done = wait_until(lambda: finished(cluster.store, name), what=f"job {name} to finish")
     assert condition(done, "Failed") or condition(done, "Complete")
     pod = pods_of(cluster.store, name)[0]
     return pod["status"]["containerStatuses"][0]["state"]["terminated"]
@@ -55,7 +56,7 @@ def test_image_pull_backs_off_until_the_deadline(cluster: Cluster) -> None:
             activeDeadlineSeconds=40,
         ),
     )
-    done = wait_for(lambda: finished(cluster.store, "pull"))
+    done = wait_until(lambda: finished(cluster.store, "pull"), what="job pull to finish")
     assert condition(done, "Failed")["reason"] == "DeadlineExceeded"
     history = [e.object for e in cluster.store.events_since("pods", "ns", 0)]
     waiting = {s["state"].get("waiting", {}).get("reason") for p in history
