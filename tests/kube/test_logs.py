@@ -27,9 +27,8 @@ from cronjob_doctor.kube.logs import (
 )
 from cronjob_doctor_sandbox import Sandbox
 from cronjob_doctor_sandbox.logstore import rfc3339nano
+from tests.builders import NS, container, pod, running, waiting
 from tests.waiting import wait_until
-
-from .conftest import NS, pod
 
 
 def follow_log(kube: Kube, *args: Any, **kwargs: Any) -> Iterator[LogChunk]:
@@ -204,7 +203,7 @@ def test_a_partial_last_line_is_not_yielded_when_the_stream_drops() -> None:
 
 # --- over HTTP, against the sandbox --------------------------------------------------------------------------
 
-RUNNING = {"running": {"startedAt": "2026-11-25T00:11:40Z"}}
+RUNNING = running("2026-11-25T00:11:40Z")
 TERMINATED = {"terminated": {"exitCode": 0, "reason": "Completed"}}
 
 
@@ -220,7 +219,7 @@ def _start(
     sandbox: Sandbox, name: str = "p1", lines: list[str] | None = None, *, when: datetime | None = None
 ) -> None:
     if sandbox.store.find("pods", NS, name) is None:
-        sandbox.store.create("pods", pod(name, state=RUNNING))
+        sandbox.store.create("pods", pod(container("backup", RUNNING), name=name, phase="Running"))
     sandbox.logs.start_instance(NS, name, "backup")
     for line in lines or []:
         sandbox.logs.append(NS, name, "backup", line, when)
@@ -316,10 +315,15 @@ def test_a_stream_that_never_progresses_gives_up(kube: Kube, bare: Sandbox) -> N
 
 
 def test_waiting_container_is_waited_for(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("p1", state={"waiting": {"reason": "ContainerCreating"}}))
+    bare.store.create("pods", pod(container("backup", waiting("ContainerCreating")), name="p1", phase="Pending"))
     follower = Follower(kube, poll_seconds=0.1)
-    wait_until(lambda: 400 in [r.status for r in _log_requests(bare)], timeout=10,
-               what="the kubelet's 400 for a container still waiting")
+
+    def waited() -> bool:
+        """The kubelet said 400 and the follow then looked at the pod: it saw it waiting, and waits."""
+        answered = [(r.path.endswith("/log"), r.status) for r in bare.requests]
+        return (True, 400) in answered and (False, 200) in answered[answered.index((True, 400)):]
+
+    wait_until(waited, timeout=10, what="the follow to see the container waiting")
     _set_state(bare, "p1", RUNNING)
     _start(bare, lines=["hello"])
     _terminate(bare)

@@ -15,9 +15,8 @@ from cronjob_doctor.kube import watch as watch_module
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.kube.watch import watch
 from cronjob_doctor_sandbox import Sandbox
+from tests.builders import NS, job, pod
 from tests.waiting import wait_until
-
-from .conftest import NS, job, pod
 
 Event = tuple[str, str]
 
@@ -119,7 +118,7 @@ def test_bookmarks_advance_the_version_without_events(
     monkeypatch.setattr(watch_module, "WATCH_WINDOW_SECONDS", 2)  # longer than the sandbox's 1 s bookmarks
     collector = Collector(kube)
     watching(bare)
-    bare.store.create("pods", pod("p"))
+    bare.store.create("pods", pod(name="p"))
 
     def versions() -> list[int]:
         return [int(r.query["resourceVersion"]) for r in bare.received if r.query.get("watch") == "true"]
@@ -176,13 +175,13 @@ def test_timeout_seconds_ends_the_watch(kube: Kube, bare: Sandbox) -> None:
 
 
 def test_label_selector_filters(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create("jobs", job("mine", labels={"job-name": "x"}))
+    bare.store.create("jobs", job("mine", job_labels={"job-name": "x"}))
     bare.store.create("jobs", job("other"))
     events: Generator[tuple[str, dict[str, Any]], None, None] = watch(
         kube, "jobs", NS, label_selector="job-name=x", stop=threading.Event()
     )
     assert next(events)[1]["metadata"]["name"] == "mine"
-    bare.store.create("jobs", job("mine-too", labels={"job-name": "x"}))
+    bare.store.create("jobs", job("mine-too", job_labels={"job-name": "x"}))
     bare.store.create("jobs", job("not-mine"))
     assert next(events)[1]["metadata"]["name"] == "mine-too"
     events.close()
