@@ -60,9 +60,10 @@ def at_minutes(minutes: int) -> datetime:
 # -- namespaces ----------------------------------------------------------------------------------------------------
 
 
-def namespace(name: str = NS) -> Obj:
+def namespace(name: str = NS, *, labels: Mapping[str, str] | None = None) -> Obj:
     """A v1 Namespace, Active."""
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}, "status": {"phase": "Active"}}
+    meta: Obj = {"name": name, "labels": dict(labels)} if labels else {"name": name}
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta, "status": {"phase": "Active"}}
 
 
 # -- container states and statuses -------------------------------------------------------------------------------

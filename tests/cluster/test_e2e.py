@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.builders import job_from
 from tests.cluster import manifests
 from tests.waiting import wait_until
 
@@ -42,7 +43,7 @@ def start_run(api_client: Any, namespace: str, cronjob: dict[str, Any]) -> str:
     name = cronjob["metadata"]["name"]
     live = client.BatchV1Api(api_client).read_namespaced_cron_job(name, namespace)
     job_name = f"{name}-manual-{secrets.token_hex(2)}"
-    job = manifests.job_from(cronjob, uid=live.metadata.uid, name=job_name)
+    job = job_from(cronjob, uid=live.metadata.uid, name=job_name)
     client.BatchV1Api(api_client).create_namespaced_job(namespace, job)
     return job_name
 
