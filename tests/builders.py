@@ -472,6 +472,26 @@ def daily_cronjob(name: str = CRONJOB, **options: Any) -> Obj:
     return cronjob(name, **{**chosen, **options})
 
 
+# -- secrets and metrics -------------------------------------------------------------------------------------------
+
+
+def secret(name: str, data: Mapping[str, str], *, namespace: str = NS) -> Obj:
+    """A v1 Secret; `data` values are base64, as the API holds them."""
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace},
+            "data": dict(data)}
+
+
+def pod_metrics(name: str, *, namespace: str = NS, memory: str = "100Mi", cpu: str = "5m",
+                container_name: str = "backup", at: str | None = None) -> Obj:
+    """A metrics.k8s.io/v1beta1 PodMetrics of a one-container pod (`at`: its timestamp, with a 15 s window)."""
+    out: Obj = {"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
+                "metadata": {"name": name, "namespace": namespace}}
+    if at is not None:
+        out.update(timestamp=at, window="15s")
+    out["containers"] = [{"name": container_name, "usage": {"cpu": cpu, "memory": memory}}]
+    return out
+
+
 # -- events, network policies, logs --------------------------------------------------------------------------------
 
 

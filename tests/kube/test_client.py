@@ -15,7 +15,7 @@ from cronjob_doctor.kube import retry
 from cronjob_doctor.kube.client import Kube, RetryPolicy
 from cronjob_doctor.managed import MANAGED_BY_LABEL, RUN_ID_LABEL
 from cronjob_doctor_sandbox import Sandbox
-from tests.builders import NS, container, job, namespace, pod, running, terminated
+from tests.builders import NS, container, job, namespace, pod, pod_metrics, running, secret, terminated
 
 MANAGED = {MANAGED_BY_LABEL[0]: MANAGED_BY_LABEL[1]}
 
@@ -37,15 +37,7 @@ def test_get_returns_the_api_json_as_plain_dicts(kube: Kube, bare: Sandbox) -> N
 
 
 def test_get_secret_keeps_base64_data(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create(
-        "secrets",
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {"name": "minio", "namespace": NS},
-            "data": {"key": "c2VjcmV0"},
-        },
-    )
+    bare.store.create("secrets", secret("minio", {"key": "c2VjcmV0"}))
     assert kube.get_secret(NS, "minio")["data"] == {"key": "c2VjcmV0"}
 
 
@@ -282,12 +274,7 @@ def test_pod_metrics_absent_api_is_none(kube: Kube, bare: Sandbox) -> None:
 
 
 def test_pod_metrics_present(kube: Kube, bare: Sandbox) -> None:
-    sample = {
-        "kind": "PodMetrics",
-        "apiVersion": "metrics.k8s.io/v1beta1",
-        "metadata": {"name": "p1", "namespace": NS},
-        "containers": [{"name": "backup", "usage": {"cpu": "5m", "memory": "100Mi"}}],
-    }
+    sample = pod_metrics("p1")
     # a stand-in for the sandbox kubelet's metrics source (this sandbox runs without controllers)
     bare.cluster = SimpleNamespace(
         pod_metrics=lambda ns, name: sample if name == "p1" else None, stop=lambda: None

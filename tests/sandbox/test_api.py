@@ -481,9 +481,7 @@ def test_metrics_api_answers_from_the_cluster(api: client.ApiClient, bare: Sandb
             pass
 
         def pod_metrics(self, namespace: str, name: str) -> dict[str, Any]:
-            return {"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
-                    "metadata": {"name": name, "namespace": namespace}, "timestamp": "2026-03-21T02:00:00Z",
-                    "window": "15s", "containers": [{"name": "backup", "usage": {"cpu": "5m", "memory": "90Mi"}}]}
+            return builders.pod_metrics(name, namespace=namespace, memory="90Mi", at="2026-03-21T02:00:00Z")
 
     bare.cluster = Metrics()
     found = custom.get_namespaced_custom_object("metrics.k8s.io", "v1beta1", NS, "pods", "p")
