@@ -71,6 +71,18 @@ def test_interrupt_right_after_create_deletes_the_job(
     assert partial(tmp_path / "b")["phase"] == "while the debug Job ran"
 
 
+@pytest.fixture
+def sigint_delivered() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt here and in a child, whatever this process inherited: a background job
+    starts with SIGINT ignored (then `_thread.interrupt_main()` does nothing), and exec keeps it ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("sigint_delivered")
 def test_interrupt_while_running_deletes_the_job_and_keeps_the_lines_so_far(
     sandbox: Sandbox, kubeconfig: str, tmp_path: Path, mocker: MockerFixture
 ) -> None:
@@ -92,6 +104,7 @@ def test_interrupt_while_running_deletes_the_job_and_keeps_the_lines_so_far(
     assert_bundle_readable(tmp_path / "b")
 
 
+@pytest.mark.usefixtures("sigint_delivered")
 def test_interrupt_while_running_with_keep_leaves_the_job_and_says_how_to_remove_it(
     sandbox: Sandbox, kubeconfig: str, tmp_path: Path, mocker: MockerFixture
 ) -> None:
@@ -127,17 +140,6 @@ def test_interrupt_while_writing_the_verdict_leaves_no_half_file(
     assert not (tmp_path / "b" / "verdict.json").exists()
     assert partial(tmp_path / "b")["phase"] == "while writing the bundle"
     assert_bundle_readable(tmp_path / "b")
-
-
-@pytest.fixture
-def sigint_delivered() -> Iterator[None]:
-    """The child must get SIGINT's default disposition, whatever this process inherited (a background job
-    starts with SIGINT ignored, and exec keeps an ignored signal ignored)."""
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, before)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
