@@ -22,7 +22,9 @@ from tests.builders import job_from
 from tests.cluster import manifests
 from tests.waiting import wait_until
 
-pytestmark = pytest.mark.cluster
+# One worker runs the whole suite, one test after the other: it shares one real cluster, and its session-scoped
+# namespace (with the CronJobs) would otherwise be made once per pytest-xdist worker.
+pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
 
 RUN_TIMEOUT = 300  # image pulls on a fresh kind node dominate
 
