@@ -65,8 +65,17 @@ def test_on_failure_restarts_in_place_then_backoff_limit_deletes_the_pod(cluster
 
 
 def test_active_deadline_kills_the_pod_with_137_error(cluster: Cluster) -> None:
-    cluster.store.create("jobs", job("slow", annotations={"sandbox.cronjob-doctor.io/scenario": "hang"},
-                                     activeDeadlineSeconds=20))
+    cluster.store.create("jobs", job("slow", annotations={"sandbox.cronjob-doctor.io/scenario": "hang"}))
+
+    def running() -> bool:
+        return any("running" in s["state"] for p in pods_of(cluster.store, "slow")
+                   for s in (p.get("status") or {}).get("containerStatuses") or [])
+
+    # Once the container runs, the Job gets a deadline it has already passed (as `kubectl patch` may set one):
+    # the controller fails it at once and kills the running container. A deadline given at creation could run
+    # out on a loaded machine before the container even started (20 simulated seconds are 0.2 s here).
+    wait_until(running, what="the container of job slow running")
+    cluster.store.mutate("jobs", "ns", "slow", lambda j: j["spec"].update(activeDeadlineSeconds=1))
     done = wait_until(lambda: finished(cluster.store, "slow"), what="job slow to finish")
     failed = condition(done, "Failed")
     assert (failed["reason"], failed["message"]) == (
