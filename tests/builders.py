@@ -348,9 +348,10 @@ def scheduled_job(
     active: int = 0,
     suspend: bool = False,
 ) -> Obj:
-    """A `job()` the CronJob controller made for the fire time `minutes` (since the epoch, the suffix of its name):
-    created then, started 1 s later (or at `start`), and after `took` seconds ended by `outcome`: Complete, Failed
-    (with `reason`) or Running. Owned by the CronJob with uid `owner_uid` (None: an orphan); uid `uid-<name>`."""
+    """A `job()` the CronJob controller made for the fire time `minutes` (since the epoch, the suffix of its name;
+    None: a Job called `name`, fired 2026-03-20 12:00 UTC): created then, started 1 s later (or at `start`), and
+    after `took` seconds ended by `outcome`: Complete, Failed (with `reason`) or Running. Owned by the CronJob
+    `cronjob_name` with uid `owner_uid` (None: by nothing, an orphan); its own uid is `uid-<name>`."""
     job_name = name or f"{cronjob_name}-{minutes}"
     fired = at_minutes(minutes) if minutes is not None else datetime(2026, 3, 20, 12, tzinfo=timezone.utc)
     begin = start or fired + timedelta(seconds=1)
@@ -365,11 +366,10 @@ def scheduled_job(
                                 at=end)]
     elif outcome == "Running":
         active = active or 1
-    made = job(job_name, namespace=namespace, uid=uid or f"uid-{job_name}", created=ts(fired), start=ts(begin),
+    return job(job_name, namespace=namespace, uid=uid or f"uid-{job_name}", created=ts(fired), start=ts(begin),
                end=end, conditions=conditions, failed=failed, succeeded=succeeded, active=active,
                suspend=True if suspend else None, annotations=annotations,
-               cronjob=cronjob_name if owner_uid is not None else None, owner_uid=owner_uid or "")
-    return made
+               cronjob=None if owner_uid is None else cronjob_name, owner_uid=owner_uid or "")
 
 
 def job_from(cronjob: Obj, *, uid: str, name: str) -> Obj:
