@@ -26,7 +26,7 @@ from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import pods as podlib
 
 if TYPE_CHECKING:
-    pass
+    from cronjob_doctor.kube.client import Kube
 
 LineCallback = Callable[[str, str, str, str], None]
 """(pod, container, timestamp, text) for every displayed log line."""
@@ -63,7 +63,7 @@ class JobFollower:
 
     def __init__(
         self,
-        kube: Any,
+        kube: Kube,
         *,
         namespace: str,
         job_name: str,

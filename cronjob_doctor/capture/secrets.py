@@ -7,15 +7,18 @@ in memory (in the Redactor), never on disk. Used by `diagnose` and `record`.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor.errors import DoctorError, NotFound
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.objects import as_dicts
 from cronjob_doctor.redact import Redactor
 
+if TYPE_CHECKING:
+    from cronjob_doctor.kube.client import Kube
 
-def redactor_for(kube: Any, namespace: str, cronjob: dict[str, Any], *, enabled: bool) -> tuple[Redactor, list[str]]:
+
+def redactor_for(kube: Kube, namespace: str, cronjob: dict[str, Any], *, enabled: bool) -> tuple[Redactor, list[str]]:
     """A Redactor knowing the values of the Secrets the job's containers read (env secretKeyRef, envFrom
     secretRef), and notes on what could not be read. `get secrets` is optional: without it only the
     credential patterns apply. The values live only in the Redactor, never on disk."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.follow import Capture, JobFollower
@@ -35,6 +35,9 @@ from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.managed import MANAGED_BY, MANAGED_BY_KEY, RUN_ID_LABEL, SOURCE_LABEL
 from cronjob_doctor.redact import Redactor
 from cronjob_doctor.rules.base import DebugRun, Verdict
+
+if TYPE_CHECKING:
+    from cronjob_doctor.kube.client import Kube
 
 DEFAULT_RAISED = 512 * 1024**2
 PARTIAL_FILE = "partial.json"
@@ -83,7 +86,7 @@ class Hooks:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def resolve_cronjob(kube: Any, namespace: str, name: str) -> dict[str, Any]:
+def resolve_cronjob(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
     """The CronJob named, or the CronJob owning the Job named (the alert names the failed Job)."""
     try:
         return dict(kube.get_cronjob(namespace, name))
@@ -165,7 +168,7 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
     return planned
 
 
-def dry_run(settings: DiagnoseSettings, kube: Any) -> Outcome:
+def dry_run(settings: DiagnoseSettings, kube: Kube) -> Outcome:
     cronjob = resolve_cronjob(kube, settings.target.namespace, settings.target.name)
     parts = []
     for item in plan(settings, cronjob, Path(".")):
@@ -177,7 +180,7 @@ def dry_run(settings: DiagnoseSettings, kube: Any) -> Outcome:
     return Outcome(None, "".join(parts))
 
 
-def _refuse_concurrent(kube: Any, namespace: str, name: str) -> None:
+def _refuse_concurrent(kube: Kube, namespace: str, name: str) -> None:
     selector = f"{MANAGED_BY_KEY}={MANAGED_BY},{SOURCE_LABEL}={name[:63]}"
     running = [
         j["metadata"]["name"] for j in kube.list_jobs(namespace, label_selector=selector) if not joblib.finished(j)
@@ -205,7 +208,7 @@ class _Progress:
 def run(
     settings: DiagnoseSettings,
     *,
-    kube: Any,
+    kube: Kube,
     hooks: Hooks,
     now: datetime,
     command: str,
@@ -254,7 +257,7 @@ def run(
 def _run(
     settings: DiagnoseSettings,
     *,
-    kube: Any,
+    kube: Kube,
     hooks: Hooks,
     command: str,
     stop: threading.Event,
@@ -334,7 +337,7 @@ def _run(
 
 
 def _run_all(
-    kube: Any,
+    kube: Kube,
     planned: list[_Planned],
     *,
     settings: DiagnoseSettings,
@@ -388,7 +391,7 @@ def _run_all(
         raise
 
 
-def _create(kube: Any, item: _Planned) -> None:
+def _create(kube: Kube, item: _Planned) -> None:
     """Create the debug Job; a name already taken by a Job that is not ours gets a fresh run id."""
     for attempt in range(_NAME_ATTEMPTS):
         item.attempted = True
@@ -405,7 +408,7 @@ def _create(kube: Any, item: _Planned) -> None:
         return
 
 
-def _cleanup(kube: Any, progress: _Progress, *, keep: bool, hooks: Hooks) -> None:
+def _cleanup(kube: Kube, progress: _Progress, *, keep: bool, hooks: Hooks) -> None:
     """Delete our debug Jobs (unless --keep); record what is left and the command that removes it."""
     namespace = progress.namespace
     created = [item.debug.name for item in progress.planned if item.attempted]
@@ -446,7 +449,7 @@ def _cleanup(kube: Any, progress: _Progress, *, keep: bool, hooks: Hooks) -> Non
         progress.cleanup = "nothing was created"
 
 
-def _ours(kube: Any, namespace: str, item: _Planned) -> bool:
+def _ours(kube: Kube, namespace: str, item: _Planned) -> bool:
     """Whether the Job of an unanswered create exists and carries our run id (a namesake is never deleted)."""
     try:
         job = kube.get_job(namespace, item.debug.name)

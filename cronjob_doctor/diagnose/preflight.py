@@ -4,9 +4,12 @@ missing verb at once instead of failing halfway through a run."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cronjob_doctor.errors import Forbidden
+
+if TYPE_CHECKING:
+    from cronjob_doctor.kube.client import Kube
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ DIAGNOSE = (
 )
 
 
-def check(kube: Any, namespace: str, permissions: tuple[Permission, ...] = DIAGNOSE) -> list[Permission]:
+def check(kube: Kube, namespace: str, permissions: tuple[Permission, ...] = DIAGNOSE) -> list[Permission]:
     """Raise Forbidden naming every missing required permission; return the optional ones that are missing."""
     missing = [
         p

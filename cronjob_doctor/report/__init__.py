@@ -30,7 +30,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
 def renderers(result: Any) -> Mapping[str, Renderer]:
     """The renderers for this result's kind of report."""
     from cronjob_doctor.history.model import History
-    from cronjob_doctor.lint.flow import LintReport
+    from cronjob_doctor.lint.engine import LintReport
     from cronjob_doctor.record.model import RecordedRun
     from cronjob_doctor.rules.base import Verdict
     from cronjob_doctor.scan.model import Scan

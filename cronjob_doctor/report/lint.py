@@ -8,7 +8,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.text import Text
 
 from cronjob_doctor.lint.base import LintFinding
-from cronjob_doctor.lint.flow import LintReport
+from cronjob_doctor.lint.engine import LintReport
 from cronjob_doctor.report import sarif
 from cronjob_doctor.report import yaml as yaml_report
 

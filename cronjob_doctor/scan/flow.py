@@ -62,7 +62,7 @@ def lint_errors(cronjobs: Sequence[Obj], notes: list[str]) -> dict[tuple[str, st
     the error-severity checks run: a check's severity is the worst its findings can have."""
     from cronjob_doctor.lint import CHECKS
     from cronjob_doctor.lint.base import Workload
-    from cronjob_doctor.lint.flow import lint_workloads
+    from cronjob_doctor.lint.engine import lint_workloads
 
     workloads = [Workload(obj=cronjob, source="cluster") for cronjob in cronjobs]
     report = lint_workloads(workloads, checks=[check for check in CHECKS if check.severity == "error"])
