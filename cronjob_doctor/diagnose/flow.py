@@ -34,6 +34,7 @@ from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.managed import MANAGED_BY, MANAGED_BY_KEY, RUN_ID_LABEL, SOURCE_LABEL
 from cronjob_doctor.redact import Redactor
+from cronjob_doctor.resolve import resolve_cronjob
 from cronjob_doctor.rules.base import DebugRun, Verdict
 
 if TYPE_CHECKING:
@@ -84,24 +85,6 @@ class Hooks:
     log_line: Callable[[str, str, str, str], None] = lambda pod, container, ts, text: None
     note: Callable[[str], None] = lambda text: None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def resolve_cronjob(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
-    """The CronJob named, or the CronJob owning the Job named (the alert names the failed Job)."""
-    try:
-        return dict(kube.get_cronjob(namespace, name))
-    except NotFound as missing:
-        try:
-            job = kube.get_job(namespace, name)
-        except NotFound:
-            raise missing from None
-        owner = joblib.cronjob_of(job)
-        if owner is None:
-            raise InputError(
-                f"job {namespace}/{name} was not created by a CronJob (no CronJob ownerReference)",
-                hint="diagnose takes a CronJob or a Job that a CronJob created",
-            ) from None
-        return dict(kube.get_cronjob(namespace, owner))
 
 
 def original_limit_bytes(cronjob: dict[str, Any], container: str | None) -> int | None:
@@ -169,7 +152,7 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
 
 
 def dry_run(settings: DiagnoseSettings, kube: Kube) -> Outcome:
-    cronjob = resolve_cronjob(kube, settings.target.namespace, settings.target.name)
+    cronjob = resolve_cronjob(kube, settings.target.namespace, settings.target.name, command="diagnose").cronjob
     parts = []
     for item in plan(settings, cronjob, Path(".")):
         parts.append(f"# variant {item.variant.name}, run {item.index}: {item.debug.name}\n")
@@ -220,7 +203,10 @@ def run(
     if settings.dry_run:
         return dry_run(settings, kube)
     namespace = settings.target.namespace
-    cronjob = resolve_cronjob(kube, namespace, settings.target.name)
+    resolved = resolve_cronjob(kube, namespace, settings.target.name, command="diagnose")
+    cronjob = resolved.cronjob
+    if resolved.via:
+        hooks.note(f"diagnosing cronjob {namespace}/{cronjob['metadata']['name']}: {resolved.via}")
     name = cronjob["metadata"]["name"]
     missing_optional = preflight.check(kube, namespace)
     if not settings.force:
@@ -236,6 +222,7 @@ def run(
             command=command,
             stop=stop or threading.Event(),
             cronjob=cronjob,
+            resolved_via=resolved.via,
             missing_optional=[str(p) for p in missing_optional],
             progress=progress,
         )
@@ -262,6 +249,7 @@ def _run(
     command: str,
     stop: threading.Event,
     cronjob: dict[str, Any],
+    resolved_via: str | None,
     missing_optional: list[str],
     progress: _Progress,
 ) -> Outcome:
@@ -270,7 +258,8 @@ def _run(
     namespace, root = progress.namespace, progress.root
     name = cronjob["metadata"]["name"]
     bundle_io.write_json(root, "cronjob.json", cronjob)
-    notes = [f"not allowed to {p} in {namespace}: that evidence is skipped" for p in missing_optional]
+    notes = [f"diagnosed cronjob {namespace}/{name}: {resolved_via}"] if resolved_via else []
+    notes += [f"not allowed to {p} in {namespace}: that evidence is skipped" for p in missing_optional]
     redactor, secret_notes = redactor_for(kube, namespace, cronjob, enabled=settings.redact)
     notes += secret_notes
     notes += snapshot(kube, cronjob=cronjob, root=root, redact=redactor.redact if redactor.enabled else None)
