@@ -39,3 +39,12 @@ def test_a_namespace_typo_gets_a_did_you_mean(kubeconfig: str) -> None:
     result = runner.invoke(app, ["diagnose", "tofu-stat/tf-state-backup", "--kubeconfig", kubeconfig])
     assert result.exit_code == 3
     assert "namespace tofu-stat does not exist; did you mean: tofu-state" in result.stderr
+
+
+def test_scan_of_a_namespace_without_cronjobs_says_so_and_suggests_all_namespaces(kubeconfig: str) -> None:
+    result = runner.invoke(app, ["scan", "--kubeconfig", kubeconfig])  # the context's namespace: default
+    assert result.exit_code == 0
+    assert "note: no CronJobs in namespace default (the context's namespace)" in result.stderr
+    assert "hint: scan every namespace: cronjob-doctor scan -A" in result.stderr
+    typo = runner.invoke(app, ["scan", "-n", "tofu-stat", "--kubeconfig", kubeconfig])
+    assert "namespace tofu-stat does not exist; did you mean: tofu-state" in typo.stderr
