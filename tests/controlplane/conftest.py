@@ -86,7 +86,7 @@ def namespace(api_client: Any, request: pytest.FixtureRequest) -> Iterator[str]:
     core.create_namespace({"apiVersion": "v1", "kind": "Namespace",
                            "metadata": {"name": name, "labels": {"cronjob-doctor.dev/test": "controlplane"}}})
     # Pods need the namespace's default ServiceAccount (the ServiceAccount admission plugin): wait for it.
-    helpers.wait_for(lambda: core.read_namespaced_service_account("default", name), timeout=30,
+    helpers.wait_for(lambda: core.read_namespaced_service_account("default", name), timeout=60,
                      what=f"ServiceAccount {name}/default")
     try:
         yield name
