@@ -96,6 +96,27 @@ def test_follow_streams_lines_appended_to_the_file(
         response.release_conn()
 
 
+def test_follow_does_not_end_when_the_container_has_exited(
+    api_client: Any, namespace: str, serve_logs: Callable[..., Path]
+) -> None:
+    """A quirk to know: a kubelet ends a follow when the container exits; kwok's never ends by itself
+    (it has no container to ask, and takes "unknown" for "still running"). The client must close it."""
+    create_job(api_client, namespace, "finished", "succeed", run_duration="100ms")
+    pod = wait_for_pod(api_client, namespace, "finished", lambda p: phase(p) == "Succeeded", what="Succeeded")
+    serve_logs(namespace, ["all done"])
+    name = pod.metadata.name
+    assert _read_when_served(api_client, namespace, name) == "all done\n"
+    response = client.CoreV1Api(api_client).read_namespaced_pod_log(
+        name, namespace, follow=True, _preload_content=False, _request_timeout=(5, 3))
+    received = b""
+    with pytest.raises(Exception) as still_open:  # the read times out: the stream is still open
+        for chunk in response.stream(64):
+            received += chunk
+    assert received == b"all done\n"
+    assert "timed out" in str(still_open.value).lower()
+    response.close()
+
+
 def test_previous_serves_the_previous_file_and_is_a_400_without_one(
     api_client: Any, namespace: str, running_pod: str, serve_logs: Callable[..., Path]
 ) -> None:
