@@ -8,6 +8,7 @@ the kubeconfig explicitly and never read KUBECONFIG).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -31,10 +32,8 @@ def _find_control_plane() -> helpers.ControlPlane | str:
     """The running control plane, or the reason there is none."""
     state_file = helpers.state_dir() / "run" / "state.json"
     state: dict[str, Any] = {}
-    try:
+    with contextlib.suppress(OSError, ValueError):
         state = json.loads(state_file.read_text())
-    except (OSError, ValueError):
-        pass
     kubeconfig = os.environ.get("CRONJOB_DOCTOR_CONTROLPLANE_KUBECONFIG") or state.get("kubeconfig", "")
     if not kubeconfig or not Path(kubeconfig).is_file():
         return (f"no control plane: CRONJOB_DOCTOR_CONTROLPLANE_KUBECONFIG unset and no {state_file} "
@@ -42,7 +41,8 @@ def _find_control_plane() -> helpers.ControlPlane | str:
     kubectl = os.environ.get("CRONJOB_DOCTOR_CONTROLPLANE_KUBECTL") or (
         str(Path(state["cache"]) / "bin" / "kubectl") if state.get("cache") else "")
     if not kubectl or not Path(kubectl).is_file():
-        return "no control plane: no built kubectl (set CRONJOB_DOCTOR_CONTROLPLANE_KUBECTL or run scripts/controlplane)"
+        return ("no control plane: no built kubectl "
+                "(set CRONJOB_DOCTOR_CONTROLPLANE_KUBECTL or run scripts/controlplane)")
     result = subprocess.run([kubectl, f"--kubeconfig={kubeconfig}", "get", "--raw=/readyz", "--request-timeout=5s"],
                             capture_output=True, text=True, timeout=30)
     if result.returncode != 0:

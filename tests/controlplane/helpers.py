@@ -59,7 +59,7 @@ class WaitTimeout(AssertionError):
 
 
 def wait_for(
-    check: Callable[[], T | None | bool], *, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"
+    check: Callable[[], T | bool | None], *, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"
 ) -> T:
     """Calls `check` until it returns something truthy and returns that; AssertionError after `timeout` s.
 
@@ -341,7 +341,8 @@ def delete_cluster_logs(api_client: Any, name: str) -> None:
     from kubernetes.client.exceptions import ApiException
 
     try:
-        client.CustomObjectsApi(api_client).delete_cluster_custom_object("kwok.x-k8s.io", "v1alpha1", "clusterlogs", name)
+        client.CustomObjectsApi(api_client).delete_cluster_custom_object(
+            "kwok.x-k8s.io", "v1alpha1", "clusterlogs", name)
     except ApiException as error:
         if error.status != 404:
             raise
