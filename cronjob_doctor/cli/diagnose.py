@@ -10,6 +10,7 @@ import typer
 from cronjob_doctor.cli.app import app
 from cronjob_doctor.cli.common import EXIT_CODES_HELP, Common, command, consoles, install_sigterm, resolve_target
 from cronjob_doctor.cli.completion import complete_target
+from cronjob_doctor.errors import InputError
 
 if TYPE_CHECKING:
     from cronjob_doctor.diagnose.flow import Outcome
@@ -70,6 +71,8 @@ def diagnose_cmd(
     from cronjob_doctor.diagnose.settings import DiagnoseSettings
 
     install_sigterm()
+    if dry_run and common.output == "markdown":
+        raise InputError("--dry-run writes the debug Jobs as YAML (text, yaml) or a JSON List (json), not markdown")
     parsed, kube = resolve_target(common, target)  # loads the kubeconfig; no request is sent before the flags pass
     settings = DiagnoseSettings.from_flags(
         target=str(parsed), memory=memory, runs=runs, image=image, container=container, timeout=timeout,
@@ -93,8 +96,12 @@ def run_diagnose(settings: DiagnoseSettings, *, common: Common, kube: Kube, comm
                            command=command_text or common.command)
     finally:
         view.close()
-    if outcome.dry_run_text is not None:
-        out.file.write(outcome.dry_run_text)
+    if outcome.dry_run is not None:
+        fmt = common.output or "text"
+        report.write(out, outcome.dry_run, fmt=fmt)
+        if fmt == "json":  # the Jobs on stdout for kubectl apply; what changed, for the reader, on stderr
+            for job in outcome.dry_run.jobs:
+                err.print(job.diff, markup=False, highlight=False, soft_wrap=True, end="")
     elif outcome.verdict is not None:
         report.write(out, outcome.verdict, fmt=common.output or "text")
     return outcome

@@ -26,6 +26,7 @@ from cronjob_doctor.capture.snapshot import snapshot
 from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import DebugJob, Variant
 from cronjob_doctor.diagnose import preflight
+from cronjob_doctor.diagnose.model import DryRun, PlannedJob
 from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
 from cronjob_doctor.k8s import jobs as joblib
@@ -49,10 +50,10 @@ _NAME_ATTEMPTS = 3
 
 @dataclass
 class Outcome:
-    """What diagnose produced: a verdict (None for --dry-run) and the text to print for a dry run."""
+    """What diagnose produced: a verdict, or (--dry-run) the debug Jobs it would create."""
 
     verdict: Verdict | None
-    dry_run_text: str | None = None
+    dry_run: DryRun | None = None
 
     @property
     def exit_code(self) -> int:
@@ -151,16 +152,17 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
     return planned
 
 
-def dry_run(settings: DiagnoseSettings, kube: Kube) -> Outcome:
-    cronjob = resolve_cronjob(kube, settings.target.namespace, settings.target.name, command="diagnose").cronjob
-    parts = []
-    for item in plan(settings, cronjob, Path(".")):
-        parts.append(f"# variant {item.variant.name}, run {item.index}: {item.debug.name}\n")
-        parts.extend(f"# warning: {w}\n" for w in item.debug.warnings)
-        parts.append(debugjob.to_yaml(item.debug.manifest))
-        parts.append("---\n# diff against the CronJob's jobTemplate\n")
-        parts.append(debugjob.diff(cronjob, item.debug))
-    return Outcome(None, "".join(parts))
+def dry_run(settings: DiagnoseSettings, kube: Kube) -> DryRun:
+    """Plan the debug Jobs exactly as a real run would (names, changes, instrumentation); create nothing."""
+    resolved = resolve_cronjob(kube, settings.target.namespace, settings.target.name, command="diagnose")
+    cronjob = resolved.cronjob
+    jobs = tuple(
+        PlannedJob(variant=item.variant.name, run=item.index, manifest=item.debug.manifest,
+                   diff=debugjob.diff(cronjob, item.debug), warnings=tuple(item.debug.warnings))
+        for item in plan(settings, cronjob, Path("."))
+    )
+    meta = cronjob.get("metadata") or {}
+    return DryRun(cronjob=f"{meta.get('namespace')}/{meta.get('name')}", jobs=jobs, via=resolved.via)
 
 
 def _refuse_concurrent(kube: Kube, namespace: str, name: str) -> None:
@@ -201,7 +203,7 @@ def run(
     otherwise. Whatever stops it after the bundle directory exists, it cleans up first, then the error names
     what is left in the cluster and partial.json marks the bundle."""
     if settings.dry_run:
-        return dry_run(settings, kube)
+        return Outcome(None, dry_run=dry_run(settings, kube))
     namespace = settings.target.namespace
     resolved = resolve_cronjob(kube, namespace, settings.target.name, command="diagnose")
     cronjob = resolved.cronjob

@@ -23,6 +23,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "scan": ("text", "json", "yaml", "markdown"),
     "lint": ("text", "json", "yaml", "markdown", "sarif"),
     "record": ("text", "json"),
+    "dry-run": ("text", "yaml", "json"),
 }
 """The formats each kind of report comes in (the CLI refuses any other -o before doing any work)."""
 
@@ -51,6 +52,12 @@ def renderers(result: Any) -> Mapping[str, Renderer]:
         from cronjob_doctor.report import lint
 
         return lint.RENDERERS
+    from cronjob_doctor.diagnose.model import DryRun
+
+    if isinstance(result, DryRun):
+        from cronjob_doctor.report import dry_run
+
+        return dry_run.RENDERERS
     if isinstance(result, RecordedRun):
         from cronjob_doctor.report import record
 

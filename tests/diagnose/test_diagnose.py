@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
@@ -103,8 +104,20 @@ def test_the_alerted_job_name_resolves_to_its_cronjob(sandbox: Sandbox, kubeconf
 def test_dry_run_prints_the_job_and_diff_and_creates_nothing(sandbox: Sandbox, kubeconfig: str) -> None:
     result = invoke("diagnose", "tofu-state/tf-state-backup", "--dry-run", "--kubeconfig", kubeconfig)
     assert result.exit_code == 0, result.output
-    assert "kind: Job" in result.stdout and "+            memory: 512Mi" in result.stdout
+    assert "kind: Job" in result.stdout and "# +            memory: 512Mi" in result.stdout
     assert [r for r in sandbox.requests if r.method != "GET"] == []
+    # a YAML stream kubectl apply -f - takes: every document a Job, the diff only in comments
+    documents = [d for d in yaml.safe_load_all(result.stdout) if d is not None]
+    assert [d["kind"] for d in documents] == ["Job"]
+
+
+def test_dry_run_json_is_a_list_to_apply_and_the_diff_goes_to_stderr(sandbox: Sandbox, kubeconfig: str) -> None:
+    result = invoke("diagnose", "tofu-state/tf-state-backup", "--dry-run", "--memory", "original,512Mi",
+                    "-o", "json", "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert listed["kind"] == "List" and [i["kind"] for i in listed["items"]] == ["Job", "Job"]
+    assert "+            memory: 512Mi" in result.stderr
 
 
 def test_keep_leaves_the_debug_job(sandbox: Sandbox, kubeconfig: str, tmp_path: Path) -> None:
