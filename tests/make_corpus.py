@@ -50,6 +50,11 @@ UPLOAD = ["+ chmod +x /tmp/mc /tmp/kubectl",
           "+ /tmp/mc cp /tmp/state.json backup/tf-state-backups/state-20260320.json"]
 Case = dict[str, Any]
 CASES: dict[str, Callable[[], Case]] = {}
+SYNTHETIC = {
+    "kind": "synthetic",
+    "generator": "tests/make_corpus.py",
+    "label_reason": "written together with the rules; the label is the verdict a careful human would give",
+}
 
 
 def case(name: str) -> Callable[[Callable[[], Case]], Callable[[], Case]]:
@@ -77,7 +82,7 @@ def err_pod(exit_code: int = 1, **kw: Any) -> dict[str, Any]:
 
 def bundle(*, expected: dict[str, Any], pods: Any = None, job_: Any = None, events: Any = None,
            files: dict[str, Any] | None = None, **extra: Any) -> Case:
-    out: Case = {"expected.json": expected}
+    out: Case = {"expected.json": expected, "source.json": SYNTHETIC}
     if pods is not None:
         out["pods.json"] = {"apiVersion": "v1", "kind": "List", "items": pods} if isinstance(pods, list) else pods
     if job_ is not None:
@@ -781,9 +786,10 @@ def _write(root: Path, files: Case) -> None:
 
 
 def main() -> None:
-    if ROOT.exists():
-        shutil.rmtree(ROOT)
+    # Only the generated cases are rewritten: the real cases from public threads live beside them.
     for name, build in CASES.items():
+        if (ROOT / name).exists():
+            shutil.rmtree(ROOT / name)
         _write(ROOT / name, build())
     print(f"wrote {len(CASES)} cases to {ROOT}")
 
