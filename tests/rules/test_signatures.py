@@ -21,7 +21,7 @@ def _first(text: str) -> tuple[str, str | None] | None:
     ("curl: (28) Failed to connect to dl.k8s.io port 443 after 5006 ms: Timeout was reached", ("network", "timeout")),
     ("curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to dl.min.io:443", ("network", "tls")),
     ("curl: (52) Empty reply from server", ("network", "http")),
-    ("curl: (56) Recv failure: Connection reset by peer", ("network", "timeout")),
+    ("curl: (56) Recv failure: Connection reset by peer", ("network", "reset")),
     ("curl: (22) The requested URL returned error: 404", ("network", "http")),
     ("wget: bad address 'dl.min.io'", ("network", "dns")),
     ("wget: server returned error: HTTP/1.1 404 Not Found", ("network", "http")),

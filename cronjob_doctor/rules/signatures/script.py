@@ -1,0 +1,35 @@
+"""Script texts with a known cause but no deeper family: a full disk, a truncated archive, a package or version
+that does not exist, an object or bucket that does not exist; and the lines that say a retry recovered.
+
+Details: `disk`, `archive`, `package`, `not-found`. Recovery lines have verdict `recovered`: they are not
+errors, they cancel the errors before them (an rclone `Attempt 3/3 succeeded`).
+"""
+
+from __future__ import annotations
+
+from cronjob_doctor.rules.signatures._base import Signature, sig
+
+RECOVERY: tuple[Signature, ...] = (
+    sig("retry-succeeded", "recovered", None,
+        r"\battempt \d{1,4} ?/ ?\d{1,4} succeeded\b|\bsucceeded (?:after|on) (?:the )?(?:\d{1,4}(?:st|nd|rd|th)? )?"
+        r"(?:\w{1,10} )?(?:attempts?|retr(?:y|ies)|tries|try)\b|\bretry (?:#?\d{1,4} )?(?:succeeded|successful)\b|"
+        r"^\s{0,8}Errors:\s{1,20}0\s{0,8}$",
+        "a retry succeeded", 0.9),
+)
+
+SCRIPT: tuple[Signature, ...] = (
+    sig("no-space", "script-error", "disk", r"No space left on device|\bENOSPC\b|Disk quota exceeded|\bEDQUOT\b",
+        "no space left on device", 0.75),
+    sig("tar-eof", "script-error", "archive", r"tar: Unexpected EOF in archive", "tar: truncated archive", 0.7),
+    sig("gzip-eof", "script-error", "archive", r"gzip: stdin: (?:unexpected end of file|not in gzip format)",
+        "gzip: truncated or not a gzip archive", 0.7),
+    sig("apk-select", "script-error", "package", r"ERROR: unable to select packages", "apk: unable to select packages",
+        0.65),
+    sig("apt-locate", "script-error", "package", r"Unable to locate package", "apt: unable to locate package", 0.65),
+    sig("pip-version", "script-error", "package", r"Could not find a version that satisfies the requirement",
+        "pip: no matching version", 0.65),
+    sig("bucket-missing", "script-error", "not-found",
+        r"\bNoSuchBucket\b|The specified bucket does not exist|\bBucketNotFoundException\b|"
+        r"bucket does not exist|\bNoSuchKey\b|The specified key does not exist",
+        "the bucket or object does not exist", 0.7),
+)
