@@ -20,11 +20,13 @@ from cronjob_doctor.k8s import events as eventlib
 from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import pods as podlib
 from cronjob_doctor.k8s import templates
-from cronjob_doctor.k8s.objects import annotations_of, as_dicts, labels_of, name_of, namespace_of, status
+from cronjob_doctor.k8s.objects import annotations_of, as_dict, as_dicts, labels_of, name_of, namespace_of, status
 from cronjob_doctor.k8s.pods import Termination, Waiting
 from cronjob_doctor.k8s.quantity import parse_bytes
+from cronjob_doctor.k8s.shell import shell_script
+from cronjob_doctor.k8s.time import parse_time, seconds_between
 from cronjob_doctor.managed import ORIGINAL_LIMITS_ANNOTATION, SOURCE_LABEL
-from cronjob_doctor.rules.signatures import SIGNATURES, Signature
+from cronjob_doctor.rules.signatures import MAX_LINE, SIGNATURES, Signature
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Event:
     kind: str
     name: str
     count: int = 1
+    when: str = ""
+    """The latest time the event carries (RFC 3339), empty when it carries none."""
 
     @property
     def source(self) -> str:
@@ -86,10 +90,31 @@ class Match:
     text: str
     log_key: tuple[str, str, bool]
     groups: dict[str, str] = field(default_factory=dict)
+    transient: bool = False
+    """The line itself says the tool will retry (`retrying`, `will retry`, `attempt 2 of 5`)."""
 
     @property
     def where(self) -> str:
         return f"{self.source}:{self.number}"
+
+    @property
+    def is_error(self) -> bool:
+        """A failure text (not a line that says a retry recovered)."""
+        return self.signature.verdict != "recovered"
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """A container that runs beside the job's own: a native sidecar (init container with restartPolicy Always),
+    a known proxy or log shipper, or a container that outlived the job's own containers."""
+
+    pod: str
+    container: str
+    why: str
+    """`native`, `image` (a known proxy or log shipper), `held` (still running after the job's own containers
+    succeeded) or `outlived` (stopped by a signal right after they succeeded)."""
+    running: bool
+    termination: Termination | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +129,7 @@ class JobRecord:
     duration_seconds: float | None
     active_deadline_seconds: int | None
     conditions: tuple[Condition, ...] = ()
+    start_time: str | None = None
 
 
 @dataclass
@@ -138,11 +164,76 @@ class Facts:
     """The pod template's containers (from the pod, the Job or the CronJob), for remediation."""
     image: str | None = None
     logs_present: bool = False
+    sidecars: dict[tuple[str, str], Sidecar] = field(default_factory=dict)
+    """(pod, container) -> the sidecar it is; its log and its ending are not the job's."""
+    scripts: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+    """container -> (errexit, pipefail) of its `sh -c` script, from the pod template."""
+    log_lines: dict[tuple[str, str, bool], int] = field(default_factory=dict)
+    """Per log: the number of its last non-empty line."""
 
     # ------------------------------------------------------------------ helpers for rules
 
     def failed_terminations(self) -> list[Termination]:
-        return [t for t in self.terminations if t.failed]
+        """Terminations that failed, except sidecars stopped after the job's own containers ended."""
+        return [t for t in self.terminations if t.failed and not self.is_shutdown(t)]
+
+    def is_sidecar(self, pod: str, container: str) -> bool:
+        return (pod, container) in self.sidecars
+
+    def is_shutdown(self, term: Termination) -> bool:
+        """A sidecar that ended (any exit) once the job's own containers had ended: not the failure."""
+        car = self.sidecars.get((term.pod, term.container))
+        return car is not None and car.termination is term
+
+    def shutdowns(self) -> list[Sidecar]:
+        """Sidecars that ended non-zero once the job's own containers had ended."""
+        return [c for c in self.sidecars.values() if c.termination is not None and c.termination.failed]
+
+    def held(self) -> list[Sidecar]:
+        """Sidecars still running after the job's own containers succeeded: they keep the pod (and Job) open."""
+        return [c for c in self.sidecars.values() if c.running and c.why in ("held", "image", "outlived")]
+
+    def job_matches(self) -> list[Match]:
+        """Log signature matches of the job's own containers (a proxy's or log shipper's log is not the job's)."""
+        return [m for m in self.matches if not self.is_sidecar(m.log_key[0], m.log_key[1])]
+
+    def unrecovered(self) -> list[Match]:
+        """Per log of a container that exited 0: its last error line when nothing after it says it recovered.
+
+        Recovered means: a later line says a retry succeeded; or the script runs under `set -e` and went on to
+        another traced command (so the failing command was handled); or the error line announced a retry and
+        the log went on for a while."""
+        out = []
+        by_log: dict[tuple[str, str, bool], list[Match]] = {}
+        for match in self.job_matches():
+            by_log.setdefault(match.log_key, []).append(match)
+        for key, found in by_log.items():
+            if not self._exited_zero(key):
+                continue
+            errors = [m for m in found if m.is_error and m.signature.weight >= SILENT_WEIGHT]
+            if not errors:
+                continue
+            last = errors[-1]
+            if any(not m.is_error and m.number > last.number for m in found):
+                continue
+            errexit, pipefail = self.scripts.get(key[1], (False, False))
+            later_trace = [t for t in self.trace if t.log_key == key and t.number > last.number]
+            step = self.trace_before(key, last.number)
+            piped = step is not None and "|" in step.command and not pipefail
+            if errexit and later_trace and not piped:
+                continue
+            if last.transient and self.log_lines.get(key, 0) - last.number >= 3:
+                continue
+            out.append(last)
+        return out
+
+    def _exited_zero(self, key: tuple[str, str, bool]) -> bool:
+        pod, container, previous = key
+        ends = [t for t in self.terminations if t.pod == pod and t.container == container and t.last_state == previous]
+        if ends:
+            return all(t.exit_code == 0 for t in ends)
+        return self.job_succeeded() or (not self.job and bool(self.pod_status)
+                                        and all(p == "Succeeded" for _, p, _, _ in self.pod_status))
 
     def main_container(self) -> str | None:
         for term in self.failed_terminations():
@@ -212,6 +303,9 @@ def _build(bundle: Bundle) -> Facts:
     facts.events = list(_events(bundle.events))
     _containers(bundle, facts)
     _limits(bundle, facts)
+    _scripts(bundle, facts)
+    for pod in bundle.pods:
+        _sidecars(pod, facts)
     for log in bundle.logs:
         _scan_log(log, facts)
     _metrics(bundle, facts)
@@ -276,14 +370,14 @@ def job_record(job: dict[str, Any]) -> JobRecord:
     state = joblib.outcome(job)
     return JobRecord(name, state if state != joblib.SUSPENDED else joblib.RUNNING, joblib.failure_reason(job)[0],
                      joblib.failed_pods(job), joblib.duration_seconds(job), joblib.active_deadline_seconds(job),
-                     conditions)
+                     conditions, str(status(job).get("startTime") or "") or None)
 
 
 def _events(raw: Iterable[dict[str, Any]]) -> Iterable[Event]:
     for index, ev in enumerate(raw):
         obj = eventlib.about(ev)
         yield Event(index, str(ev.get("reason") or ""), eventlib.message(ev), str(ev.get("type") or ""),
-                    str(obj.get("kind") or ""), str(obj.get("name") or ""), eventlib.count(ev))
+                    str(obj.get("kind") or ""), str(obj.get("name") or ""), eventlib.count(ev), eventlib.when(ev))
 
 
 def _containers(bundle: Bundle, facts: Facts) -> None:
@@ -333,8 +427,93 @@ def _limits(bundle: Bundle, facts: Facts) -> None:
         facts.original_limit_source = facts.memory_limit_source
 
 
+def _scripts(bundle: Bundle, facts: Facts) -> None:
+    """Whether each container's `sh -c` script stops at the first failure (errexit) and in pipelines (pipefail)."""
+    for candidate in [*bundle.pods, bundle.job, bundle.cronjob]:
+        for c in templates.containers(templates.pod_spec(candidate)):
+            name = str(c.get("name") or "")
+            if name in facts.scripts:
+                continue
+            script = shell_script(c)
+            if script is None:
+                continue
+            errexit = "e" in script.flags or "errexit" in script.options or bool(_ERREXIT.search(script.text))
+            pipefail = "pipefail" in script.options or bool(_PIPEFAIL.search(script.text))
+            facts.scripts[name] = (errexit, pipefail)
+
+
+_ERREXIT = re.compile(r"(?m)^[ \t]{0,40}set[ \t]{1,10}(?:-[a-zA-Z]{0,10}e|-o[ \t]{1,10}errexit)")
+_PIPEFAIL = re.compile(r"(?m)^[ \t]{0,40}set[ \t]{1,10}[^\n]{0,40}pipefail")
+
+# Proxies and log shippers that run beside a job and are stopped when it ends (the repository, not the tag).
+_SIDECAR_IMAGE = re.compile(
+    r"(?:^|/)(?:proxyv2|linkerd2?-proxy|proxy-init|cloud-sql-proxy|gce-proxy|fluent-bit|fluentd|filebeat|"
+    r"promtail|vector|opentelemetry-collector(?:-contrib)?|otelcol(?:-contrib)?|spiffe-helper|oauth2-proxy|"
+    r"consul-dataplane|kuma-dp|envoy|vault-agent|datadog/agent|aws-otel-collector)(?:[:@]|$)")
+_SHUTDOWN_WINDOW_SECONDS = 120.0
+"""A regular container stopped by a signal this soon after the job's own containers succeeded was stopped
+because they were done (a sidecar), not because it failed."""
+
+
+def _repository(image: Any) -> str:
+    text = str(image or "")
+    return text.split("@", 1)[0].rsplit(":", 1)[0] if ":" in text.rsplit("/", 1)[-1] else text.split("@", 1)[0]
+
+
+def _sidecars(pod: dict[str, Any], facts: Facts) -> None:
+    """Classify the pod's sidecars from its spec and statuses (init containers with restartPolicy Always, known
+    proxies and shippers, and containers that outlived the job's own), and note how each ended."""
+    name = name_of(pod) or "?"
+    spec = templates.pod_spec(pod)
+    images = {str(c.get("name")): _repository(c.get("image")) for c in templates.containers(spec)}
+    statuses = {str(item.get("name")): (as_dict(item), init) for item, init in podlib.container_statuses(pod)}
+    regular = [c for c, (_, init) in statuses.items() if not init]
+    terms = {t.container: t for t in facts.terminations if t.pod == name and not t.last_state}
+    why: dict[str, str] = {}
+    for container, (_, init) in statuses.items():
+        if init and podlib.is_native_sidecar(pod, container):
+            why[container] = "native"
+        elif not init and len(regular) > 1 and _SIDECAR_IMAGE.search(images.get(container, "")):
+            why[container] = "image"
+    own = [c for c in regular if c not in why]
+    succeeded = [terms[c] for c in own if c in terms and terms[c].exit_code == 0]
+    if succeeded and len(succeeded) < len(own):
+        # Some of the job's own containers succeeded: one still running holds the pod open, one stopped by a
+        # signal right after them was stopped because they were done. Any other ending is a real failure.
+        finished = max((t for t in (parse_time(t.finished_at) for t in succeeded) if t), default=None)
+        rest = [c for c in own if c not in {t.container for t in succeeded}]
+        kinds: dict[str, str] = {}
+        for container in rest:
+            state = as_dict(statuses[container][0].get("state"))
+            term = terms.get(container)
+            if "running" in state:
+                kinds[container] = "held"
+            elif term is not None and term.exit_code in (137, 143):
+                gap = seconds_between(finished, parse_time(term.finished_at))
+                if gap is not None and gap <= _SHUTDOWN_WINDOW_SECONDS:
+                    kinds[container] = "outlived"
+        if len(kinds) == len(rest):
+            why.update(kinds)
+    ended_own = any(c in terms for c in regular if c not in why)
+    for container, kind in why.items():
+        state = as_dict(statuses[container][0].get("state"))
+        term = terms.get(container)
+        # A sidecar's ending is not the job's failure once the job's own containers have ended.
+        ended = term if term is not None and ended_own and "running" not in state else None
+        facts.sidecars[(name, container)] = Sidecar(name, container, kind, "running" in state, ended)
+
+
+SILENT_WEIGHT = 0.7
+"""A run that exited 0 counts as failed only on a specific error text, not a generic one (a `Permission denied`
+from `find /` is noise in many healthy jobs)."""
 _TRACE = re.compile(r"^(\++) (.*)$")
 _KEEP_LAST = 8
+# Rows of a scanner's or benchmark's report: findings printed by design, not the run's own errors.
+_REPORT_ROW = re.compile(
+    r"^\s{0,8}(?:\[(?:FAIL|WARN|PASS|INFO|SKIP|NOTE|MANUAL)\]|(?:FAIL|PASS|WARN) - |[│┃║|]|[✓✗✔✘]\s)|"
+    r"\bCVE-\d{4}-\d{3,}|\bGHSA-[0-9a-z]{4}-")
+_TRANSIENT = re.compile(r"\bretrying\b|\bwill retry\b|\bretry(?:ing)? in\b|\bretries left\b|\btrying again\b|"
+                        r"\battempt \d{1,4} ?(?:of|/) ?\d{1,4}\b", re.IGNORECASE)
 
 
 def _scan_log(log: LogFile, facts: Facts) -> None:
@@ -359,13 +538,18 @@ def _scan_log(log: LogFile, facts: Facts) -> None:
             continue
         if not text.strip():
             continue
+        facts.log_lines[key] = line.number
         tail.append((source, line.number, text))
         del tail[:-_KEEP_LAST]
+        head = text[:MAX_LINE]
+        if _REPORT_ROW.search(head):
+            continue
         for sig in SIGNATURES:
-            found = sig.pattern.search(text)
+            found = sig.pattern.search(head)
             if found:
                 groups = {k: v for k, v in found.groupdict().items() if v is not None}
-                facts.matches.append(Match(sig, source, line.number, text.strip(), key, groups))
+                facts.matches.append(Match(sig, source, line.number, head.strip(), key, groups,
+                                           transient=bool(_TRANSIENT.search(head))))
                 break
     facts.log_line_counts[key] = count
     facts.last_lines[key] = tail
