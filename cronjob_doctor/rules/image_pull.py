@@ -1,4 +1,5 @@
-"""The `image-pull` family: ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull.
+"""The `image-pull` family: ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull; `detail` from the
+kubelet's message: `not-found`, `auth`, `rate-limit`, `registry` (unreachable, TLS), `invalid-name`.
 
 Evidence: container waiting reasons in pod status, then kubelet `Failed` / `BackOff` events ("Failed to pull
 image ..."). It must not confuse a pull failure with a crash of a started container.
@@ -18,6 +19,10 @@ PULL_REASONS = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImag
 
 def _cause(text: str) -> str:
     low = text.lower()
+    if "toomanyrequests" in low or "too many requests" in low or "rate limit" in low or " 429 " in f" {low} ":
+        return "rate-limit"
+    if "x509" in low or "certificate" in low or "tls:" in low:
+        return "registry"
     if "not found" in low or "manifest unknown" in low or "404" in low:
         return "not-found"
     if any(s in low for s in ("unauthorized", "authentication required", "pull access denied", "403",
@@ -35,9 +40,13 @@ _FIX = {
                  "(check with `crane ls REPO` or `docker manifest inspect IMAGE`)",
     "auth": "give the pod pull credentials: an imagePullSecret in the pod spec or on its ServiceAccount "
             "(kubectl create secret docker-registry ...)",
-    "registry": "the registry is unreachable or rate-limiting from the node: mirror the image to an internal "
-                "registry and pin it by digest",
+    "registry": "the node cannot talk to the registry (unreachable, or a TLS certificate the node does not trust): "
+                "check the registry's health and certificate (and the CA on the nodes), or mirror the image to a "
+                "registry the nodes reach and pin it by digest",
     "never-pull": "imagePullPolicy Never needs the image preloaded on every node: use IfNotPresent",
+    "rate-limit": "the registry rate-limits anonymous pulls (Docker Hub: 100 per 6 h per IP): pull with credentials "
+                  "(an imagePullSecret), mirror the image to your own registry or a pull-through cache, and pin it "
+                  "by digest with imagePullPolicy IfNotPresent",
     "pull": "run `kubectl describe pod` on a failing pod for the kubelet's pull error, then fix the image "
             "reference or credentials",
 }
