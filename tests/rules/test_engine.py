@@ -205,4 +205,4 @@ def test_analyze_with_runs_from_diagnose() -> None:
 
 def test_registry_order_is_stable() -> None:
     assert [r.id for r in RULES] == ["success", "oom", "deadline", "eviction", "image-pull", "scheduling", "config",
-                                     "permission", "network", "script-error"]
+                                     "permission", "network", "script-error", "silent"]
