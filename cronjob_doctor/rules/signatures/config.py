@@ -40,6 +40,14 @@ CONFIG: tuple[Signature, ...] = (
         r"environment variable \S{1,100} (?:is )?(?:not set|not defined|required|missing|must be set)|"
         r"(?:missing|required) environment variable",
         "a required environment variable is not set", 0.75),
+    sig("version-mismatch", "config", "version-mismatch", r"server version mismatch",
+        "the client tool is older than the server (version mismatch)", 0.8),
+    sig("config-file-missing", "config", "missing-file",
+        r"(?:No such file or directory|ENOENT)[^\n]{0,60}?['\"]?(?P<path>/[^\s'\":]{1,200}\."
+        r"(?:ya?ml|json|conf|cfg|ini|toml|properties|env|pem|crt|key))\b|"
+        r"(?P<path2>/[^\s'\":]{1,200}\.(?:ya?ml|json|conf|cfg|ini|toml|properties|env|pem|crt|key)): "
+        r"(?:open: )?[Nn]o such file or directory",
+        "a configuration file the command reads is missing", 0.7),
     sig("usage-error", "config", "bad-args",
         r"\bunknown (?:flag|shorthand flag|command|option|argument)\b|flag provided but not defined|"
         r"unrecognized arguments?:|the following arguments are required|(?:invalid|unrecognized) option\b|"

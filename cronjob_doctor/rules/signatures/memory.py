@@ -31,6 +31,9 @@ RUNTIME: tuple[Signature, ...] = (
     sig("rust-oom", "oom", "runtime", r"memory allocation of \d{1,20} bytes failed", "Rust: allocation failed", 0.85),
     sig("cpp-oom", "oom", "runtime", r"std::bad_alloc", "C++: std::bad_alloc", 0.8),
     sig("cuda-oom", "oom", "runtime", r"CUDA out of memory", "CUDA: GPU out of memory", 0.8),
+    sig("r-oom", "oom", "runtime", r"cannot allocate vector of size", "R: cannot allocate vector", 0.85),
+    sig("pg-client-oom", "oom", "runtime", r"^pg_(?:dump|dumpall|restore): (?:error: )?out of memory",
+        "pg_dump ran out of memory", 0.8),
     sig("enomem", "oom", "runtime", r"Cannot allocate memory|\bENOMEM\b", "cannot allocate memory (ENOMEM)", 0.7),
 )
 

@@ -41,7 +41,8 @@ NETWORK: tuple[Signature, ...] = (
         r"Name or service not known|\[Errno -[25]\]|nodename nor servname provided|Name does not resolve|"
         r"No address associated with hostname|getaddrinfo failed",
         "DNS: name not known", 0.7),
-    sig("dns-generic", "network", "dns", r"\bNXDOMAIN\b|DNS lookup failed|DNS resolution failed",
+    sig("dns-generic", "network", "dns",
+        r"\bNXDOMAIN\b|\bSERVFAIL\b|DNS lookup failed|DNS resolution failed|unable to resolve host address",
         "DNS lookup failed", 0.7),
     # -- TLS (before refused/timeout: a handshake failure often names the host and port too)
     sig("x509", "network", "tls",
@@ -81,6 +82,9 @@ NETWORK: tuple[Signature, ...] = (
     sig("errno-111", "network", "refused",
         r"\[Errno 111\] Connection refused|ConnectException: Connection refused|Connection refused \(os error 111\)",
         "connection refused", 0.8),
+    sig("envoy-upstream", "network", "refused",
+        r"upstream connect error or disconnect/reset before headers|no healthy upstream",
+        "mesh proxy: the upstream refused or is not ready", 0.8),
     sig("curl-7-generic", "network", "refused", r"curl: \(7\) (?:Failed to connect to " + HOST + r")?",
         "curl exit 7: failed to connect", 0.75),
     # -- unreachable: no route (a down host, a wrong address, or a policy that rejects)
@@ -114,6 +118,9 @@ NETWORK: tuple[Signature, ...] = (
         r"SocketTimeoutException|\bE(?:SOCKET)?TIMEDOUT\b|\[Errno 110\]|Client\.Timeout exceeded|"
         r"TLS handshake timeout|request canceled while waiting for connection",
         "request timed out", 0.75),
+    sig("mongo-unreachable", "network", "timeout",
+        r"no reachable servers|Server selection timed out|server selection error", "MongoDB: no reachable server",
+        0.8),
     sig("apk-temporary", "network", "timeout",
         r"ERROR: (?P<url>https?://[^\s:]{1,300}): temporary error \(try again later\)",
         "apk: temporary error fetching the index", 0.75),

@@ -139,6 +139,13 @@ PERMISSION: tuple[Signature, ...] = (
     sig("access-denied", "permission", "object-store", r"^Access Denied\.?$", "Access Denied", 0.7),
     sig("aws-access-denied-exception", "permission", "cloud-iam",
         r"(?<![.\w])AccessDeniedException\b(?!: /)", "AWS: AccessDeniedException", 0.75, case=True),
+    sig("gcloud-no-account", "permission", "credentials",
+        r"You do not currently have an active account selected|Please run 'az login'|\bBad credentials\b",
+        "CLI: not logged in, or the token was refused", 0.8),
+    sig("gcloud-no-permission", "permission", "cloud-iam", r"does not have permission to access",
+        "cloud IAM: no permission to access the resource", 0.8),
+    sig("vault-denied", "permission", "cloud-iam", r"Code: 403\. Errors:|^\*\s{0,4}permission denied$",
+        "Vault: the token's policy does not allow this path", 0.8),
     # -- git and ssh
     sig("ssh-publickey", "permission", "credentials", r"Permission denied \(publickey", "ssh: key refused", 0.85),
     sig("git-auth", "permission", "credentials",
@@ -156,7 +163,7 @@ PERMISSION: tuple[Signature, ...] = (
         r"must be owner of (?:table|relation|schema|database|sequence|function|extension)",
         "PostgreSQL: missing grant", 0.8),
     sig("mysql-denied", "permission", "database",
-        r"Access denied for user '|\bERROR 104[45] \(|Got error: 104[45]",
+        r"Access denied for user '|\bERROR 104[45] \(|Got error: 104[45]|Access denied; you need",
         "MySQL: access denied", 0.85),
     sig("mongo-auth", "permission", "database",
         r"Mongo[A-Za-z]{0,20}Error: Authentication failed|not authorized on [^\s]{1,100} to execute command|"
@@ -176,7 +183,8 @@ PERMISSION: tuple[Signature, ...] = (
         "Python: permission denied on a path", 0.8),
     sig("node-eacces", "permission", "filesystem", r"\bEACCES\b", "Node.js: EACCES on a path", 0.75, case=True),
     sig("fs-eperm", "permission", "filesystem",
-        r"(?:chown|chmod|chgrp|setgroups|setuid|setgid)[^\n]{0,200}?Operation not permitted",
+        r"(?:chown|chmod|chgrp|setgroups|setuid|setgid|cannot|can't|could not|failed to)[^\n]{0,200}?"
+        r"Operation not permitted",
         "operation not permitted (changing owner, mode or user)", 0.7),
     sig("permission-denied", "permission", "filesystem", r"Permission denied", "permission denied", 0.65),
 )

@@ -11,8 +11,9 @@ from cronjob_doctor.rules.signatures._base import Signature, sig
 
 RECOVERY: tuple[Signature, ...] = (
     sig("retry-succeeded", "recovered", None,
-        r"\battempt \d{1,4} ?/ ?\d{1,4} succeeded\b|\bsucceeded (?:after|on) (?:the )?(?:\d{1,4}(?:st|nd|rd|th)? )?"
-        r"(?:\w{1,10} )?(?:attempts?|retr(?:y|ies)|tries|try)\b|\bretry (?:#?\d{1,4} )?(?:succeeded|successful)\b|"
+        r"\battempt \d{1,4}(?: ?/ ?| of )\d{1,4}\)?:? succeeded\b|"
+        r"\bsucceeded (?:after|on) (?:the )?(?:\d{1,4}(?:st|nd|rd|th)? )?(?:\w{1,10} )?"
+        r"(?:attempts?|retr(?:y|ies)|tries|try)\b|\bretry (?:#?\d{1,4} )?(?:succeeded|successful)\b|"
         r"^\s{0,8}Errors:\s{1,20}0\s{0,8}$",
         "a retry succeeded", 0.9),
 )
@@ -30,6 +31,18 @@ SCRIPT: tuple[Signature, ...] = (
         "pip: no matching version", 0.65),
     sig("bucket-missing", "script-error", "not-found",
         r"\bNoSuchBucket\b|The specified bucket does not exist|\bBucketNotFoundException\b|"
-        r"bucket does not exist|\bNoSuchKey\b|The specified key does not exist",
+        r"bucket does not exist|\bNoSuchKey\b|The specified key does not exist|An error occurred \(404\)|"
+        r"CommandException: No URLs matched",
         "the bucket or object does not exist", 0.7),
+    sig("k8s-not-found", "script-error", "not-found", r"Error from server \(NotFound\)",
+        "kubectl: the object does not exist", 0.7),
+    sig("restic-repo", "script-error", "not-found",
+        r"Is there a repository at the following location|Fatal: repository does not exist|"
+        r"Fatal: unable to open config file",
+        "restic: no repository at that location", 0.7),
+    sig("sql-error", "script-error", "sql",
+        r"^(?:psql:\S{0,200}: )?(?:ERROR|FATAL):  \S|^ERROR \d{4} \([0-9A-Z]{5}\)",
+        "the SQL statement failed", 0.7, case=True),
+    sig("tar-failed", "script-error", "archive", r"tar: Exiting with failure status due to previous errors",
+        "tar: failed", 0.65),
 )
