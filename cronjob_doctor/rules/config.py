@@ -4,7 +4,8 @@ Details: `missing-secret`, `missing-configmap`, `missing-key` (CreateContainerCo
 `create-container-config` (any other reason the kubelet could not create the container from the spec, such as
 runAsNonRoot with a root image), `command-not-found`, `not-executable` (exit 126, `Permission denied` on the
 entrypoint), `exec-format` (another CPU architecture), `start-error`, `bad-args` (the command's usage error),
-`missing-env`, and `liveness-probe` (a probe that kills a batch container: 137 that is not an OOM).
+`missing-env`, `missing-file`, `version-mismatch`, `admission` (Pod Security or a policy webhook refused the pod),
+`missing-serviceaccount`, and `liveness-probe` (a probe that kills a batch container: 137 that is not an OOM).
 
 Evidence: waiting reasons and termination reasons/messages first, then events, then log signatures.
 """
@@ -35,6 +36,9 @@ _NOT_IN_PATH = re.compile(r"exec: \"(?P<cmd>[^\"]{1,300})\": executable file not
 _EXEC_DENIED = re.compile(r"exec:? \"?(?P<path>[^\s\"]{1,300})\"?: permission denied", re.IGNORECASE)
 _NO_SUCH_FILE = re.compile(r"exec:? \"?(?P<path>[^\s\"]{1,300})\"?: no such file or directory", re.IGNORECASE)
 _NON_ROOT = re.compile(r"runAsNonRoot and image (?:will run as root|has non-numeric user)")
+# The API refused to create the Job's pod for its spec (not for quota: that is scheduling).
+_ADMISSION = re.compile(r"violates PodSecurity|admission webhook \S{1,200} denied the request|"
+                        r"serviceaccount \"[^\"]{1,253}\" not found|no PriorityClass with name")
 
 _FIX = {
     "not-executable": "the file the container runs is not executable: `chmod +x` it in the image (RUN chmod +x ... in "
@@ -44,6 +48,10 @@ _FIX = {
                 "subcommand, a renamed or removed flag after an image upgrade); run the image with --help to check",
     "missing-env": "the script needs a variable that is not set: add it to the container's env (or envFrom a "
                    "ConfigMap/Secret), or give it a default (${VAR:-default})",
+    "missing-file": "a configuration file the command reads is not where it looks: check the volume (ConfigMap or "
+                    "Secret) is mounted at that path and has that key (items/subPath), or fix the path",
+    "version-mismatch": "the client in the image is older than the server it talks to: use an image whose client "
+                        "version matches (or is newer than) the server's",
 }
 
 
@@ -157,7 +165,23 @@ class ConfigRule:
                               summary=f"the container could not start: {found[1]}",
                               evidence=(term_evidence(term),), remediation=(found[2],))
                 return
-        # 3. Volumes that never mounted because a Secret, ConfigMap or key is missing.
+        # 3. The API refused the pod: Pod Security admission, a policy webhook, a missing ServiceAccount.
+        refused = [e for e in facts.events if e.reason == "FailedCreate" and _ADMISSION.search(e.message)]
+        if refused:
+            event = refused[-1]
+            missing_sa = "serviceaccount" in event.message and "not found" in event.message
+            yield Finding(
+                verdict="config", detail="missing-serviceaccount" if missing_sa else "admission", confidence=0.92,
+                summary=f"the Job could not create its pod: {event.message[:240]}",
+                evidence=(Evidence(event.source, event.describe()),),
+                remediation=("create the ServiceAccount the pod template names, or fix serviceAccountName"
+                             if missing_sa else
+                             "change the pod template to satisfy the policy the message names (Pod Security: "
+                             "runAsNonRoot, drop capabilities, seccompProfile RuntimeDefault, no privilege "
+                             "escalation), or get an exception for the namespace",),
+            )
+            return
+        # 4. Volumes that never mounted because a Secret, ConfigMap or key is missing.
         for event in facts.events_with("FailedMount"):
             mount = classify(event.message)
             if mount:
@@ -165,7 +189,7 @@ class ConfigRule:
                               summary=f"a volume could not be mounted: {mount[1]}",
                               evidence=(Evidence(event.source, event.describe()),), remediation=(mount[2],))
                 return
-        # 4. A liveness probe on a batch container: the kubelet kills it (137), which looks like a crash or an OOM.
+        # 5. A liveness probe on a batch container: the kubelet kills it (137), which looks like a crash or an OOM.
         probes = [e for e in facts.events if e.reason == "Unhealthy" and "liveness probe failed" in e.message.lower()]
         kills = [e for e in facts.events if e.reason == "Killing" and "liveness probe" in e.message.lower()]
         killed = [t for t in facts.terminations if t.exit_code in (137, 143) and t.reason != "OOMKilled"]
@@ -183,12 +207,12 @@ class ConfigRule:
                              "timeoutSeconds, failureThreshold); use activeDeadlineSeconds to bound the run",),
             )
             return
-        # 5. Log texts: the shell could not find or execute a command, the arguments or the environment are wrong.
+        # 6. Log texts: the shell could not find or execute a command, the arguments or the environment are wrong.
         found_log = _log_finding(facts)
         if found_log is not None:
             yield found_log
             return
-        # 6. Exit 126 without a message: the file was found but could not be executed.
+        # 7. Exit 126 without a message: the file was found but could not be executed.
         for term in facts.failed_terminations():
             if term.exit_code == 126 and not term.init:
                 yield Finding(verdict="config", detail="not-executable", confidence=0.7,

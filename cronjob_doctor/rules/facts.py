@@ -166,8 +166,8 @@ class Facts:
     logs_present: bool = False
     sidecars: dict[tuple[str, str], Sidecar] = field(default_factory=dict)
     """(pod, container) -> the sidecar it is; its log and its ending are not the job's."""
-    scripts: dict[str, tuple[bool, bool]] = field(default_factory=dict)
-    """container -> (errexit, pipefail) of its `sh -c` script, from the pod template."""
+    scripts: dict[str, tuple[bool, bool, bool]] = field(default_factory=dict)
+    """container -> (errexit, pipefail, has a pipeline) of its `sh -c` script, from the pod template."""
     log_lines: dict[tuple[str, str, bool], int] = field(default_factory=dict)
     """Per log: the number of its last non-empty line."""
 
@@ -216,11 +216,10 @@ class Facts:
             last = errors[-1]
             if any(not m.is_error and m.number > last.number for m in found):
                 continue
-            errexit, pipefail = self.scripts.get(key[1], (False, False))
+            errexit, pipefail, has_pipe = self.scripts.get(key[1], (False, False, False))
             later_trace = [t for t in self.trace if t.log_key == key and t.number > last.number]
-            step = self.trace_before(key, last.number)
-            piped = step is not None and "|" in step.command and not pipefail
-            if errexit and later_trace and not piped:
+            # set -x traces a pipeline's commands one by one, so the script says whether one may hide a failure.
+            if errexit and later_trace and (pipefail or not has_pipe):
                 continue
             if last.transient and self.log_lines.get(key, 0) - last.number >= 3:
                 continue
@@ -439,11 +438,12 @@ def _scripts(bundle: Bundle, facts: Facts) -> None:
                 continue
             errexit = "e" in script.flags or "errexit" in script.options or bool(_ERREXIT.search(script.text))
             pipefail = "pipefail" in script.options or bool(_PIPEFAIL.search(script.text))
-            facts.scripts[name] = (errexit, pipefail)
+            facts.scripts[name] = (errexit, pipefail, bool(_PIPE.search(script.text)))
 
 
 _ERREXIT = re.compile(r"(?m)^[ \t]{0,40}set[ \t]{1,10}(?:-[a-zA-Z]{0,10}e|-o[ \t]{1,10}errexit)")
 _PIPEFAIL = re.compile(r"(?m)^[ \t]{0,40}set[ \t]{1,10}[^\n]{0,40}pipefail")
+_PIPE = re.compile(r"(?<![|])\|(?![|&])")
 
 # Proxies and log shippers that run beside a job and are stopped when it ends (the repository, not the tag).
 _SIDECAR_IMAGE = re.compile(

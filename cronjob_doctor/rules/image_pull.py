@@ -23,21 +23,21 @@ def _cause(text: str) -> str:
         return "rate-limit"
     if "x509" in low or "certificate" in low or "tls:" in low:
         return "registry"
-    if "not found" in low or "manifest unknown" in low or "404" in low:
+    if "not found" in low or "manifest unknown" in low or "404" in low or "no matching manifest" in low:
         return "not-found"
     if any(s in low for s in ("unauthorized", "authentication required", "pull access denied", "403",
                               "denied: requested access")):
         return "auth"
     if any(s in low for s in ("i/o timeout", "dial tcp", "no such host", "connection refused", "tls handshake",
-                              "toomanyrequests", "429")):
+                              "context deadline exceeded", "request canceled", "connection reset", ": eof")):
         return "registry"
     return "pull"
 
 
 _FIX = {
     "invalid-name": "fix the image reference in the CronJob (registry/repository:tag or @sha256:digest, lowercase)",
-    "not-found": "the tag or repository does not exist: push it or point the CronJob at one that does "
-                 "(check with `crane ls REPO` or `docker manifest inspect IMAGE`)",
+    "not-found": "the tag or repository does not exist (or has no variant for the node's architecture): push it or "
+                 "point the CronJob at one that does (check with `crane ls REPO` or `docker manifest inspect IMAGE`)",
     "auth": "give the pod pull credentials: an imagePullSecret in the pod spec or on its ServiceAccount "
             "(kubectl create secret docker-registry ...)",
     "registry": "the node cannot talk to the registry (unreachable, or a TLS certificate the node does not trust): "

@@ -37,6 +37,11 @@ def _unschedulable_fix(message: str) -> str:
     return "read the scheduler's reasons in the event and adjust requests, selectors or tolerations"
 
 
+_LIMIT_RANGE = re.compile(r"(?:maximum|minimum) \S{1,40} usage per (?:Container|Pod)|must be less than or equal to "
+                          r"\S{1,40} limit|max limit to request ratio")
+# The kubelet rejected the pod at admission: the scheduler placed it, the node had no room after all.
+_REJECTED = ("OutOfcpu", "OutOfmemory", "OutOfpods", "OutOfephemeral-storage", "OutOfnvidia.com/gpu",
+             "UnexpectedAdmissionError", "NodeAffinity", "NodeSelectorMismatching", "NodePorts")
 _VOLUME_EVENTS = ("FailedAttachVolume", "FailedMount", "FailedMapVolume", "ProvisioningFailed")
 _VOLUME_SCHEDULING = re.compile(r"persistentvolumeclaim|volume node affinity|volumes? to bind|bound to|"
                                 r"pvc|volume", re.IGNORECASE)
@@ -91,16 +96,31 @@ def _sandbox(facts: Facts) -> Finding | None:
     )
 
 
+def _rejected(facts: Facts) -> Finding | None:
+    for pod, phase, reason, message in facts.pod_status:
+        if reason in _REJECTED or reason.startswith("OutOf"):
+            return Finding(
+                verdict="scheduling", detail="unschedulable", confidence=0.9,
+                summary=f"the node rejected pod {pod} at admission ({reason}): {message}",
+                evidence=(Evidence("pods.json", f"pod {pod} phase {phase} status.reason {reason}: {message}"),),
+                remediation=("the node had no room (or no matching label) when the kubelet admitted the pod, usually "
+                             "after a node restart or with static pods the scheduler did not count: set requests that "
+                             "fit, and let the Job retry (backoffLimit)",),
+            )
+    return None
+
+
 class SchedulingRule:
     id = "scheduling"
 
     def evaluate(self, bundle: Bundle) -> Iterable[Finding]:
         facts = facts_of(bundle)
-        for special in (_volume(facts), _sandbox(facts)):
+        for special in (_volume(facts), _sandbox(facts), _rejected(facts)):
             if special is not None:
                 yield special
                 return
-        quota = [e for e in facts.events if e.reason == "FailedCreate" and "quota" in e.message]
+        quota = [e for e in facts.events if e.reason == "FailedCreate" and ("quota" in e.message
+                                                                               or _LIMIT_RANGE.search(e.message))]
         if quota:
             event = quota[-1]
             found = _QUOTA.search(event.message)
@@ -115,6 +135,10 @@ class SchedulingRule:
             elif missing:
                 what = f"quota {missing.group('quota')} requires {missing.group('what')}"
                 fix = f"set {missing.group('what')} in the CronJob's container resources"
+            elif _LIMIT_RANGE.search(event.message):
+                what = event.message
+                fix = (f"the namespace's LimitRange refuses the pod's resources: set requests/limits within its "
+                       f"bounds (kubectl -n {ns} describe limitrange)")
             else:
                 what, fix = event.message, f"check the namespace quota: kubectl -n {ns} describe resourcequota"
             yield Finding(

@@ -57,9 +57,13 @@ class ScriptErrorRule:
             evidence = [match_evidence(match)] + [term_evidence(t) for t in terms[:1]]
             if step is not None:
                 evidence.append(trace_evidence(step))
+            # `unable to select packages` after a failed index fetch is the network's fault: that error came first.
+            earlier = any(m.is_error and m.signature.verdict == "network" and m.log_key == match.log_key
+                          and m.number < match.number for m in facts.job_matches())
+            confidence = match.signature.weight if terms else match.signature.weight - 0.1
             yield Finding(
                 verdict="script-error", detail=match.signature.detail,
-                confidence=match.signature.weight if terms else match.signature.weight - 0.1,
+                confidence=min(confidence, 0.55) if earlier else confidence,
                 summary=f"{match.signature.label}{during(step)}",
                 evidence=tuple(evidence), remediation=(_FIX.get(match.signature.detail or "", "fix the command"),),
             )

@@ -35,9 +35,10 @@ def _script_fix(match: Match, facts: Facts) -> list[str]:
     if "curl" in command or match.signature.id.startswith(("http-", "json-error", "curl-")):
         out.append("curl exits 0 on HTTP errors unless told otherwise: use `curl --fail` (or --fail-with-body) so "
                    "a 4xx/5xx answer is an error")
-    if "|" in command:
-        out.append(f"`{command[:120]}` is a pipeline: without `set -o pipefail` its exit status is the last "
-                   "command's, which hides the first one's failure")
+    _, pipefail, has_pipe = facts.scripts.get(match.log_key[1], (False, False, False))
+    if has_pipe and not pipefail:
+        out.append("the script pipes commands (`a | b`): without `set -o pipefail` a pipeline's exit status is the "
+                   "last command's (gzip, tee), which hides the first one's failure")
     if match.text.startswith("mc:") or " mc " in f" {command} ":
         out.append("older mc releases exit 0 after some errors (mirror, cp): upgrade mc and check what it "
                    "transferred")

@@ -42,3 +42,22 @@ def test_a_killing_event_naming_the_liveness_probe_is_enough() -> None:
     p = pod(container("c", waiting("CrashLoopBackOff"), last=terminated(exit_code=137), restarts=2), phase="Running")
     ev = [event("Killing", "Container c failed liveness probe, will be restarted", type_="Normal")]
     assert answer(p, job_=job(), events=ev) == ("config", "liveness-probe")
+
+
+@pytest.mark.parametrize(("message", "detail"), [
+    ('Error creating: pods "x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != '
+     "false", "admission"),
+    ('Error creating: admission webhook "validate.kyverno.svc" denied the request: policy require-labels',
+     "admission"),
+    ('Error creating: pods "x" is forbidden: error looking up service account batch/backup: serviceaccount "backup" '
+     "not found", "missing-serviceaccount"),
+])
+def test_the_api_refusing_the_pod_spec_is_config(message: str, detail: str) -> None:
+    ev = [event("FailedCreate", message, kind="Job", name="tf-state-backup-29565120", component="job-controller")]
+    assert answer(job_=job(), events=ev) == ("config", detail)
+
+
+def test_a_missing_config_file_is_config() -> None:
+    line = "FileNotFoundError: [Errno 2] No such file or directory: '/etc/app/config.yaml'"
+    assert answer(pod(container("c", terminated(exit_code=1))), job_=FAILED, logs={"c": log(line)}) == \
+        ("config", "missing-file")

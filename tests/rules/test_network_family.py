@@ -39,3 +39,16 @@ def test_cilium_fqdn_rule_for_the_host_is_not_blamed() -> None:
                                       "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}])]
     text = log('ERROR: Could not connect to the endpoint URL: "https://x.r2.cloudflarestorage.com/b?list-type=2"')
     assert answer(pod(ERR), job_=FAILED, logs={"backup": text}, networkpolicies=policies) == ("network", "timeout")
+
+
+def test_a_missing_package_after_a_failed_index_fetch_is_the_network() -> None:
+    text = log("+ apk add --no-cache curl",
+               "WARNING: fetching https://dl-cdn.alpinelinux.org/alpine/v3.20/main: temporary error (try again later)",
+               "ERROR: https://dl-cdn.alpinelinux.org/alpine/v3.20/main: temporary error (try again later)",
+               "ERROR: unable to select packages:", "  curl (no such package):")
+    assert answer(pod(ERR), job_=FAILED, logs={"backup": text})[0] == "network"
+
+
+def test_a_mesh_proxy_not_ready_is_refused() -> None:
+    text = log("upstream connect error or disconnect/reset before headers. reset reason: connection failure")
+    assert answer(pod(ERR), job_=FAILED, logs={"backup": text}) == ("network", "refused")

@@ -71,3 +71,16 @@ def test_a_started_container_with_an_old_mount_warning_is_not_a_volume_failure()
     got = verdict_of(pod(container("backup", terminated(exit_code=1))), job_=FAILED, events=ev,
                      logs={"backup": "Traceback (most recent call last):\nKeyError: 'x'\n"})
     assert got.verdict != "scheduling"
+
+
+def test_a_limit_range_refusal_is_quota_not_rbac() -> None:
+    ev = [event("FailedCreate", 'Error creating: pods "x" is forbidden: maximum memory usage per Container is 1Gi, '
+                                "but limit is 2Gi", kind="Job", name="tf-state-backup-29565120",
+                component="job-controller")]
+    assert answer(job_=PENDING, events=ev) == ("scheduling", "quota")
+
+
+def test_a_pod_the_kubelet_rejected_at_admission_never_ran() -> None:
+    p = pod(container("backup", waiting("ContainerCreating")), reason="OutOfcpu",
+            message="Pod Node didn't have enough resource: cpu, requested: 500, used: 3800, capacity: 4000")
+    assert answer(p, job_=FAILED) == ("scheduling", "unschedulable")
