@@ -50,6 +50,9 @@ _FIX = {
                    "ConfigMap/Secret), or give it a default (${VAR:-default})",
     "missing-file": "a configuration file the command reads is not where it looks: check the volume (ConfigMap or "
                     "Secret) is mounted at that path and has that key (items/subPath), or fix the path",
+    "missing-kubeconfig": "kubectl in the pod has no credentials: let it use the pod's ServiceAccount (do not set "
+                          "automountServiceAccountToken: false; an image whose kubectl reads the in-cluster config, "
+                          "or KUBERNETES_SERVICE_HOST/PORT present), or mount a kubeconfig and point KUBECONFIG at it",
     "version-mismatch": "the client in the image is older than the server it talks to: use an image whose client "
                         "version matches (or is newer than) the server's",
 }

@@ -88,6 +88,17 @@ def _blocking(facts: Facts) -> Finding | None:
     if job is None or job.outcome != "running":
         return None
     skipped = [e for e in facts.events if e.reason == "JobAlreadyActive"]
+    overlapping = [j for j in facts.history if j.outcome == "running" and j.name != job.name]
+    if not skipped and overlapping:
+        # concurrencyPolicy Allow: the next runs started beside this one instead of being skipped.
+        return Finding(
+            verdict="deadline", detail="hang", confidence=0.75,
+            summary=f"job {job.name} is still running while {len(overlapping)} later run(s) of the CronJob also "
+                    f"run: it does not finish before its next schedule{during(facts.last_trace())}",
+            evidence=(Evidence("jobs.json", "running: " + ", ".join([job.name, *[j.name for j in overlapping][:3]])),),
+            remediation=("bound the run with activeDeadlineSeconds (and timeouts on its network calls), and set "
+                         "concurrencyPolicy: Forbid so runs do not pile up",),
+        )
     if not skipped:
         return None
     event = skipped[-1]

@@ -35,8 +35,10 @@ def _first(text: str) -> tuple[str, str | None] | None:
     ("x509: certificate signed by unknown authority", ("network", "tls")),
     ("curl: (60) SSL certificate problem: unable to get local issuer certificate", ("network", "tls")),
     ("Unable to connect to the server: dial tcp 10.96.0.1:443: i/o timeout", ("network", "timeout")),
-    ("The connection to the server localhost:8080 was refused - did you specify the right host or port?",
+    ("The connection to the server 10.96.0.1:443 was refused - did you specify the right host or port?",
      ("network", "refused")),
+    ("The connection to the server localhost:8080 was refused - did you specify the right host or port?",
+     ("config", "missing-kubeconfig")),
     ("Could not connect to the endpoint URL: \"https://s3.eu-west-1.amazonaws.com/bucket\"", ("network", "timeout")),
     ("mysqldump: Got error: 2002: Can't connect to local MySQL server through socket", ("network", "refused")),
     ('Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:a:b" cannot list resource '

@@ -12,6 +12,10 @@ from cronjob_doctor.rules.signatures._base import Signature, sig
 _SHELL = r"^(?:/bin/|/usr/bin/)?(?:ba|a|da|z|k|mk)?sh: (?:line \d{1,6}: |\d{1,6}: )?"
 
 EXEC: tuple[Signature, ...] = (
+    # kubectl with neither a kubeconfig nor in-cluster credentials falls back to localhost:8080.
+    sig("kubectl-no-config", "config", "missing-kubeconfig",
+        r"The connection to the server (?:localhost|127\.0\.0\.1):8080 was refused",
+        "kubectl found no kubeconfig and no in-cluster credentials (it tried localhost:8080)", 0.85),
     sig("exec-format", "config", "exec-format", r"exec format error", "exec format error (wrong CPU architecture)",
         0.85),
     # `sh: 1: /app/run.sh: Permission denied` is an exec without the x bit when the shell exits 126; the

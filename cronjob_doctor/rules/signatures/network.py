@@ -128,6 +128,7 @@ NETWORK: tuple[Signature, ...] = (
         "wget: timed out", 0.75),
     sig("grpc-deadline", "network", "timeout", r"code = DeadlineExceeded", "gRPC: deadline exceeded", 0.65),
     sig("io-timeout", "network", "timeout", r"\bi/o timeout\b", "i/o timeout", 0.7),
+    sig("context-deadline", "network", "timeout", r"context deadline exceeded", "context deadline exceeded", 0.65),
     sig("connection-timed-out", "network", "timeout", r"Connection timed out|Operation timed out",
         "connection timed out", 0.65),
     # -- reset: the peer closed the connection mid-way
