@@ -26,7 +26,7 @@ from cronjob_doctor.k8s.quantity import parse_bytes
 from cronjob_doctor.k8s.shell import shell_script
 from cronjob_doctor.k8s.time import parse_time, seconds_between
 from cronjob_doctor.managed import ORIGINAL_LIMITS_ANNOTATION, SOURCE_LABEL
-from cronjob_doctor.rules.signatures import MAX_LINE, SIGNATURES, Signature
+from cronjob_doctor.rules.signatures import MAX_LINE, Signature, candidates
 
 
 @dataclass(frozen=True)
@@ -201,8 +201,8 @@ class Facts:
         """Per log of a container that exited 0: its last error line when nothing after it says it recovered.
 
         Recovered means: a later line says a retry succeeded; or the script runs under `set -e` and went on to
-        another traced command (so the failing command was handled); or the error line announced a retry and
-        the log went on for a while."""
+        another traced command (so the failing command was handled); or the failed command was traced again
+        later; or the error was a retried one (it says so, or it repeats) and the log went on for a while."""
         out = []
         by_log: dict[tuple[str, str, bool], list[Match]] = {}
         for match in self.job_matches():
@@ -221,8 +221,13 @@ class Facts:
             # set -x traces a pipeline's commands one by one, so the script says whether one may hide a failure.
             if errexit and later_trace and (pipefail or not has_pipe):
                 continue
-            if last.transient and self.log_lines.get(key, 0) - last.number >= 3:
-                continue
+            step = self.trace_before(key, last.number)
+            if step is not None and any(t.command == step.command for t in later_trace):
+                continue  # the failed command ran again afterwards (a retry loop) and printed no error then
+            went_on = self.log_lines.get(key, 0) - last.number >= 3
+            repeated = sum(1 for m in errors if m.signature.id == last.signature.id) >= 2
+            if went_on and (last.transient or repeated):
+                continue  # a retried error (`retrying`, or the same error again and again) and then more work
             out.append(last)
         return out
 
@@ -544,7 +549,7 @@ def _scan_log(log: LogFile, facts: Facts) -> None:
         head = text[:MAX_LINE]
         if _REPORT_ROW.search(head):
             continue
-        for sig in SIGNATURES:
+        for sig in candidates(head):
             found = sig.pattern.search(head)
             if found:
                 groups = {k: v for k, v in found.groupdict().items() if v is not None}

@@ -254,3 +254,20 @@ def test_every_signature_is_linear_on_a_4_kib_line() -> None:
                 best = min(best, time.perf_counter() - start)
             slowest = max(slowest, best)
     assert slowest < 0.1, f"a signature took {slowest:.3f}s on a 4 KiB line"
+
+
+def test_the_word_index_never_hides_a_match() -> None:
+    # candidates() skips signatures none of whose words a line holds; on every known phrasing and every corpus
+    # log line it must pick exactly what trying every signature picks.
+    from pathlib import Path
+
+    from cronjob_doctor.rules.signatures import MAX_LINE, candidates
+
+    lines = [text for text, _ in FAMILIES]
+    for path in (Path(__file__).parent.parent / "corpus").rglob("*.log"):
+        lines += [line[31:] if line[:4].isdigit() else line for line in path.read_text().splitlines()]
+    for line in lines:
+        head = line[:MAX_LINE]
+        full = next((s.id for s in SIGNATURES if s.pattern.search(head)), None)
+        fast = next((s.id for s in candidates(head) if s.pattern.search(head)), None)
+        assert fast == full, line

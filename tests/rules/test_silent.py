@@ -91,3 +91,18 @@ def test_a_failed_run_is_never_silent() -> None:
     lines = ["mc: <ERROR> Failed to perform mirroring Access denied."]
     got = verdict_of(pod(container("backup", terminated(exit_code=1))), job_=None, logs={"backup": log(*lines)})
     assert (got.verdict, got.detail) == ("permission", "object-store")
+
+
+def test_a_wait_loop_that_retried_until_ready_is_not_silent() -> None:
+    script = "until curl -fsI http://localhost:15021/healthz/ready; do sleep 1; done\nrun-migrations"
+    lines = ["+ curl -fsI http://localhost:15021/healthz/ready",
+             "curl: (7) Failed to connect to localhost port 15021 after 0 ms: Connection refused", "+ sleep 1",
+             "+ curl -fsI http://localhost:15021/healthz/ready", "HTTP/1.1 200 OK", "+ run-migrations",
+             "migrated 12 tables"]
+    assert answer(_ok_pod(script), job_=COMPLETE, logs={"backup": log(*lines)})[0] == "success"
+
+
+def test_the_same_error_again_and_again_then_more_work_is_a_retry_loop() -> None:
+    lines = ["waiting for db: dial tcp 10.0.0.4:5432: connect: connection refused"] * 3 + [
+        "connected", "applied 4 migrations", "done"]
+    assert answer(_ok_pod(), job_=COMPLETE, logs={"backup": log(*lines)})[0] == "success"
