@@ -4,8 +4,9 @@ Details: `missing-secret`, `missing-configmap`, `missing-key` (CreateContainerCo
 `create-container-config` (any other reason the kubelet could not create the container from the spec, such as
 runAsNonRoot with a root image), `command-not-found`, `not-executable` (exit 126, `Permission denied` on the
 entrypoint), `exec-format` (another CPU architecture), `start-error`, `bad-args` (the command's usage error),
-`missing-env`, `missing-file`, `version-mismatch`, `admission` (Pod Security or a policy webhook refused the pod),
-`missing-serviceaccount`, and `liveness-probe` (a probe that kills a batch container: 137 that is not an OOM).
+`missing-env`, `missing-file`, `missing-module`, `missing-kubeconfig`, `version-mismatch`, `admission` (Pod
+Security or a policy webhook refused the pod), `missing-serviceaccount`, and `liveness-probe` (a probe that kills
+a batch container: 137 that is not an OOM).
 
 Evidence: waiting reasons and termination reasons/messages first, then events, then log signatures.
 """
@@ -33,7 +34,7 @@ _SECRET = re.compile(r"secrets? \"(?P<name>[^\"]{1,253})\" not found")
 _CONFIGMAP = re.compile(r"configmaps? \"(?P<name>[^\"]{1,253})\" not found")
 _KEY = re.compile(r"couldn't find key (?P<key>\S{1,253}) in (?P<kind>Secret|ConfigMap) (?P<ref>\S{1,253})")
 _NOT_IN_PATH = re.compile(r"exec: \"(?P<cmd>[^\"]{1,300})\": executable file not found in \$PATH")
-_EXEC_DENIED = re.compile(r"exec:? \"?(?P<path>[^\s\"]{1,300})\"?: permission denied", re.IGNORECASE)
+_EXEC_DENIED = re.compile(r"exec:? \\?\"?(?P<path>[^\s\"\\]{1,300})\\?\"?: permission denied", re.IGNORECASE)
 _NO_SUCH_FILE = re.compile(r"exec:? \"?(?P<path>[^\s\"]{1,300})\"?: no such file or directory", re.IGNORECASE)
 _NON_ROOT = re.compile(r"runAsNonRoot and image (?:will run as root|has non-numeric user)")
 # The API refused to create the Job's pod for its spec (not for quota: that is scheduling).
@@ -50,6 +51,8 @@ _FIX = {
                    "ConfigMap/Secret), or give it a default (${VAR:-default})",
     "missing-file": "a configuration file the command reads is not where it looks: check the volume (ConfigMap or "
                     "Secret) is mounted at that path and has that key (items/subPath), or fix the path",
+    "missing-module": "a module or class the program imports is not in the image: install it in the image (the "
+                      "requirements/lock file, the classpath), and check the image tag matches the code",
     "missing-kubeconfig": "kubectl in the pod has no credentials: let it use the pod's ServiceAccount (do not set "
                           "automountServiceAccountToken: false; an image whose kubectl reads the in-cluster config, "
                           "or KUBERNETES_SERVICE_HOST/PORT present), or mount a kubeconfig and point KUBECONFIG at it",

@@ -149,7 +149,7 @@ class SchedulingRule:
             return
         conds = [c for c in facts.pod_conditions if c.type == "PodScheduled" and c.status == "False"
                  and c.reason == "Unschedulable"]
-        events = [e for e in facts.events if e.reason == "FailedScheduling"]
+        events = [e for e in facts.events if e.reason in ("FailedScheduling", "NotTriggerScaleUp")]
         if not conds and not events:
             return
         started = any(not t.init for t in facts.terminations)

@@ -61,3 +61,14 @@ def test_a_missing_config_file_is_config() -> None:
     line = "FileNotFoundError: [Errno 2] No such file or directory: '/etc/app/config.yaml'"
     assert answer(pod(container("c", terminated(exit_code=1))), job_=FAILED, logs={"c": log(line)}) == \
         ("config", "missing-file")
+
+
+@pytest.mark.parametrize(("line", "detail"), [
+    ("ModuleNotFoundError: No module named 'boto3'", "missing-module"),
+    ("/usr/bin/env: 'bash\r': No such file or directory", "command-not-found"),
+    ("The connection to the server localhost:8080 was refused - did you specify the right host or port?",
+     "missing-kubeconfig"),
+])
+def test_the_image_or_pod_lacking_what_the_command_needs_is_config(line: str, detail: str) -> None:
+    got = answer(pod(container("c", terminated(exit_code=1))), job_=FAILED, logs={"c": log(line)})
+    assert got == ("config", detail)

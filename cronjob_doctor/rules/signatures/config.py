@@ -23,8 +23,11 @@ EXEC: tuple[Signature, ...] = (
     sig("sh-not-executable", "config", "not-executable", _SHELL + r"(?P<path>[^\s:]{1,300}): Permission denied$",
         "the shell could not execute a file (Permission denied)", 0.7),
     sig("exec-permission", "config", "not-executable",
-        r"exec:? \"?(?P<path>[^\s\"]{1,300})\"?: permission denied", "the runtime could not execute the entrypoint "
-        "(permission denied)", 0.85),
+        r"exec:? \\?\"?(?P<path>[^\s\"\\]{1,300})\\?\"?: permission denied",
+        "the runtime could not execute the entrypoint (permission denied)", 0.85),
+    sig("env-interpreter", "config", "command-not-found",
+        r"^(?:/usr)?/bin/env: [^\n]{1,80}?(?:: No such file or directory|$)",  # a CR in `bash\r` splits the line
+        "the script's interpreter (#! line) does not exist, or the script has CRLF line endings", 0.8),
     sig("exec-no-such-file", "config", "command-not-found",
         r"exec:? \"?(?P<command>[^\s\"]{1,300})\"?: no such file or directory",
         "the entrypoint or its interpreter does not exist", 0.8),
@@ -37,6 +40,10 @@ CONFIG: tuple[Signature, ...] = (
         r"(?<!\S)(?P<command>[^\s:]{1,200}): command not found", "command not found", 0.8),
     sig("exec-not-found", "config", "command-not-found", r"executable file not found in \$PATH",
         "executable not found in $PATH", 0.85),
+    sig("missing-module", "config", "missing-module",
+        r"ModuleNotFoundError: No module named|Cannot find module '|ImportError: No module named|"
+        r"java\.lang\.ClassNotFoundException|java\.lang\.NoClassDefFoundError",
+        "a module or class the program needs is not in the image", 0.75),
     sig("unbound-variable", "config", "missing-env",
         r"(?<![\w$])(?P<var>[A-Za-z_][A-Za-z0-9_]{0,80}): unbound variable",
         "a variable the script needs is not set (unbound variable)", 0.75),

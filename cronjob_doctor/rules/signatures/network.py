@@ -85,6 +85,8 @@ NETWORK: tuple[Signature, ...] = (
     sig("envoy-upstream", "network", "refused",
         r"upstream connect error or disconnect/reset before headers|no healthy upstream",
         "mesh proxy: the upstream refused or is not ready", 0.8),
+    sig("refused-generic", "network", "refused", r"Connection refused|\bECONNREFUSED\b", "connection refused",
+        0.7),
     sig("curl-7-generic", "network", "refused", r"curl: \(7\) (?:Failed to connect to " + HOST + r")?",
         "curl exit 7: failed to connect", 0.75),
     # -- unreachable: no route (a down host, a wrong address, or a policy that rejects)

@@ -55,6 +55,8 @@ PERMISSION: tuple[Signature, ...] = (
     sig("java-client-unauthorized", "permission", "credentials",
         r"io\.kubernetes\.client(?:\.openapi)?\.ApiException: Unauthorized", "Kubernetes Java client: Unauthorized",
         0.8),
+    sig("http-401", "permission", "credentials", r"\b401 (?:Client Error: )?Unauthorized\b|\bHTTP 401\b",
+        "HTTP 401: the credentials were refused", 0.75),
     sig("k8s-status-unauthorized", "permission", "credentials", r'"reason"\s{0,4}:\s{0,4}"Unauthorized"',
         "API Status: Unauthorized", 0.75, case=True),
     # -- AWS: credentials first (a wrong key makes every call fail), then IAM, then S3 denials
