@@ -70,10 +70,13 @@ def family_matches(facts: Facts, verdict: str) -> list[Match]:
 
 
 def decisive(facts: Facts, matches: list[Match]) -> Match:
-    """The match that best explains the failure: one in a failed container's log, the latest there."""
+    """The match that best explains the failure: one in a failed container's log, the latest there that names
+    a cause."""
     failed = {(t.pod, t.container, t.last_state) for t in facts.failed_terminations()}
-    in_failed = [m for m in matches if m.log_key in failed]
-    return (in_failed or matches)[-1]
+    in_failed = [m for m in matches if m.log_key in failed] or matches
+    # A tool's closing `failed` line names no cause; an earlier line that names one explains it.
+    named = [m for m in in_failed if m.signature.detail is not None]
+    return (named or in_failed)[-1]
 
 
 def log_confidence(facts: Facts, match: Match, *, failed: bool) -> float:

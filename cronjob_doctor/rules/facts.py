@@ -228,7 +228,9 @@ class Facts:
             repeated = sum(1 for m in errors if m.signature.id == last.signature.id) >= 2
             if went_on and (last.transient or repeated):
                 continue  # a retried error (`retrying`, or the same error again and again) and then more work
-            out.append(last)
+            # A closing `failed` line without a cause is explained by the last earlier line that names one.
+            named = [m for m in errors if m.signature.detail is not None]
+            out.append(last if last.signature.detail is not None or not named else named[-1])
         return out
 
     def _exited_zero(self, key: tuple[str, str, bool]) -> bool:

@@ -106,3 +106,24 @@ def test_the_same_error_again_and_again_then_more_work_is_a_retry_loop() -> None
     lines = ["waiting for db: dial tcp 10.0.0.4:5432: connect: connection refused"] * 3 + [
         "connected", "applied 4 migrations", "done"]
     assert answer(_ok_pod(), job_=COMPLETE, logs={"backup": log(*lines)})[0] == "success"
+
+
+@pytest.mark.parametrize(("lines", "family"), [
+    (["upload failed: ./db.sql.gz to s3://b/db.sql.gz [Errno 2] No such file or directory: './db.sql.gz'",
+      "backup done"], "script-error"),
+    (["ERROR : db.sql.gz: Failed to copy: object not found", "Transferred: 0 B / 0 B"], "script-error"),
+    (["<html><head><title>502 Bad Gateway</title></head>", "<body><h1>502 Bad Gateway</h1></body></html>"],
+     "network"),
+    (["psql:/scripts/migrate.sql:12: ERROR:  relation \"accounts\" does not exist", "migration finished"],
+     "script-error"),
+])
+def test_tools_that_print_a_failure_and_exit_0_are_silent(lines: list[str], family: str) -> None:
+    assert answer(_ok_pod(), job_=COMPLETE, logs={"backup": log(*lines)}) == (family, "silent")
+
+
+def test_a_closing_failed_line_is_explained_by_the_cause_before_it() -> None:
+    lines = ['pg_dump: error: connection to server at "db" (10.0.0.4), port 5432 failed: FATAL:  password '
+             'authentication failed for user "x"', 'pg_dumpall: error: pg_dump failed on database "app", exiting']
+    assert answer(_ok_pod(), job_=COMPLETE, logs={"backup": log(*lines)}) == ("permission", "silent")
+    failed = answer(pod(container("backup", terminated(exit_code=1))), job_=None, logs={"backup": log(*lines)})
+    assert failed == ("permission", "database")

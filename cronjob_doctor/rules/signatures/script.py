@@ -44,5 +44,15 @@ SCRIPT: tuple[Signature, ...] = (
         r"^(?:psql:\S{0,200}: )?(?:ERROR|FATAL):  \S|^ERROR \d{4} \([0-9A-Z]{5}\)",
         "the SQL statement failed", 0.7, case=True),
     sig("tar-failed", "script-error", "archive", r"tar: Exiting with failure status due to previous errors",
-        "tar: failed", 0.65),
+        "tar: failed", 0.7),
+    # Tools that name a failure without its cause (the cause, when a line names it, matched above).
+    sig("transfer-failed", "script-error", None,
+        r"^(?:upload|download|copy|delete|move) failed: |\bFailed to (?:copy|sync|move|delete)(?: with \d{1,9} "
+        r"errors)?: |CommandException: \d{1,9} files?/objects? could not be transferred|^mc: <ERROR> ",
+        "a transfer failed", 0.7),
+    sig("dump-failed", "script-error", None,
+        r"^pg_(?:dump|dumpall|restore): error: |errors ignored on restore: \d{1,9}|^mysqldump: (?:Got error|"
+        r"Couldn't execute)|\bFailed: (?:error|can't|cannot|unable)|^Fatal: \S",
+        "the dump, restore or backup tool failed", 0.7),
+    sig("cli-error", "script-error", None, r"^error: \S", "the command printed an error", 0.7, case=True),
 )
