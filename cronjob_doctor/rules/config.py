@@ -4,8 +4,8 @@ Details: `missing-secret`, `missing-configmap`, `missing-key` (CreateContainerCo
 `create-container-config` (any other reason the kubelet could not create the container from the spec, such as
 runAsNonRoot with a root image), `command-not-found`, `not-executable` (exit 126, `Permission denied` on the
 entrypoint), `exec-format` (another CPU architecture), `start-error`, `bad-args` (the command's usage error),
-`missing-env`, `missing-file`, `missing-module`, `missing-kubeconfig`, `version-mismatch`, `admission` (Pod
-Security or a policy webhook refused the pod), `missing-serviceaccount`, and `liveness-probe` (a probe that kills
+`missing-env`, `missing-file`, `missing-module`, `missing-kubeconfig`, `admission` (Pod Security or a policy
+webhook refused the pod), `missing-serviceaccount`, and `liveness-probe` (a probe that kills
 a batch container: 137 that is not an OOM).
 
 Evidence: waiting reasons and termination reasons/messages first, then events, then log signatures.
@@ -56,8 +56,6 @@ _FIX = {
     "missing-kubeconfig": "kubectl in the pod has no credentials: let it use the pod's ServiceAccount (do not set "
                           "automountServiceAccountToken: false; an image whose kubectl reads the in-cluster config, "
                           "or KUBERNETES_SERVICE_HOST/PORT present), or mount a kubeconfig and point KUBECONFIG at it",
-    "version-mismatch": "the client in the image is older than the server it talks to: use an image whose client "
-                        "version matches (or is newer than) the server's",
 }
 
 

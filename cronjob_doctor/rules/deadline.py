@@ -180,8 +180,10 @@ class DeadlineRule:
             )
             return
         hung = _hung(facts)
-        if hung is None:
-            return
+        disrupted = any(c.type == "DisruptionTarget" and c.status == "True" for c in facts.pod_conditions) or any(
+            reason for _, _, reason, _ in facts.pod_status)
+        if hung is None or disrupted:
+            return  # a pod stopped from outside explains a long failed run
         # Without history a long failed run is only a hang when its log does not end on a recognised error.
         explained = not usual and any(m.is_error for m in facts.job_matches())
         typical = median(usual) if usual else None

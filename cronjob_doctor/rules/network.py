@@ -1,6 +1,7 @@
 """The `network` family: DNS, timeouts, refused and reset connections, unreachable hosts, TLS, HTTP errors, and
 egress blocked by a NetworkPolicy or Cilium policy (detail `netpol` for in-cluster peers, `egress` for outside
-ones; netpol.py judges the policies).
+ones; netpol.py judges the policies) or by a network that only lets an egress proxy out while the client went
+direct (`egress`).
 
 Evidence is log signatures (weaker than pod status) plus, for the policy check, networkpolicies.json matched
 against the pod's labels.
@@ -41,6 +42,7 @@ _WHAT = {
 }
 _SERVICE_HOST = re.compile(r"(?<![-a-z0-9.])[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}\.svc(?:\.cluster\.local)?\b")
 _URL = re.compile(r"https?://[^\s\"'<>]{1,500}")
+_HOST_PORT = re.compile(r"(?<![\w.-])(?P<host>[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}):(?P<port>\d{1,5})\b")
 
 
 def peer_of(match: Match) -> Peer:
@@ -51,6 +53,10 @@ def peer_of(match: Match) -> Peer:
     if not url and not host and not ip:
         found = _URL.search(match.text)
         url = found.group(0) if found else None
+    if not url and not host and not ip:
+        named = _HOST_PORT.search(match.text)  # `in connection to registry.example:443`
+        if named:
+            host, port = named.group("host"), named.group("port")
     if url and not host:
         parsed = urlparse(url)
         host = parsed.hostname
@@ -72,6 +78,29 @@ def peer_of(match: Match) -> Peer:
     if port is None and match.signature.id.startswith("curl-") and host:
         port = "443"
     return Peer(host=host, ip=ip, port=int(port) if port and port.isdigit() else None)
+
+
+_PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def _proxy_bypassed(facts: Facts, peer: Peer) -> tuple[str, str] | None:
+    """(variable, value) when the pod is configured with an egress proxy and the failed connection went straight
+    to an outside host instead (not the proxy, not a NO_PROXY destination)."""
+    if peer.in_cluster or not (peer.host or peer.ip):
+        return None
+    env = {str(e.get("name")): str(e.get("value") or "") for c in facts.containers for e in c.get("env") or []
+           if isinstance(e, dict)}
+    proxy = next(((name, env[name]) for name in _PROXY_VARIABLES if env.get(name)), None)
+    if proxy is None:
+        return None
+    proxy_host = urlparse(proxy[1] if "://" in proxy[1] else f"http://{proxy[1]}").hostname
+    if proxy_host and proxy_host in (peer.host, peer.ip):
+        return None  # the proxy itself did not answer: that is not a bypass
+    target = (peer.host or peer.ip or "").lower()
+    no_proxy = [n.strip().lower().lstrip("*") for n in (env.get("NO_PROXY") or env.get("no_proxy") or "").split(",")]
+    if any(n and (target == n.lstrip(".") or target.endswith(n if n.startswith(".") else f".{n}")) for n in no_proxy):
+        return None  # meant to go direct
+    return proxy
 
 
 def _fixes(detail: str, peer: Peer, facts: Facts, command: str | None, match: Match) -> list[str]:
@@ -163,6 +192,20 @@ class NetworkRule:
                 remediation=(f"add an egress rule to policy {blocked.policies[0]} "
                              f"(namespace {facts.namespace or 'NAMESPACE'}) allowing {peer.describe()} (with Cilium, "
                              f"a toFQDNs or toCIDR rule for an outside host); as a NetworkPolicy:\n{rule_yaml}",),
+            )
+            return
+        proxy = _proxy_bypassed(facts, peer) if failed and detail in ("timeout", "unreachable", "refused") else None
+        if proxy is not None:
+            variable, value = proxy
+            yield Finding(
+                verdict="network", detail="egress", confidence=0.88,
+                summary=f"a direct connection to {peer.describe()} failed ({what}) although the pod is set to go out "
+                        f"through a proxy ({variable}={value}): the network only lets the proxy out, and this client "
+                        f"did not use it{during(step)}",
+                evidence=(Evidence("pods.json", f"env {variable}={value}"), *evidence),
+                remediation=("make the client use the proxy (it must honour HTTPS_PROXY/HTTP_PROXY and NO_PROXY; some "
+                             "clients and libraries need their own proxy setting), or get direct egress to "
+                             f"{peer.describe()} allowed",),
             )
             return
         yield Finding(

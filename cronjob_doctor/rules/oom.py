@@ -5,8 +5,8 @@ emits no event for it). `child`: a process inside the container killed while the
 prints `Killed`, or the kubelet reports OOMKilled with the main process's own exit code). `node`: the node ran out
 of memory (a Node `SystemOOM` event). `runtime`: the runtime's own out-of-memory error (JVM, Node.js, Go,
 Python, .NET, ...), whose fix is its heap setting. `exit-137`: SIGKILL that no probe, deadline, deletion or
-eviction explains, with the evidence that would show those present. `near-limit`: samples at the limit.
-Exit code 137 alone, without the events that could explain it otherwise, is not OOM.
+eviction explains: the pod's spec and status (and the events, when captured) rule those out. `near-limit`:
+samples at the limit. Exit code 137 alone, without the pod that could show another cause, is not OOM.
 """
 
 from __future__ import annotations
@@ -137,10 +137,11 @@ def _oom_killed(facts: Facts) -> Iterable[Finding]:
 
 
 def _unexplained_137(bundle: Bundle, facts: Facts) -> Termination | None:
-    """A failed container that exited 137 (reason Error) where the events that would show another SIGKILL (a
-    probe, a deletion, an eviction, the deadline) were captured and show none."""
-    if not bundle.events:
-        return None  # without events a liveness-probe kill or a deletion cannot be ruled out
+    """A failed container that exited 137 (reason Error) that nothing else explains: the pod's spec has no
+    liveness probe, the Job did not run out of its deadline, the pod was not deleted, evicted or disrupted (its
+    status would say so while it exists), and the events, when captured, show no kill of another kind."""
+    if not bundle.pods:
+        return None  # without the pod's spec and status, a probe or a deletion cannot be ruled out
     if facts.job is not None and facts.job.reason == "DeadlineExceeded":
         return None
     if facts.deleted_pods or any(reason for _, _, reason, _ in facts.pod_status):
@@ -239,13 +240,17 @@ class OomRule:
         if term is not None:
             container = next((c for c in facts.containers if c.get("name") == term.container), None)
             has_limit = container is not None and templates.memory_limit(container) is not None
+            # The events, when captured, rule out the kills the pod's status does not record (a node-level kill).
+            confidence = (0.62 if bundle.events else 0.55) if has_limit else 0.45
             yield Finding(
-                verdict="oom", confidence=0.62 if has_limit else 0.5, detail="exit-137",
+                verdict="oom", confidence=confidence, detail="exit-137",
                 summary=f"container {term.container} was SIGKILLed (exit 137) and nothing else explains it: no "
-                        "liveness probe, deadline, deletion or eviction in the events; most likely an OOM kill the "
-                        "runtime did not report as OOMKilled",
-                evidence=(term_evidence(term), Evidence("events.json", "no Killing, Unhealthy, Evicted or node "
-                                                                       "events for the pod")),
+                        "liveness probe in its spec, no deadline, deletion or eviction in the Job's and pod's status"
+                        f"{' or the events' if bundle.events else ''}; most likely an OOM kill the runtime did not "
+                        "report as OOMKilled",
+                evidence=(term_evidence(term), Evidence("pods.json", f"container {term.container} has no "
+                                                                     "livenessProbe; the pod has no deletion, "
+                                                                     "eviction or disruption on record")),
                 remediation=(f"confirm with the memory measured: cronjob-doctor diagnose "
                              f"{facts.namespace or 'NAMESPACE'}/{facts.cronjob_name or 'CRONJOB'} "
                              "--memory original,512Mi --runs 3", *memory_fix(facts, term.container)),

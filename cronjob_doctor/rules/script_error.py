@@ -33,6 +33,12 @@ _FIX = {
                "bake it into the image",
     "not-found": "the bucket or object the command names does not exist: create it, or fix its name (and the "
                  "endpoint or region) in the job's configuration",
+    "version": "the client tool in the image is older than the server it talks to: use an image whose client "
+               "version matches (or is newer than) the server's (pg_dump must be at least the server's version)",
+    "data": "the script's jq/JSON handling breaks on the data it got (a null or missing field, an error page "
+            "instead of JSON): guard the filter (`.items[]?`, `// empty`, `select(.x != null)`) and check the "
+            "response before parsing it",
+    "sql": "a SQL statement failed: read the error; for psql, add -v ON_ERROR_STOP=1 so the first error fails",
 }
 
 

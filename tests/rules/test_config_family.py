@@ -72,3 +72,13 @@ def test_a_missing_config_file_is_config() -> None:
 def test_the_image_or_pod_lacking_what_the_command_needs_is_config(line: str, detail: str) -> None:
     got = answer(pod(container("c", terminated(exit_code=1))), job_=FAILED, logs={"c": log(line)})
     assert got == ("config", detail)
+
+
+@pytest.mark.parametrize(("line", "detail"), [
+    ("pg_dump: aborting because of server version mismatch", "version"),
+    ("jq: error (at <stdin>:2006): Cannot iterate over null (null)", "data"),
+    ("json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)", "data"),
+])
+def test_script_errors_with_a_named_cause(line: str, detail: str) -> None:
+    got = answer(pod(container("c", terminated(exit_code=1))), job_=FAILED, logs={"c": log(line)})
+    assert got == ("script-error", detail)

@@ -69,8 +69,10 @@ FAILED = job(failed=1, conditions=job_failed())
 
 
 @pytest.mark.parametrize(("name", "bundle", "verdict", "detail"), [
-    ("exit 137 alone is not OOM",
-     _bundle(pod(container("backup", terminated(reason="Error", exit_code=137))), job_=FAILED), "unknown", None),
+    ("exit 137 alone (no pod to rule out a probe or a deletion) is not OOM",
+     _bundle(job_=FAILED), "unknown", None),
+    ("exit 137 that the pod's spec and status leave unexplained is memory",
+     _bundle(pod(container("backup", terminated(reason="Error", exit_code=137))), job_=FAILED), "oom", "exit-137"),
     ("OOMKilled in status beats a timeout in the log",
      _bundle(pod(container("backup", terminated(reason="OOMKilled", exit_code=137))), job_=FAILED,
              text=log("+ curl -o /tmp/mc https://dl.min.io/mc", "curl: (28) Operation timed out after 300000 ms")),

@@ -50,8 +50,16 @@ def test_137_that_no_probe_deadline_or_deletion_explains_is_exit_137() -> None:
     assert any("--memory original,512Mi" in r for r in got.remediation)
 
 
-def test_137_without_events_is_not_proof_of_an_oom() -> None:
-    assert answer(pod(KILLED), job_=FAILED)[0] == "unknown"
+def test_137_without_events_is_still_memory_when_the_pod_rules_out_the_rest() -> None:
+    got = verdict_of(pod(KILLED), job_=FAILED)
+    assert (got.verdict, got.detail) == ("oom", "exit-137")
+    assert got.confidence < verdict_of(pod(KILLED), job_=FAILED, events=[STARTED]).confidence
+
+
+def test_137_with_a_liveness_probe_in_the_spec_and_no_events_is_not_proof_of_an_oom() -> None:
+    p = pod(KILLED)
+    p["spec"]["containers"][0]["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": 8080}}
+    assert answer(p, job_=FAILED)[0] == "unknown"
 
 
 @pytest.mark.parametrize(("name", "kw", "expected"), [

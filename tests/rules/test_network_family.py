@@ -52,3 +52,30 @@ def test_a_missing_package_after_a_failed_index_fetch_is_the_network() -> None:
 def test_a_mesh_proxy_not_ready_is_refused() -> None:
     text = log("upstream connect error or disconnect/reset before headers. reset reason: connection failure")
     assert answer(pod(ERR), job_=FAILED, logs={"backup": text}) == ("network", "refused")
+
+
+def test_a_reset_during_the_tls_handshake_is_reset_not_tls() -> None:
+    text = log("curl: (35) OpenSSL SSL_connect: Connection reset by peer in connection to registry.example:443")
+    assert answer(pod(ERR), job_=FAILED, logs={"backup": text}) == ("network", "reset")
+
+
+def _proxied(p: dict[str, Any], no_proxy: str = ".svc,.cluster.local") -> dict[str, Any]:
+    p["spec"]["containers"][0]["env"] = [{"name": "HTTPS_PROXY", "value": "http://proxy.corp.example:3128"},
+                                         {"name": "NO_PROXY", "value": no_proxy}]
+    return p
+
+
+def test_a_direct_connection_out_that_times_out_beside_a_proxy_setting_is_egress() -> None:
+    text = log('Get "https://api.github.com/orgs/x/repos": dial tcp 140.82.121.6:443: connect: connection timed out')
+    assert answer(_proxied(pod(ERR)), job_=FAILED, logs={"backup": text}) == ("network", "egress")
+
+
+def test_the_proxy_itself_not_answering_is_a_timeout_not_a_bypass() -> None:
+    text = log("curl: (28) Failed to connect to proxy.corp.example port 3128 after 10001 ms: Timeout was reached")
+    assert answer(_proxied(pod(ERR)), job_=FAILED, logs={"backup": text}) == ("network", "timeout")
+
+
+def test_a_no_proxy_destination_is_meant_to_go_direct() -> None:
+    text = log('dial tcp 140.82.121.6:443: connect: connection timed out (api.corp.internal)')
+    p = _proxied(pod(ERR), no_proxy="140.82.121.6")
+    assert answer(p, job_=FAILED, logs={"backup": text}) == ("network", "timeout")

@@ -2,7 +2,8 @@
 built for another CPU), the right arguments (usage errors of cobra, Go flag, argparse, click, getopt, clap,
 picocli), or an environment variable (`unbound variable` under `set -u`).
 
-Details: `command-not-found`, `not-executable`, `exec-format`, `bad-args`, `missing-env`.
+Details: `command-not-found`, `not-executable`, `exec-format`, `bad-args`, `missing-env`, `missing-file`,
+`missing-module`, `missing-kubeconfig`.
 """
 
 from __future__ import annotations
@@ -51,8 +52,6 @@ CONFIG: tuple[Signature, ...] = (
         r"environment variable \S{1,100} (?:is )?(?:not set|not defined|required|missing|must be set)|"
         r"(?:missing|required) environment variable",
         "a required environment variable is not set", 0.75),
-    sig("version-mismatch", "config", "version-mismatch", r"server version mismatch",
-        "the client tool is older than the server (version mismatch)", 0.8),
     sig("config-file-missing", "config", "missing-file",
         r"(?:No such file or directory|ENOENT)[^\n]{0,60}?['\"]?(?P<path>/[^\s'\":]{1,200}\."
         r"(?:ya?ml|json|conf|cfg|ini|toml|properties|env|pem|crt|key))\b|"

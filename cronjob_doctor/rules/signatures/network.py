@@ -44,6 +44,16 @@ NETWORK: tuple[Signature, ...] = (
     sig("dns-generic", "network", "dns",
         r"\bNXDOMAIN\b|\bSERVFAIL\b|DNS lookup failed|DNS resolution failed|unable to resolve host address",
         "DNS lookup failed", 0.7),
+    # -- reset: the peer closed the connection mid-way (before TLS: a reset during a handshake is the
+    # connection's fault, not the certificate's, as in `curl: (35) SSL_connect: Connection reset by peer`)
+    sig("curl-56", "network", "reset", r"curl: \(56\)", "curl exit 56: connection reset while receiving", 0.75),
+    sig("reset", "network", "reset",
+        r"Connection reset by peer|\bECONNRESET\b|socket hang up|SocketException: Connection reset|"
+        r"\[Errno 104\]|RemoteDisconnected|Connection aborted|server closed the connection unexpectedly|"
+        r"Lost connection to (?:MySQL|MariaDB) server|SSL SYSCALL error: EOF detected|"
+        r"stream error: stream ID \d{1,10}; INTERNAL_ERROR",
+        "connection reset", 0.75),
+    sig("broken-pipe", "network", "reset", r"write: broken pipe|\bEPIPE\b", "broken pipe (peer closed)", 0.6),
     # -- TLS (before refused/timeout: a handshake failure often names the host and port too)
     sig("x509", "network", "tls",
         r"x509: (?:certificate|cannot validate certificate)", "TLS: certificate not trusted", 0.8),
@@ -133,15 +143,6 @@ NETWORK: tuple[Signature, ...] = (
     sig("context-deadline", "network", "timeout", r"context deadline exceeded", "context deadline exceeded", 0.65),
     sig("connection-timed-out", "network", "timeout", r"Connection timed out|Operation timed out",
         "connection timed out", 0.65),
-    # -- reset: the peer closed the connection mid-way
-    sig("curl-56", "network", "reset", r"curl: \(56\)", "curl exit 56: connection reset while receiving", 0.75),
-    sig("reset", "network", "reset",
-        r"Connection reset by peer|\bECONNRESET\b|socket hang up|SocketException: Connection reset|"
-        r"\[Errno 104\]|RemoteDisconnected|Connection aborted|server closed the connection unexpectedly|"
-        r"Lost connection to (?:MySQL|MariaDB) server|SSL SYSCALL error: EOF detected|"
-        r"stream error: stream ID \d{1,10}; INTERNAL_ERROR",
-        "connection reset", 0.75),
-    sig("broken-pipe", "network", "reset", r"write: broken pipe|\bEPIPE\b", "broken pipe (peer closed)", 0.6),
     # -- HTTP: the server answered with an error
     sig("curl-52", "network", "http", r"curl: \(52\) Empty reply from server", "curl exit 52: empty reply", 0.7),
     sig("curl-22", "network", "http", r"curl: \(22\) The requested URL returned error: (?P<code>\d{3})",

@@ -1,7 +1,8 @@
 """Script texts with a known cause but no deeper family: a full disk, a truncated archive, a package or version
 that does not exist, an object or bucket that does not exist; and the lines that say a retry recovered.
 
-Details: `disk`, `archive`, `package`, `not-found`. Recovery lines have verdict `recovered`: they are not
+Details: `disk`, `archive`, `package`, `not-found`, `version` (a client older than its server), `data` (the input
+is not what the script's jq/JSON handling expects), `sql`. Recovery lines have verdict `recovered`: they are not
 errors, they cancel the errors before them (an rclone `Attempt 3/3 succeeded`).
 """
 
@@ -29,6 +30,13 @@ SCRIPT: tuple[Signature, ...] = (
     sig("apt-locate", "script-error", "package", r"Unable to locate package", "apt: unable to locate package", 0.65),
     sig("pip-version", "script-error", "package", r"Could not find a version that satisfies the requirement",
         "pip: no matching version", 0.65),
+    sig("version-mismatch", "script-error", "version", r"server version mismatch|version mismatch between (?:the )?"
+        r"client and (?:the )?server|server version: \S{1,40}; \S{1,40} version: ",
+        "the client tool is older than the server (version mismatch)", 0.8),
+    sig("data-error", "script-error", "data",
+        r"^jq: error|^(?:jq|yq): .{0,40}?parse error|json\.decoder\.JSONDecodeError|"
+        r"SyntaxError: Unexpected token .{1,20} in JSON|Cannot iterate over null|Cannot index \w{1,20} with",
+        "the data the script processes is not what it expects (jq/JSON)", 0.75),
     sig("bucket-missing", "script-error", "not-found",
         r"\bNoSuchBucket\b|The specified bucket does not exist|\bBucketNotFoundException\b|"
         r"bucket does not exist|\bNoSuchKey\b|The specified key does not exist|An error occurred \(404\)|"
