@@ -227,6 +227,7 @@ def report(root: Path, results: list[Result], hist: History) -> str:
     out += ["", *confusion(results)]
     if unseen:
         out += ["", "unseen cases only:", *confusion(unseen)]
+    out += ["", "first-contact figures of cases added after the rules (the held-out set): docs/accuracy.md"]
     misses = [r for r in results if not r.detail_ok]
     out += ["", f"misses ({len(misses)})" if misses else "misses: none"]
     for r in misses:
