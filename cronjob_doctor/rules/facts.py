@@ -455,7 +455,7 @@ _PIPE = re.compile(r"(?<![|])\|(?![|&])")
 # Proxies and log shippers that run beside a job and are stopped when it ends (the repository, not the tag).
 _SIDECAR_IMAGE = re.compile(
     r"(?:^|/)(?:proxyv2|linkerd2?-proxy|proxy-init|cloud-sql-proxy|gce-proxy|fluent-bit|fluentd|filebeat|"
-    r"promtail|vector|opentelemetry-collector(?:-contrib)?|otelcol(?:-contrib)?|spiffe-helper|oauth2-proxy|"
+    r"promtail|vector|opentelemetry-collector(?:-contrib)?|otelcol(?:-contrib)?|oauth2-proxy|"
     r"consul-dataplane|kuma-dp|envoy|vault-agent|datadog/agent|aws-otel-collector)(?:[:@]|$)")
 _SHUTDOWN_WINDOW_SECONDS = 120.0
 """A regular container stopped by a signal this soon after the job's own containers succeeded was stopped
