@@ -1,5 +1,6 @@
-"""Normalise a Bundle into facts the rules judge: terminations, waits, pod and Job conditions, events, log lines,
-the `set -x` trace, memory samples against the limit, and durations against the deadline.
+"""Normalise a Bundle into facts the rules judge: terminations, waits, pod and Job conditions, events, log lines
+(signature matches on each line's first 4 KiB, report rows skipped), the `set -x` trace, how each script treats
+failures, sidecars (sidecars.py), memory samples against the limit, and durations against the deadline.
 
 Facts are read from the API's own JSON shapes (core/v1 and events.k8s.io/v1 alike); nothing here decides a
 verdict, touches a client or reads the clock. `facts_of(bundle)` computes them once per bundle.
@@ -20,12 +21,13 @@ from cronjob_doctor.k8s import events as eventlib
 from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import pods as podlib
 from cronjob_doctor.k8s import templates
-from cronjob_doctor.k8s.objects import annotations_of, as_dict, as_dicts, labels_of, name_of, namespace_of, status
+from cronjob_doctor.k8s.objects import annotations_of, as_dicts, labels_of, name_of, namespace_of, status
 from cronjob_doctor.k8s.pods import Termination, Waiting
 from cronjob_doctor.k8s.quantity import parse_bytes
-from cronjob_doctor.k8s.shell import shell_script
-from cronjob_doctor.k8s.time import parse_time, seconds_between
+from cronjob_doctor.k8s.shell import ScriptOptions, script_options, shell_script
 from cronjob_doctor.managed import ORIGINAL_LIMITS_ANNOTATION, SOURCE_LABEL
+from cronjob_doctor.rules import sidecars
+from cronjob_doctor.rules.sidecars import Sidecar
 from cronjob_doctor.rules.signatures import MAX_LINE, Signature, candidates
 
 
@@ -104,20 +106,6 @@ class Match:
 
 
 @dataclass(frozen=True)
-class Sidecar:
-    """A container that runs beside the job's own: a native sidecar (init container with restartPolicy Always),
-    a known proxy or log shipper, or a container that outlived the job's own containers."""
-
-    pod: str
-    container: str
-    why: str
-    """`native`, `image` (a known proxy or log shipper), `held` (still running after the job's own containers
-    succeeded) or `outlived` (stopped by a signal right after they succeeded)."""
-    running: bool
-    termination: Termination | None = None
-
-
-@dataclass(frozen=True)
 class JobRecord:
     """One Job (the bundle's own, or one of jobs.json) reduced to what history rules need."""
 
@@ -166,8 +154,8 @@ class Facts:
     logs_present: bool = False
     sidecars: dict[tuple[str, str], Sidecar] = field(default_factory=dict)
     """(pod, container) -> the sidecar it is; its log and its ending are not the job's."""
-    scripts: dict[str, tuple[bool, bool, bool]] = field(default_factory=dict)
-    """container -> (errexit, pipefail, has a pipeline) of its `sh -c` script, from the pod template."""
+    scripts: dict[str, ScriptOptions] = field(default_factory=dict)
+    """container -> how its `sh -c` script treats failures, from the pod template."""
     log_lines: dict[tuple[str, str, bool], int] = field(default_factory=dict)
     """Per log: the number of its last non-empty line."""
 
@@ -196,50 +184,6 @@ class Facts:
     def job_matches(self) -> list[Match]:
         """Log signature matches of the job's own containers (a proxy's or log shipper's log is not the job's)."""
         return [m for m in self.matches if not self.is_sidecar(m.log_key[0], m.log_key[1])]
-
-    def unrecovered(self) -> list[Match]:
-        """Per log of a container that exited 0: its last error line when nothing after it says it recovered.
-
-        Recovered means: a later line says a retry succeeded; or the script runs under `set -e` and went on to
-        another traced command (so the failing command was handled); or the failed command was traced again
-        later; or the error was a retried one (it says so, or it repeats) and the log went on for a while."""
-        out = []
-        by_log: dict[tuple[str, str, bool], list[Match]] = {}
-        for match in self.job_matches():
-            by_log.setdefault(match.log_key, []).append(match)
-        for key, found in by_log.items():
-            if not self._exited_zero(key):
-                continue
-            errors = [m for m in found if m.is_error and m.signature.weight >= SILENT_WEIGHT]
-            if not errors:
-                continue
-            last = errors[-1]
-            if any(not m.is_error and m.number > last.number for m in found):
-                continue
-            errexit, pipefail, has_pipe = self.scripts.get(key[1], (False, False, False))
-            later_trace = [t for t in self.trace if t.log_key == key and t.number > last.number]
-            # set -x traces a pipeline's commands one by one, so the script says whether one may hide a failure.
-            if errexit and later_trace and (pipefail or not has_pipe):
-                continue
-            step = self.trace_before(key, last.number)
-            if step is not None and any(t.command == step.command for t in later_trace):
-                continue  # the failed command ran again afterwards (a retry loop) and printed no error then
-            went_on = self.log_lines.get(key, 0) - last.number >= 3
-            repeated = sum(1 for m in errors if m.signature.id == last.signature.id) >= 2
-            if went_on and (last.transient or repeated):
-                continue  # a retried error (`retrying`, or the same error again and again) and then more work
-            # A closing `failed` line without a cause is explained by the last earlier line that names one.
-            named = [m for m in errors if m.signature.detail is not None]
-            out.append(last if last.signature.detail is not None or not named else named[-1])
-        return out
-
-    def _exited_zero(self, key: tuple[str, str, bool]) -> bool:
-        pod, container, previous = key
-        ends = [t for t in self.terminations if t.pod == pod and t.container == container and t.last_state == previous]
-        if ends:
-            return all(t.exit_code == 0 for t in ends)
-        return self.job_succeeded() or (not self.job and bool(self.pod_status)
-                                        and all(p == "Succeeded" for _, p, _, _ in self.pod_status))
 
     def main_container(self) -> str | None:
         for term in self.failed_terminations():
@@ -311,7 +255,7 @@ def _build(bundle: Bundle) -> Facts:
     _limits(bundle, facts)
     _scripts(bundle, facts)
     for pod in bundle.pods:
-        _sidecars(pod, facts)
+        facts.sidecars.update(sidecars.classify(pod, facts.terminations))
     for log in bundle.logs:
         _scan_log(log, facts)
     _metrics(bundle, facts)
@@ -434,85 +378,15 @@ def _limits(bundle: Bundle, facts: Facts) -> None:
 
 
 def _scripts(bundle: Bundle, facts: Facts) -> None:
-    """Whether each container's `sh -c` script stops at the first failure (errexit) and in pipelines (pipefail)."""
+    """How each container's `sh -c` script treats failures (errexit, pipefail, pipelines)."""
     for candidate in [*bundle.pods, bundle.job, bundle.cronjob]:
         for c in templates.containers(templates.pod_spec(candidate)):
             name = str(c.get("name") or "")
-            if name in facts.scripts:
-                continue
             script = shell_script(c)
-            if script is None:
-                continue
-            errexit = "e" in script.flags or "errexit" in script.options or bool(_ERREXIT.search(script.text))
-            pipefail = "pipefail" in script.options or bool(_PIPEFAIL.search(script.text))
-            facts.scripts[name] = (errexit, pipefail, bool(_PIPE.search(script.text)))
+            if name not in facts.scripts and script is not None:
+                facts.scripts[name] = script_options(script)
 
 
-_ERREXIT = re.compile(r"(?m)^[ \t]{0,40}set[ \t]{1,10}(?:-[a-zA-Z]{0,10}e|-o[ \t]{1,10}errexit)")
-_PIPEFAIL = re.compile(r"(?m)^[ \t]{0,40}set[ \t]{1,10}[^\n]{0,40}pipefail")
-_PIPE = re.compile(r"(?<![|])\|(?![|&])")
-
-# Proxies and log shippers that run beside a job and are stopped when it ends (the repository, not the tag).
-_SIDECAR_IMAGE = re.compile(
-    r"(?:^|/)(?:proxyv2|linkerd2?-proxy|proxy-init|cloud-sql-proxy|gce-proxy|fluent-bit|fluentd|filebeat|"
-    r"promtail|vector|opentelemetry-collector(?:-contrib)?|otelcol(?:-contrib)?|oauth2-proxy|"
-    r"consul-dataplane|kuma-dp|envoy|vault-agent|datadog/agent|aws-otel-collector)(?:[:@]|$)")
-_SHUTDOWN_WINDOW_SECONDS = 120.0
-"""A regular container stopped by a signal this soon after the job's own containers succeeded was stopped
-because they were done (a sidecar), not because it failed."""
-
-
-def _repository(image: Any) -> str:
-    text = str(image or "")
-    return text.split("@", 1)[0].rsplit(":", 1)[0] if ":" in text.rsplit("/", 1)[-1] else text.split("@", 1)[0]
-
-
-def _sidecars(pod: dict[str, Any], facts: Facts) -> None:
-    """Classify the pod's sidecars from its spec and statuses (init containers with restartPolicy Always, known
-    proxies and shippers, and containers that outlived the job's own), and note how each ended."""
-    name = name_of(pod) or "?"
-    spec = templates.pod_spec(pod)
-    images = {str(c.get("name")): _repository(c.get("image")) for c in templates.containers(spec)}
-    statuses = {str(item.get("name")): (as_dict(item), init) for item, init in podlib.container_statuses(pod)}
-    regular = [c for c, (_, init) in statuses.items() if not init]
-    terms = {t.container: t for t in facts.terminations if t.pod == name and not t.last_state}
-    why: dict[str, str] = {}
-    for container, (_, init) in statuses.items():
-        if init and podlib.is_native_sidecar(pod, container):
-            why[container] = "native"
-        elif not init and len(regular) > 1 and _SIDECAR_IMAGE.search(images.get(container, "")):
-            why[container] = "image"
-    own = [c for c in regular if c not in why]
-    succeeded = [terms[c] for c in own if c in terms and terms[c].exit_code == 0]
-    if succeeded and len(succeeded) < len(own):
-        # Some of the job's own containers succeeded: one still running holds the pod open, one stopped by a
-        # signal right after them was stopped because they were done. Any other ending is a real failure.
-        finished = max((t for t in (parse_time(t.finished_at) for t in succeeded) if t), default=None)
-        rest = [c for c in own if c not in {t.container for t in succeeded}]
-        kinds: dict[str, str] = {}
-        for container in rest:
-            state = as_dict(statuses[container][0].get("state"))
-            term = terms.get(container)
-            if "running" in state:
-                kinds[container] = "held"
-            elif term is not None and term.exit_code in (137, 143):
-                gap = seconds_between(finished, parse_time(term.finished_at))
-                if gap is not None and gap <= _SHUTDOWN_WINDOW_SECONDS:
-                    kinds[container] = "outlived"
-        if len(kinds) == len(rest):
-            why.update(kinds)
-    ended_own = any(c in terms for c in regular if c not in why)
-    for container, kind in why.items():
-        state = as_dict(statuses[container][0].get("state"))
-        term = terms.get(container)
-        # A sidecar's ending is not the job's failure once the job's own containers have ended.
-        ended = term if term is not None and ended_own and "running" not in state else None
-        facts.sidecars[(name, container)] = Sidecar(name, container, kind, "running" in state, ended)
-
-
-SILENT_WEIGHT = 0.7
-"""A run that exited 0 counts as failed only on a specific error text, not a generic one (a `Permission denied`
-from `find /` is noise in many healthy jobs)."""
 _TRACE = re.compile(r"^(\++) (.*)$")
 _KEEP_LAST = 8
 # Rows of a scanner's or benchmark's report: findings printed by design, not the run's own errors.

@@ -16,6 +16,7 @@ from cronjob_doctor.k8s.duration import format_duration
 from cronjob_doctor.rules._shared import term_evidence
 from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.facts import Facts, facts_of
+from cronjob_doctor.rules.silent import unrecovered
 
 _SILENT = 0.45
 """Below a silent failure's confidence: the Job says Complete, its log says the work failed."""
@@ -56,7 +57,7 @@ class SuccessRule:
     def evaluate(self, bundle: Bundle) -> Iterable[Finding]:
         facts = facts_of(bundle)
         job = facts.job
-        silent = facts.unrecovered()
+        silent = unrecovered(facts)
         shutdown = _sidecar_shutdown(facts)
         if shutdown is not None and not silent:
             yield shutdown
