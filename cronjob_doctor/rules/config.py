@@ -1,14 +1,8 @@
-"""The `config` family: the pod spec or image lacks what the container needs, or the command is wrong.
-
-Details: `missing-secret`, `missing-configmap`, `missing-key` (CreateContainerConfigError, FailedMount),
-`create-container-config` (any other reason the kubelet could not create the container from the spec, such as
-runAsNonRoot with a root image), `command-not-found`, `not-executable` (exit 126, `Permission denied` on the
-entrypoint), `exec-format` (another CPU architecture), `start-error`, `bad-args` (the command's usage error),
-`missing-env`, `missing-file`, `missing-module`, `missing-kubeconfig`, `admission` (Pod Security or a policy
-webhook refused the pod), `missing-serviceaccount`, and `liveness-probe` (a probe that kills
-a batch container: 137 that is not an OOM).
-
-Evidence: waiting reasons and termination reasons/messages first, then events, then log signatures.
+"""The `config` family: the spec or image lacks what the container needs, or the command is wrong. Details:
+missing-secret, missing-configmap, missing-key, missing-serviceaccount, admission, create-container-config,
+command-not-found, not-executable, exec-format, start-error, bad-args, missing-env, missing-file, missing-module,
+missing-kubeconfig, liveness-probe (a probe's SIGKILL, not an OOM). Evidence: waiting and termination reasons and
+messages first, then events, then log signatures.
 """
 
 from __future__ import annotations

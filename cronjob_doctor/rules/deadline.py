@@ -1,10 +1,7 @@
-"""The `deadline` family: the Job's (or pod's) activeDeadlineSeconds ran out (`active-deadline`), a run hung far
-beyond its usual duration or past its next schedule (`hang`, from jobs.json history or the CronJob's
-JobAlreadyActive events), or a sidecar that never exits holds the pod open after the job's own containers
-succeeded (`sidecar`: an istio-proxy or cloud-sql-proxy beside a batch container).
-
-Evidence: the Job condition `Failed` reason `DeadlineExceeded`, pod `status.reason: DeadlineExceeded`, durations
-against deadlines, container states. A SIGKILL (137) from the deadline must land here, not in `oom`.
+"""The `deadline` family: activeDeadlineSeconds ran out (`active-deadline`), a run hung far beyond its usual duration or
+past its next schedule (`hang`: jobs.json history, JobAlreadyActive, overlapping runs), or a sidecar that never
+exits holds the pod open after the job's own containers succeeded (`sidecar`). A SIGKILL (137) from the deadline
+lands here, not in `oom`; a pod stuck before it started is its own rule's, the deadline only its consequence.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""The `network` family: DNS, timeouts, refused and reset connections, unreachable hosts, TLS, HTTP errors, and
-egress blocked by a NetworkPolicy or Cilium policy (detail `netpol` for in-cluster peers, `egress` for outside
-ones; netpol.py judges the policies) or by a network that only lets an egress proxy out while the client went
-direct (`egress`).
-
-Evidence is log signatures (weaker than pod status) plus, for the policy check, networkpolicies.json matched
-against the pod's labels.
+"""The `network` family: DNS, timeouts, refused and reset connections, unreachable hosts, TLS, HTTP errors; egress
+blocked by a NetworkPolicy or Cilium policy (`netpol` for in-cluster peers, `egress` for outside ones; netpol.py
+judges the policies) or by a network that lets only the pod's egress proxy out while the client went direct.
+Evidence is log signatures plus networkpolicies.json and the pod's env.
 """
 
 from __future__ import annotations

@@ -1,12 +1,7 @@
-"""The `oom` family: memory in all its forms, `detail` saying which.
-
-`container` and `init`: the cgroup OOM kill of the container's main process (`OOMKilled`, exit 137; Kubernetes
-emits no event for it). `child`: a process inside the container killed while the main one lived on (the shell
-prints `Killed`, or the kubelet reports OOMKilled with the main process's own exit code). `node`: the node ran out
-of memory (a Node `SystemOOM` event). `runtime`: the runtime's own out-of-memory error (JVM, Node.js, Go,
-Python, .NET, ...), whose fix is its heap setting. `exit-137`: SIGKILL that no probe, deadline, deletion or
-eviction explains: the pod's spec and status (and the events, when captured) rule those out. `near-limit`:
-samples at the limit. Exit code 137 alone, without the pod that could show another cause, is not OOM.
+"""The `oom` family, `detail` saying which form: `container`/`init` (OOMKilled), `child` (a process killed while the
+main one lived on: `Killed`, or OOMKilled with its own exit code), `node` (SystemOOM), `runtime` (the JVM's,
+Node's, Go's, ... own out-of-memory error: fix the heap setting), `exit-137` (SIGKILL that the pod's spec and
+status leave unexplained: no probe, deadline, deletion or eviction), `near-limit`. 137 alone is not OOM.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
-"""The `scheduling` family: pods that never ran. `unschedulable` (FailedScheduling: insufficient resources,
-taints, selectors), `quota` (a ResourceQuota refused the pod at creation: FailedCreate on the Job), `volume` (a
-volume that cannot be bound, attached or mounted: Multi-Attach, FailedAttachVolume, FailedMount), `sandbox` (the
-runtime or CNI could not create the pod sandbox: FailedCreatePodSandBox).
-
-A quota `forbidden` is scheduling, never permission: the API admitted the caller but the namespace is full. A
-node's `cannot get resource "volumeattachments"` in a mount event is the attach/detach state, not RBAC. A mount
-that fails because a Secret or ConfigMap is missing is config.
+"""The `scheduling` family: pods that never ran. `unschedulable` (FailedScheduling, or the kubelet's admission
+rejection), `quota` (a ResourceQuota or LimitRange refused the pod), `volume` (cannot bind, attach or mount),
+`sandbox` (FailedCreatePodSandBox). A quota `forbidden` is not RBAC, nor is a node's denied volumeattachments
+in a mount event; a mount that fails for a missing Secret or ConfigMap is config.
 """
 
 from __future__ import annotations

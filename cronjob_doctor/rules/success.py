@@ -1,10 +1,7 @@
-"""The `success` family: the work was done. A Job with status.failed > 0 and a Complete condition succeeded on
-retry (`retried`; the earlier attempt's cause stays among the ranked findings). A sidecar that ended with an
-error once the job's own containers had succeeded (a native sidecar or log shipper stopped at shutdown) is not
-the failure (`sidecar-shutdown`), even when that ending made Kubernetes mark the pod Failed.
-
-It must not call a run successful on pod phases alone while its Job says otherwise, and it steps back (low
-confidence) when the log shows an unrecovered error: a silent failure (silent.py).
+"""The `success` family: the work was done. `retried`: the Job completed after failed attempts (their cause stays
+among the findings). `sidecar-shutdown`: only a native sidecar or log shipper ended with an error, after the job's
+own containers succeeded, even if that made the pod Failed. It steps back (low confidence) when the log shows an
+unrecovered error (silent.py), and never calls a run successful on pod phases while its Job says otherwise.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""The log signatures table: error texts that real tools print, each mapped to a verdict family and detail.
-
-One module per family holds its texts (permission, network, memory, config, script); this one fixes the order.
-The first signature that matches a line wins, so: recovery lines first (they are not errors), exec failures
-before the file-system `Permission denied`, permission before network (a denied upload also names its host),
-runtime out-of-memory errors, network, config, script errors, and the child-process `Killed` last.
-Nothing here judges context: the rules do.
+"""The log signatures table: error texts real tools print, each mapped to a family and detail; one module per family
+holds its texts, this one fixes the order (first match wins): recovery lines, exec failures, permission (a denied
+upload also names its host), runtime out-of-memory, network, config, script errors, the child's `Killed` last.
+candidates() picks by word the signatures a line can match. Nothing here judges context: the rules do.
 """
 
 from __future__ import annotations
