@@ -115,7 +115,9 @@ def read(path: str | os.PathLike[str]) -> Bundle:
     bundle.jobs = _objects(root / "jobs.json", "Job")
     bundle.pods = _objects(root / "pods.json", "Pod")
     bundle.events = _objects(root / "events.json", "Event")
-    bundle.networkpolicies = _objects(root / "networkpolicies.json", "NetworkPolicy")
+    # `kubectl get ciliumnetworkpolicies -o json` dumps belong here too: the egress rule judges both kinds.
+    bundle.networkpolicies = _objects(root / "networkpolicies.json", "NetworkPolicy",
+                                      also=("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"))
     metrics = _load(root / "metrics.json")
     bundle.metrics = [m for m in metrics if isinstance(m, dict)] if isinstance(metrics, list) else []
     verdict = _load(root / "verdict.json")
@@ -149,8 +151,9 @@ def _load(path: Path) -> Any:
         raise InputError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
 
 
-def _objects(path: Path, kind: str) -> list[dict[str, Any]]:
-    """Objects of `kind` in a file holding one object, a `*List`/`List`, or a bare JSON array."""
+def _objects(path: Path, kind: str, *, also: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Objects of `kind` (or of the kinds `also` names) in a file holding one object, a `*List`/`List`, or a bare
+    JSON array."""
     data = _load(path)
     if data is None:
         return []
@@ -167,7 +170,7 @@ def _objects(path: Path, kind: str) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise InputError(f"{path}: expected {kind} objects, found a {type(item).__name__} in the list")
         item_kind = item.get("kind")
-        if item_kind not in (None, kind):
+        if item_kind not in (None, kind, *also):
             raise InputError(f"{path}: holds a {item_kind}, expected {kind}")
         out.append(item)
     return out

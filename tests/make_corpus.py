@@ -50,6 +50,21 @@ UPLOAD = ["+ chmod +x /tmp/mc /tmp/kubectl",
           "+ /tmp/mc cp /tmp/state.json backup/tf-state-backups/state-20260320.json"]
 Case = dict[str, Any]
 CASES: dict[str, Callable[[], Case]] = {}
+EXIT_137_RELABEL = {
+    "from": {"verdict": "unknown"},
+    "to": {"verdict": "oom", "detail": "exit-137"},
+    "reason": "Issue 15 names memory in all its forms, among them 'exit 137 that no probe, deadline or deletion "
+              "explains', and it wins over DESIGN.md's older 'exit 137 alone is not OOM'. Here the pod's spec has no "
+              "livenessProbe, the Job failed on BackoffLimitExceeded (not DeadlineExceeded), and the pod, still "
+              "present, has no deletionTimestamp, eviction or disruption: nothing but memory explains the SIGKILL. "
+              "A held-out real case with the same evidence (oom-exit-137-reason-error-200mi-default) was resolved "
+              "by raising the memory limit.",
+}
+SYNTHETIC = {
+    "kind": "synthetic",
+    "generator": "tests/make_corpus.py",
+    "label_reason": "written together with the rules; the label is the verdict a careful human would give",
+}
 
 
 def case(name: str) -> Callable[[Callable[[], Case]], Callable[[], Case]]:
@@ -77,7 +92,7 @@ def err_pod(exit_code: int = 1, **kw: Any) -> dict[str, Any]:
 
 def bundle(*, expected: dict[str, Any], pods: Any = None, job_: Any = None, events: Any = None,
            files: dict[str, Any] | None = None, **extra: Any) -> Case:
-    out: Case = {"expected.json": expected}
+    out: Case = {"expected.json": expected, "source.json": SYNTHETIC}
     if pods is not None:
         out["pods.json"] = {"apiVersion": "v1", "kind": "List", "items": pods} if isinstance(pods, list) else pods
     if job_ is not None:
@@ -742,7 +757,11 @@ def _u1() -> Case:
 
 @case("unknown-exit-137-alone")
 def _u2() -> Case:
-    return bundle(expected={"verdict": "unknown"}, pods=[err_pod(137)], job_=failed_job())
+    # Named before issue 15: the pod's spec (no liveness probe) and status (no deletion, eviction or deadline)
+    # leave nothing but memory to explain the SIGKILL, so the label is now oom/exit-137 (see its source.json).
+    case = bundle(expected={"verdict": "oom", "detail": "exit-137"}, pods=[err_pod(137)], job_=failed_job())
+    case["source.json"] = {**SYNTHETIC, "label_changed": EXIT_137_RELABEL}
+    return case
 
 
 @case("unknown-exit-1-without-logs")
@@ -781,9 +800,10 @@ def _write(root: Path, files: Case) -> None:
 
 
 def main() -> None:
-    if ROOT.exists():
-        shutil.rmtree(ROOT)
+    # Only the generated cases are rewritten: the real cases from public threads live beside them.
     for name, build in CASES.items():
+        if (ROOT / name).exists():
+            shutil.rmtree(ROOT / name)
         _write(ROOT / name, build())
     print(f"wrote {len(CASES)} cases to {ROOT}")
 

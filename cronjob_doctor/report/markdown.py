@@ -115,8 +115,8 @@ def _root_cause(verdict: Verdict) -> list[str]:
 
 
 def _fix(verdict: Verdict) -> list[str]:
-    if not verdict.remediation:
-        return []
+    if not verdict.remediation or verdict.verdict == "success":
+        return []  # nothing failed, so there is nothing to fix (a retried run's hint stays in the JSON)
     out = ["### Fix", ""]
     for item in verdict.remediation:
         for block in remediation_blocks(item):

@@ -76,8 +76,8 @@ def _candidates(verdict: Verdict) -> list[RenderableType]:
 
 
 def _fix(verdict: Verdict) -> list[RenderableType]:
-    if not verdict.remediation:
-        return []
+    if not verdict.remediation or verdict.verdict == "success":
+        return []  # nothing failed, so there is nothing to fix (a retried run's hint stays in the JSON)
     out: list[RenderableType] = [_heading("Fix")]
     for number, item in enumerate(verdict.remediation, 1):
         blocks: list[RenderableType] = []
