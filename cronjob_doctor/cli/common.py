@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from cronjob_doctor.errors import DoctorError, InputError
 
@@ -199,7 +199,7 @@ def exit_codes(err: Console, *, debug: bool = False) -> Iterator[None]:
     """The one place that turns errors into `error: ...` / `hint: ...` lines and exit codes (README table)."""
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+    except (typer.Exit, typer.Abort, TyperException):  # typer's own exits and usage errors pass through
         raise
     except DoctorError as exc:
         if debug:
