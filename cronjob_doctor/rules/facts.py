@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cronjob_doctor.bundle import Bundle, LogFile
-from cronjob_doctor.debugjob.sampler import is_sample_line, parse_sample
+from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, MemorySample, parse_sample
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s import events as eventlib
 from cronjob_doctor.k8s import jobs as joblib
@@ -138,6 +138,9 @@ class Facts:
     """The pod template's containers (from the pod, the Job or the CronJob), for remediation."""
     image: str | None = None
     logs_present: bool = False
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know that is not evidence: lines that only look like memory samples. The engine
+    adds them to the verdict's notes."""
 
     # ------------------------------------------------------------------ helpers for rules
 
@@ -212,8 +215,9 @@ def _build(bundle: Bundle) -> Facts:
     facts.events = list(_events(bundle.events))
     _containers(bundle, facts)
     _limits(bundle, facts)
+    token = sampler_token(bundle)
     for log in bundle.logs:
-        _scan_log(log, facts)
+        _scan_log(log, facts, token=token)
     _metrics(bundle, facts)
     return facts
 
@@ -337,22 +341,38 @@ _TRACE = re.compile(r"^(\++) (.*)$")
 _KEEP_LAST = 8
 
 
-def _scan_log(log: LogFile, facts: Facts) -> None:
+def sampler_token(bundle: Bundle) -> str | None:
+    """The token of the run's memory sampler: meta.json's `sampler_token`, else the debug Job's annotation. A
+    bundle with neither (a production Job's, or one written before tokens) has no trusted samples."""
+    value = bundle.meta.get("sampler_token") or annotations_of(bundle.job).get(TOKEN_ANNOTATION)
+    return str(value) if value else None
+
+
+def _take_sample(sample: MemorySample, facts: Facts, where: str) -> None:
+    if sample.highest is not None and (facts.peak_memory_bytes is None or sample.highest > facts.peak_memory_bytes):
+        facts.peak_memory_bytes = sample.highest
+        facts.peak_memory_source = where
+
+
+def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None) -> None:
     key = (log.pod, log.container, log.previous)
     source = log.source
     tail: list[tuple[str, int, str]] = []
     count = 0
+    lookalikes = 0
     for line in log.lines():
         count += 1
         text = line.text
-        if is_sample_line(text):
-            sample = parse_sample(text)
-            if sample and sample.highest is not None and (
-                facts.peak_memory_bytes is None or sample.highest > facts.peak_memory_bytes
-            ):
-                facts.peak_memory_bytes = sample.highest
-                facts.peak_memory_source = f"{source}:{line.number}"
-            continue
+        if MARKER in text:
+            # Only the sampler knows the run's token: a line without it is the workload's, shown and judged.
+            sample = parse_sample(text, token)
+            if sample is None:
+                lookalikes += 1
+            else:
+                _take_sample(sample, facts, f"{source}:{line.number}")
+                text = sample.before  # the script's unfinished output the sampler's line was written after
+                if not text.strip():
+                    continue
         trace = _TRACE.match(text)
         if trace:
             facts.trace.append(TraceLine(source, line.number, len(trace.group(1)), trace.group(2), key))
@@ -367,6 +387,11 @@ def _scan_log(log: LogFile, facts: Facts) -> None:
                 groups = {k: v for k, v in found.groupdict().items() if v is not None}
                 facts.matches.append(Match(sig, source, line.number, text.strip(), key, groups))
                 break
+    if lookalikes:
+        why = "do not carry this run's sampler token" if token else "come from a run with no sampler token on record"
+        facts.notes.append(
+            f"{source}: {lookalikes} line(s) look like memory samples but {why}: read as ordinary log lines"
+        )
     facts.log_line_counts[key] = count
     facts.last_lines[key] = tail
     facts.logs_present = facts.logs_present or count > 0
