@@ -19,11 +19,12 @@ from typing import IO, TYPE_CHECKING, Any
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.ended import cursor_after
 from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
-from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, parse_sample
+from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, MemorySample, above_limit, parse_sample
 from cronjob_doctor.errors import ClusterError, DoctorError, Forbidden, NotFound, Unauthorized
 from cronjob_doctor.k8s import events as eventlib
 from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import pods as podlib
+from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.objects import annotations_of
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class JobFollower:
         self.reconnect_seconds = reconnect_seconds
         self.redact = redact
         self.sampler_token = sampler_token
+        self._noisy: set[tuple[str, str]] = set()
         self.failure: ClusterError | None = None
         """Why following stopped early: a watch failed beyond retries (API down, access revoked, Job gone)."""
         self._reconnected = False
@@ -378,8 +380,7 @@ class JobFollower:
                 # Only the sampler knows the run's token: a line without it is the workload's, shown like any other.
                 sample = parse_sample(text, self._token())
                 if sample is not None:
-                    if sample.highest is not None:
-                        capture.peak_memory_bytes = max(capture.peak_memory_bytes or 0, sample.highest)
+                    self._sample(pod, container, sample)
                     text = sample.before  # the script's unfinished output the sampler's line was written after
                     if not text.strip():
                         continue
@@ -390,6 +391,21 @@ class JobFollower:
         if self.sampler_token is not None:
             return self.sampler_token
         return annotations_of(self.capture.job).get(TOKEN_ANNOTATION) or None
+
+    def _sample(self, pod: str, container: str, sample: MemorySample) -> None:
+        """Raise the peak, unless the reading is above the container's limit: impossible under a cgroup limit."""
+        spec = templates.container_named(templates.pod_spec(self.capture.pods.get(pod)), container)
+        limit = templates.memory_limit_bytes(spec) if spec is not None else None
+        if above_limit(sample, limit):
+            if (pod, container) not in self._noisy:
+                self._noisy.add((pod, container))
+                self.capture.notes.append(
+                    f"memory samples of {pod}/{container} above its limit ({sample.highest} bytes) ignored as "
+                    "noise: impossible under a cgroup limit"
+                )
+            return
+        if sample.highest is not None:
+            self.capture.peak_memory_bytes = max(self.capture.peak_memory_bytes or 0, sample.highest)
 
     def _relevant(self, event: dict[str, Any]) -> bool:
         name = str(eventlib.about(event).get("name", ""))

@@ -134,5 +134,12 @@ def parse_sample(text: str, token: str | None) -> MemorySample | None:
     return MemorySample(_int_or_none(found.group(2)), _int_or_none(found.group(3)), text[:at])
 
 
+def above_limit(sample: MemorySample, limit_bytes: int | None) -> bool:
+    """A reading above the container's memory limit cannot come from the container's own cgroup (the kernel
+    keeps memory.current and memory.peak within memory.max): it is noise, such as a host-wide cgroup file."""
+    highest = sample.highest
+    return limit_bytes is not None and highest is not None and highest > limit_bytes
+
+
 def _int_or_none(value: str) -> int | None:
     return int(value) if value.isdigit() else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cronjob_doctor.bundle import Bundle, LogFile
-from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, MemorySample, parse_sample
+from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, MemorySample, above_limit, parse_sample
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s import events as eventlib
 from cronjob_doctor.k8s import jobs as joblib
@@ -22,7 +22,7 @@ from cronjob_doctor.k8s import pods as podlib
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.objects import annotations_of, as_dicts, labels_of, name_of, namespace_of, status
 from cronjob_doctor.k8s.pods import Termination, Waiting
-from cronjob_doctor.k8s.quantity import parse_bytes
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.managed import ORIGINAL_LIMITS_ANNOTATION, SOURCE_LABEL
 from cronjob_doctor.rules.signatures import SIGNATURES, Signature
 
@@ -139,8 +139,8 @@ class Facts:
     image: str | None = None
     logs_present: bool = False
     notes: list[str] = field(default_factory=list)
-    """What the reader should know that is not evidence: lines that only look like memory samples. The engine
-    adds them to the verdict's notes."""
+    """What the reader should know that is not evidence: memory samples ignored as noise, lines that only look
+    like samples. The engine adds them to the verdict's notes."""
 
     # ------------------------------------------------------------------ helpers for rules
 
@@ -217,7 +217,7 @@ def _build(bundle: Bundle) -> Facts:
     _limits(bundle, facts)
     token = sampler_token(bundle)
     for log in bundle.logs:
-        _scan_log(log, facts, token=token)
+        _scan_log(log, facts, token=token, limit=_limit_of(bundle, log.pod, log.container))
     _metrics(bundle, facts)
     return facts
 
@@ -348,17 +348,28 @@ def sampler_token(bundle: Bundle) -> str | None:
     return str(value) if value else None
 
 
+def _limit_of(bundle: Bundle, pod: str, container: str) -> int | None:
+    """The memory limit of the container that wrote a log: its own pod's spec, else the Job's or CronJob's."""
+    own = [p for p in bundle.pods if name_of(p) == pod]
+    for candidate in [*own, *bundle.pods, bundle.job, bundle.cronjob]:
+        found = templates.container_named(templates.pod_spec(candidate), container)
+        if found is not None:
+            return templates.memory_limit_bytes(found)
+    return None
+
+
 def _take_sample(sample: MemorySample, facts: Facts, where: str) -> None:
     if sample.highest is not None and (facts.peak_memory_bytes is None or sample.highest > facts.peak_memory_bytes):
         facts.peak_memory_bytes = sample.highest
         facts.peak_memory_source = where
 
 
-def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None) -> None:
+def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None, limit: int | None = None) -> None:
     key = (log.pod, log.container, log.previous)
     source = log.source
     tail: list[tuple[str, int, str]] = []
     count = 0
+    noise: list[tuple[int, int]] = []
     lookalikes = 0
     for line in log.lines():
         count += 1
@@ -368,8 +379,11 @@ def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None) -> None:
             sample = parse_sample(text, token)
             if sample is None:
                 lookalikes += 1
+            elif above_limit(sample, limit):
+                noise.append((line.number, sample.highest or 0))
             else:
                 _take_sample(sample, facts, f"{source}:{line.number}")
+            if sample is not None:
                 text = sample.before  # the script's unfinished output the sampler's line was written after
                 if not text.strip():
                     continue
@@ -387,6 +401,13 @@ def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None) -> None:
                 groups = {k: v for k, v in found.groupdict().items() if v is not None}
                 facts.matches.append(Match(sig, source, line.number, text.strip(), key, groups))
                 break
+    if noise:
+        number, value = noise[0]
+        facts.notes.append(
+            f"{source}: {len(noise)} memory sample(s) above container {log.container}'s limit "
+            f"{format_bytes(limit or 0)} ignored as noise (impossible under a cgroup limit; first at line {number}: "
+            f"{value} bytes)"
+        )
     if lookalikes:
         why = "do not carry this run's sampler token" if token else "come from a run with no sampler token on record"
         facts.notes.append(

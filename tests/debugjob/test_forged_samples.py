@@ -61,6 +61,18 @@ def test_the_token_comes_from_the_debug_jobs_annotation_when_meta_json_has_none(
     assert _build(bundle).peak_memory_bytes == 2097152
 
 
+def test_a_sample_above_the_containers_limit_is_noise_and_says_so() -> None:
+    bundle = _succeeded_debug_run("##cronjob-doctor-mem sampler=t current=1048576 peak=2097152",
+                                  "##cronjob-doctor-mem sampler=t current=8000000000 peak=9000000000",
+                                  meta={"sampler_token": "t"})
+    facts = _build(bundle)
+    assert facts.peak_memory_bytes == 2097152
+    assert facts.notes == [
+        "logs/tf-state-backup-doctor-k3j4h-p0o9i/backup.log: 1 memory sample(s) above container backup's limit "
+        "512Mi ignored as noise (impossible under a cgroup limit; first at line 2: 9000000000 bytes)"
+    ]
+
+
 def test_a_sample_written_after_unfinished_output_keeps_that_output_as_a_line() -> None:
     bundle = _succeeded_debug_run("curl: (6) Could not resolve host: x##cronjob-doctor-mem sampler=t current=5 peak=7",
                                   meta={"sampler_token": "t"})
@@ -115,3 +127,13 @@ def test_the_follower_reads_the_token_from_the_followed_job_when_none_is_given(t
     follower.capture.job = {"metadata": {"name": "j", "annotations": {TOKEN_ANNOTATION: "k3j4h-77"}}}
     follower._lines(("p", "backup", False), [("t2", SAMPLE)])
     assert follower.capture.peak_memory_bytes == 2097152 and shown == [SAMPLE]
+
+
+def test_the_follower_ignores_a_sample_above_the_containers_limit_and_says_so(tmp_path: Path) -> None:
+    follower = _follower(tmp_path, [], sampler_token="t")
+    follower._lines(("p", "backup", False), [("t1", "##cronjob-doctor-mem sampler=t current=1 peak=9000000000"),
+                                             ("t2", "##cronjob-doctor-mem sampler=t current=1 peak=9000000001"),
+                                             ("t3", "##cronjob-doctor-mem sampler=t current=1 peak=2")])
+    assert follower.capture.peak_memory_bytes == 2
+    assert follower.capture.notes == ["memory samples of p/backup above its limit (9000000000 bytes) ignored as "
+                                      "noise: impossible under a cgroup limit"]

@@ -9,6 +9,7 @@ import pytest
 from cronjob_doctor.debugjob.sampler import (
     MARKER,
     MemorySample,
+    above_limit,
     instrument,
     parse_sample,
     snippet,
@@ -52,6 +53,11 @@ def test_without_a_token_no_line_is_a_sample(run_token: str | None) -> None:
 def test_highest_of_current_and_peak() -> None:
     assert MemorySample(5, 7).highest == 7 and MemorySample(5, None).highest == 5
     assert MemorySample(None, None).highest is None
+
+
+@pytest.mark.parametrize(("limit", "noise"), [(None, False), (2097152, False), (2097151, True)])
+def test_a_sample_above_the_limit_is_noise(limit: int | None, noise: bool) -> None:
+    assert above_limit(MemorySample(1048576, 2097152), limit) is noise
 
 
 def test_the_token_is_the_run_id_and_the_nonce() -> None:
