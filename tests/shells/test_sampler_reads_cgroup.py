@@ -16,7 +16,7 @@ from ._harness import SHELLS, run, sampler_reads_memory, shell_params
 TOKEN = "cg1-abc"
 
 
-def _samples(shell: str, root: Path, script: str = "sleep 1.3") -> list[tuple[int | None, int | None]]:
+def _samples(shell: str, root: Path, script: str = "sleep 0.1") -> list[tuple[int | None, int | None]]:
     done = run([*SHELLS[shell], "-c", snippet(TOKEN, cgroup_root=str(root)) + "; " + script])
     assert done.code == 0 and done.leftovers == []
     found = [parse_sample(line, TOKEN) for line in done.stdout.splitlines()]
@@ -47,7 +47,7 @@ def test_no_cgroup_memory_file_gives_one_line_of_question_marks_and_the_sampler_
 @pytest.mark.parametrize("shell", shell_params())
 def test_cgroup_v2_current_and_peak_each_second(shell: str, tmp_path: Path) -> None:
     _write(tmp_path, memory_current="1048576", memory_peak="4194304")
-    assert _samples(shell, tmp_path) == [(1048576, 4194304)] * 2
+    assert _samples(shell, tmp_path, "sleep 1.3") == [(1048576, 4194304)] * 2
 
 
 @pytest.mark.parametrize("shell", shell_params())
