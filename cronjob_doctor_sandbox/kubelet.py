@@ -217,6 +217,7 @@ class Kubelet:
         c.timeline = list(plan.steps)
         c.exit_code = plan.exit_code
         c.sampler = plan.sampler
+        c.sampler_token = plan.sampler_token
         c.t0 = time.monotonic()
         self._write(run)
         self._tick(run, c, c.instance)
@@ -236,7 +237,7 @@ class Kubelet:
                 return
             if c.sampler and step.at >= c.next_sample:
                 c.next_sample = int(step.at) + 1
-                self.logs.append(run.namespace, run.name, c.name, scenarios.sampler_line(c.memory, c.peak))
+                self.logs.append(run.namespace, run.name, c.name, c.sampler_line())
             if step.line is not None:
                 self.logs.append(run.namespace, run.name, c.name, step.line)
         if c.position < len(c.timeline):
@@ -245,13 +246,13 @@ class Kubelet:
                 due = min(due, c.next_sample)
                 if c.next_sample <= elapsed:
                     c.next_sample += 1
-                    self.logs.append(run.namespace, run.name, c.name, scenarios.sampler_line(c.memory, c.peak))
+                    self.logs.append(run.namespace, run.name, c.name, c.sampler_line())
         elif c.exit_code is None:
             if not c.sampler:
                 return  # hung and silent until something kills it
             if c.next_sample <= elapsed:
                 c.next_sample = int(elapsed) + 1
-                self.logs.append(run.namespace, run.name, c.name, scenarios.sampler_line(c.memory, c.peak))
+                self.logs.append(run.namespace, run.name, c.name, c.sampler_line())
             due = c.next_sample
         else:
             code = c.exit_code

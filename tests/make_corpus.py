@@ -31,6 +31,8 @@ from tests.builders import (
 
 ROOT = Path(__file__).parent / "corpus"
 MEM = "##cronjob-doctor-mem"
+TOKEN = "k3j4h-5f0c1e2d9a8b7c6d"
+"""The sampler token of the runs below: only marker lines carrying it are memory samples (meta.json records it)."""
 POD = "tf-state-backup-29565120-x7k2p"
 APK_OK = [
     "+ apk add --no-cache curl",
@@ -75,7 +77,7 @@ def case(name: str) -> Callable[[Callable[[], Case]], Callable[[], Case]]:
 
 
 def mem(*mib: float) -> list[str]:
-    return [f"{MEM} current={int(m * 1024 * 1024)} peak={int(m * 1024 * 1024)}" for m in mib]
+    return [f"{MEM} sampler={TOKEN} current={int(m * 1024 * 1024)} peak={int(m * 1024 * 1024)}" for m in mib]
 
 
 def failed_job(**kw: Any) -> dict[str, Any]:
@@ -117,7 +119,8 @@ def _incident() -> Case:
                       type_="Normal", component="job-controller"),
                 event("BackoffLimitExceeded", "Job has reached the specified backoff limit", kind="Job",
                       name="tf-state-backup-29565120", component="job-controller")],
-        files={**logs(text), "meta.json": {"variant": "original", "original_limits": {"backup": "128Mi"}}},
+        files={**logs(text), "meta.json": {"variant": "original", "original_limits": {"backup": "128Mi"},
+                                           "sampler_token": TOKEN}},
     )
 
 
@@ -141,7 +144,7 @@ def _oom_init() -> Case:
 def _oom_child() -> Case:
     text = log(*APK_OK, *mem(70), MC, *mem(118, 126), STABLE, KUBECTL, "Killed")
     return bundle(expected={"verdict": "oom", "detail": "child"}, pods=[err_pod(137)], job_=failed_job(),
-                  files=logs(text))
+                  files={**logs(text), "meta.json": {"sampler_token": TOKEN}})
 
 
 @case("oom-child-killed-during-apk")
@@ -197,7 +200,7 @@ def _oom_raised() -> Case:
         pods=[pod(container("backup", terminated(reason="Completed", exit_code=0)), phase="Succeeded",
                   name="tf-state-backup-doctor-k3j4h-p0o9i", job="tf-state-backup-doctor-k3j4h", memory_limit="512Mi")],
         files={**logs(text, pod_name="tf-state-backup-doctor-k3j4h-p0o9i"),
-               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}}},
+               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}, "sampler_token": TOKEN}},
     )
 
 
@@ -742,7 +745,21 @@ def _ok5() -> Case:
         job_=job("tf-state-backup-doctor-m4n5b", succeeded=1, conditions=job_complete(), memory_limit="512Mi"),
         pods=[_ok_pod("tf-state-backup-doctor-m4n5b-qqqqq", job="tf-state-backup-doctor-m4n5b", memory_limit="512Mi")],
         files={**logs(text, pod_name="tf-state-backup-doctor-m4n5b-qqqqq"),
-               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}}},
+               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}, "sampler_token": TOKEN}},
+    )
+
+
+@case("success-raised-run-workload-prints-a-forged-sample-line")
+def _ok6() -> Case:
+    # The script prints a line shaped like the sampler's, without the run's token: an ordinary log line, no peak.
+    forged = f"{MEM} current=999999999999 peak=999999999999"
+    text = log(*APK_OK, *mem(31), MC, forged, *mem(48), STABLE, KUBECTL, *mem(62, 71), *UPLOAD)
+    return bundle(
+        expected={"verdict": "success", "detail": "not-memory"},
+        job_=job("tf-state-backup-doctor-m4n5b", succeeded=1, conditions=job_complete(), memory_limit="512Mi"),
+        pods=[_ok_pod("tf-state-backup-doctor-m4n5b-qqqqq", job="tf-state-backup-doctor-m4n5b", memory_limit="512Mi")],
+        files={**logs(text, pod_name="tf-state-backup-doctor-m4n5b-qqqqq"),
+               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}, "sampler_token": TOKEN}},
     )
 
 

@@ -19,11 +19,13 @@ from typing import IO, TYPE_CHECKING, Any
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.ended import cursor_after
 from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
-from cronjob_doctor.debugjob.sampler import MARKER, parse_sample
+from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, MemorySample, above_limit, parse_sample
 from cronjob_doctor.errors import ClusterError, DoctorError, Forbidden, NotFound, Unauthorized
 from cronjob_doctor.k8s import events as eventlib
 from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import pods as podlib
+from cronjob_doctor.k8s import templates
+from cronjob_doctor.k8s.objects import annotations_of
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
@@ -76,13 +78,15 @@ class JobFollower:
         resume: bool = False,
         reconnect_seconds: float | None = None,
         redact: Callable[[str], str] | None = None,
+        sampler_token: str | None = None,
     ) -> None:
         """`resume`: log files already in `bundle_dir` (an earlier process followed this Job) are continued after
         their last line instead of being read again from the start. `reconnect_seconds`: a watch or log stream
         that fails beyond the client's retries is restarted after this pause instead of ending the capture
         (a long-running recorder outlives API server restarts); None keeps the one-shot behaviour. `redact`:
         applied to every log line before it reaches the file, the display callback or the sampler parser, so
-        secret values never touch the disk or the terminal."""
+        secret values never touch the disk or the terminal. `sampler_token`: the debug Job's `DebugJob.sampler_token`;
+        only log lines with it are memory samples (None: the token in the followed Job's annotation, if any)."""
         self.kube = kube
         self.namespace = namespace
         self.job_name = job_name
@@ -95,6 +99,8 @@ class JobFollower:
         self.resume = resume
         self.reconnect_seconds = reconnect_seconds
         self.redact = redact
+        self.sampler_token = sampler_token
+        self._noisy: set[tuple[str, str]] = set()
         self.failure: ClusterError | None = None
         """Why following stopped early: a watch failed beyond retries (API down, access revoked, Job gone)."""
         self._reconnected = False
@@ -371,13 +377,35 @@ class JobFollower:
         pod, container, _previous = key
         for timestamp, text in lines:
             if MARKER in text:
-                sample = parse_sample(text)
+                # Only the sampler knows the run's token: a line without it is the workload's, shown like any other.
+                sample = parse_sample(text, self._token())
                 if sample is not None:
-                    if sample.highest is not None:
-                        capture.peak_memory_bytes = max(capture.peak_memory_bytes or 0, sample.highest)
-                    continue
+                    self._sample(pod, container, sample)
+                    text = sample.before  # the script's unfinished output the sampler's line was written after
+                    if not text.strip():
+                        continue
             if on_line is not None:
                 on_line(pod, container, timestamp, text)
+
+    def _token(self) -> str | None:
+        if self.sampler_token is not None:
+            return self.sampler_token
+        return annotations_of(self.capture.job).get(TOKEN_ANNOTATION) or None
+
+    def _sample(self, pod: str, container: str, sample: MemorySample) -> None:
+        """Raise the peak, unless the reading is above the container's limit: impossible under a cgroup limit."""
+        spec = templates.container_named(templates.pod_spec(self.capture.pods.get(pod)), container)
+        limit = templates.memory_limit_bytes(spec) if spec is not None else None
+        if above_limit(sample, limit):
+            if (pod, container) not in self._noisy:
+                self._noisy.add((pod, container))
+                self.capture.notes.append(
+                    f"memory samples of {pod}/{container} above its limit ({sample.highest} bytes) ignored as "
+                    "noise: impossible under a cgroup limit"
+                )
+            return
+        if sample.highest is not None:
+            self.capture.peak_memory_bytes = max(self.capture.peak_memory_bytes or 0, sample.highest)
 
     def _relevant(self, event: dict[str, Any]) -> bool:
         name = str(eventlib.about(event).get("name", ""))

@@ -133,6 +133,7 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
                         container=settings.container,
                         trace=settings.trace,
                         sampler=settings.sample,
+                        sampler_nonce=secrets.token_hex(8),
                     )
                 except (AttributeError, TypeError, KeyError, ValueError) as exc:
                     # a field of a type the API would not send (a proxy, an old or patched server): input's fault
@@ -355,6 +356,7 @@ def _run_all(
             on_line=hooks.log_line if settings.show_logs else None,
             on_phase=hooks.phase,
             poll_metrics=not item.debug.instrumented,
+            sampler_token=item.debug.sampler_token,
             redact=redactor.redact if redactor.enabled else None,
         )
         try:
@@ -536,6 +538,7 @@ def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict
         "original_limits": item.debug.original_limits,
         "changes": item.debug.changes,
         "instrumented": item.debug.instrumented,
+        "sampler_token": item.debug.sampler_token,
         "peak_memory_bytes": capture.peak_memory_bytes,
         "partial": capture.partial,
         "notes": capture.notes,

@@ -99,6 +99,7 @@ def analyze(bundle: Bundle, *, runs: Sequence[DebugRun] | None = None) -> Verdic
 def _analyze(bundle: Bundle, *, runs: Sequence[DebugRun] | None, judge_raised: bool) -> Verdict:
     findings, notes = _single(bundle)
     facts = facts_of(bundle)
+    notes += facts.notes
     earlier: list[Finding] = []
     for index, sub in enumerate(bundle.failed_jobs):
         sub_findings, sub_notes = _single(sub)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cronjob_doctor.bundle import Bundle, LogFile
-from cronjob_doctor.debugjob.sampler import is_sample_line, parse_sample
+from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, MemorySample, above_limit, parse_sample
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s import events as eventlib
 from cronjob_doctor.k8s import jobs as joblib
@@ -23,7 +23,7 @@ from cronjob_doctor.k8s import pods as podlib
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.objects import annotations_of, as_dicts, labels_of, name_of, namespace_of, status
 from cronjob_doctor.k8s.pods import Termination, Waiting
-from cronjob_doctor.k8s.quantity import parse_bytes
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.k8s.shell import ScriptOptions, script_options, shell_script
 from cronjob_doctor.managed import ORIGINAL_LIMITS_ANNOTATION, SOURCE_LABEL
 from cronjob_doctor.rules import sidecars
@@ -158,6 +158,9 @@ class Facts:
     """container -> how its `sh -c` script treats failures, from the pod template."""
     log_lines: dict[tuple[str, str, bool], int] = field(default_factory=dict)
     """Per log: the number of its last non-empty line."""
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know that is not evidence: memory samples ignored as noise, lines that only look
+    like samples. The engine adds them to the verdict's notes."""
 
     # ------------------------------------------------------------------ helpers for rules
 
@@ -256,8 +259,9 @@ def _build(bundle: Bundle) -> Facts:
     _scripts(bundle, facts)
     for pod in bundle.pods:
         facts.sidecars.update(sidecars.classify(pod, facts.terminations))
+    token = sampler_token(bundle)
     for log in bundle.logs:
-        _scan_log(log, facts)
+        _scan_log(log, facts, token=token, limit=_limit_of(bundle, log.pod, log.container))
     _metrics(bundle, facts)
     return facts
 
@@ -397,22 +401,52 @@ _TRANSIENT = re.compile(r"\bretrying\b|\bwill retry\b|\bretry(?:ing)? in\b|\bret
                         r"\battempt \d{1,4} ?(?:of|/) ?\d{1,4}\b", re.IGNORECASE)
 
 
-def _scan_log(log: LogFile, facts: Facts) -> None:
+def sampler_token(bundle: Bundle) -> str | None:
+    """The token of the run's memory sampler: meta.json's `sampler_token`, else the debug Job's annotation. A
+    bundle with neither (a production Job's, or one written before tokens) has no trusted samples."""
+    value = bundle.meta.get("sampler_token") or annotations_of(bundle.job).get(TOKEN_ANNOTATION)
+    return str(value) if value else None
+
+
+def _limit_of(bundle: Bundle, pod: str, container: str) -> int | None:
+    """The memory limit of the container that wrote a log: its own pod's spec, else the Job's or CronJob's."""
+    own = [p for p in bundle.pods if name_of(p) == pod]
+    for candidate in [*own, *bundle.pods, bundle.job, bundle.cronjob]:
+        found = templates.container_named(templates.pod_spec(candidate), container)
+        if found is not None:
+            return templates.memory_limit_bytes(found)
+    return None
+
+
+def _take_sample(sample: MemorySample, facts: Facts, where: str) -> None:
+    if sample.highest is not None and (facts.peak_memory_bytes is None or sample.highest > facts.peak_memory_bytes):
+        facts.peak_memory_bytes = sample.highest
+        facts.peak_memory_source = where
+
+
+def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None, limit: int | None = None) -> None:
     key = (log.pod, log.container, log.previous)
     source = log.source
     tail: list[tuple[str, int, str]] = []
     count = 0
+    noise: list[tuple[int, int]] = []
+    lookalikes = 0
     for line in log.lines():
         count += 1
         text = line.text
-        if is_sample_line(text):
-            sample = parse_sample(text)
-            if sample and sample.highest is not None and (
-                facts.peak_memory_bytes is None or sample.highest > facts.peak_memory_bytes
-            ):
-                facts.peak_memory_bytes = sample.highest
-                facts.peak_memory_source = f"{source}:{line.number}"
-            continue
+        if MARKER in text:
+            # Only the sampler knows the run's token: a line without it is the workload's, shown and judged.
+            sample = parse_sample(text, token)
+            if sample is None:
+                lookalikes += 1
+            elif above_limit(sample, limit):
+                noise.append((line.number, sample.highest or 0))
+            else:
+                _take_sample(sample, facts, f"{source}:{line.number}")
+            if sample is not None:
+                text = sample.before  # the script's unfinished output the sampler's line was written after
+                if not text.strip():
+                    continue
         trace = _TRACE.match(text)
         if trace:
             facts.trace.append(TraceLine(source, line.number, len(trace.group(1)), trace.group(2), key))
@@ -432,6 +466,18 @@ def _scan_log(log: LogFile, facts: Facts) -> None:
                 facts.matches.append(Match(sig, source, line.number, head.strip(), key, groups,
                                            transient=bool(_TRANSIENT.search(head))))
                 break
+    if noise:
+        number, value = noise[0]
+        facts.notes.append(
+            f"{source}: {len(noise)} memory sample(s) above container {log.container}'s limit "
+            f"{format_bytes(limit or 0)} ignored as noise (impossible under a cgroup limit; first at line {number}: "
+            f"{value} bytes)"
+        )
+    if lookalikes:
+        why = "do not carry this run's sampler token" if token else "come from a run with no sampler token on record"
+        facts.notes.append(
+            f"{source}: {lookalikes} line(s) look like memory samples but {why}: read as ordinary log lines"
+        )
     facts.log_line_counts[key] = count
     facts.last_lines[key] = tail
     facts.logs_present = facts.logs_present or count > 0

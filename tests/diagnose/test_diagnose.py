@@ -61,7 +61,7 @@ def test_incident_is_diagnosed_as_oom_with_all_evidence_kept(sandbox: Sandbox, k
     pod_spec = raised["spec"]["template"]["spec"]
     source_spec = cronjob_before["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert pod_spec["containers"][0]["resources"]["limits"]["memory"] == "512Mi"
-    assert "set -x\n" in pod_spec["containers"][0]["command"][2]
+    assert "; set -x; " in pod_spec["containers"][0]["command"][2]
     assert pod_spec["restartPolicy"] == "Never"
     assert raised["spec"]["backoffLimit"] == 0
     assert "ownerReferences" not in raised["metadata"]

@@ -46,9 +46,10 @@ def test_job_failed_reason_and_duration() -> None:
 
 
 def test_trace_lines_with_depth_and_memory_samples_against_limit() -> None:
-    text = log("+ apk add curl", "##cronjob-doctor-mem current=1000 peak=5000", "++ curl -s https://x/stable.txt",
-               "+ curl -o /tmp/k https://x/k", "curl: (6) Could not resolve host: x")
-    facts = _build(Bundle(pods=[pod()], logs=[LogFile(pod="p", container="backup", text=text)]))
+    text = log("+ apk add curl", "##cronjob-doctor-mem sampler=t1 current=1000 peak=5000",
+               "++ curl -s https://x/stable.txt", "+ curl -o /tmp/k https://x/k", "curl: (6) Could not resolve host: x")
+    facts = _build(Bundle(pods=[pod()], logs=[LogFile(pod="p", container="backup", text=text)],
+                          meta={"sampler_token": "t1"}))
     assert [(t.depth, t.command, t.number) for t in facts.trace] == [
         (1, "apk add curl", 1), (2, "curl -s https://x/stable.txt", 3), (1, "curl -o /tmp/k https://x/k", 4)]
     assert facts.peak_memory_bytes == 5000
