@@ -256,7 +256,7 @@ def _run(
     missing_optional: list[str],
     progress: _Progress,
 ) -> Outcome:
-    from cronjob_doctor.rules.engine import analyze_runs
+    from cronjob_doctor.rules.engine import analyze_runs, failure_on_record
 
     namespace, root = progress.namespace, progress.root
     name = cronjob["metadata"]["name"]
@@ -302,7 +302,9 @@ def _run(
             f"lost the cluster while following job {', '.join(i.debug.name for i in lost)}: {lost[0].failure}"
         )
     runs_and_bundles = [(_to_run(item, original), bundle_io.read(item.directory)) for item in planned if item.capture]
-    verdict = analyze_runs(runs_and_bundles, original_limit_bytes=original)
+    # The root holds the CronJob's record (jobs.json, failed-jobs/): with several runs it sits above their bundles.
+    verdict = analyze_runs(runs_and_bundles, original_limit_bytes=original,
+                           on_record=failure_on_record(bundle_io.read(root)))
     for item in planned:
         if item.error:
             notes.append(f"{item.debug.name}: {item.error}")

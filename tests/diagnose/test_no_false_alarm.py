@@ -85,3 +85,13 @@ def test_with_a_failure_on_record_memory_stays_a_candidate(sandbox: Sandbox, kub
     assert result.exit_code == 1
     # The headline's confidence is never below a runner-up's (the run's own success finding among them).
     assert all(f["confidence"] <= verdict["confidence"] for f in verdict["findings"])
+
+
+def test_several_variants_read_the_record_from_the_bundle_root(sandbox: Sandbox, kubeconfig: str,
+                                                               tmp_path: Path) -> None:
+    """With several runs each has its own bundle under the root; the CronJob's record (no failure) is at the
+    root, and it still decides that an unmeasured success is no OOM."""
+    _unmeasured(sandbox)
+    result = _diagnose(kubeconfig, tmp_path / "b", "--memory", "original,512Mi", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verdict"] == "success"
