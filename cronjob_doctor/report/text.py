@@ -1,7 +1,9 @@
 """The terminal report: a verdict panel, then evidence, other candidates, the fix, the runs, bundle and cleanup.
 
 Returns a rich renderable and never prints (report.write() does). Every fact is said in words as well as
-colour, so `--no-color` and a pipe lose nothing; text wraps (never ellipsis) so nothing is hidden at 80 columns.
+colour, so `--no-color` and a pipe lose nothing; prose wraps (never ellipsis) so nothing is hidden at 80
+columns. Code in the fix (a `kubectl patch` line, a Dockerfile) is never wrapped: a command hard-wrapped by
+the terminal no longer pastes (`error: invalid JSON document`), so it keeps its own lines at any width.
 """
 
 from __future__ import annotations
@@ -75,20 +77,43 @@ def _candidates(verdict: Verdict) -> list[RenderableType]:
     return out
 
 
+class _Verbatim:
+    """Lines written exactly as given, indented, whatever the width: code to copy, never wrapped or cropped."""
+
+    def __init__(self, text: str, *, indent: int, style: str = "") -> None:
+        self.lines = text.splitlines()
+        self.indent = indent
+        self.style = Style.parse(style) if style else Style()
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines:
+            if line.strip():
+                yield Segment(" " * self.indent)
+                yield Segment(line.rstrip(), self.style)
+            yield Segment.line()
+
+
+_FIX_INDENT = 7
+"""Code under item N. of the fix starts here: two spaces, the number, a space, then two more."""
+
+
 def _fix(verdict: Verdict) -> list[RenderableType]:
     if not verdict.remediation or verdict.verdict == "success":
         return []  # nothing failed, so there is nothing to fix (a retried run's hint stays in the JSON)
     out: list[RenderableType] = [_heading("Fix")]
     for number, item in enumerate(verdict.remediation, 1):
-        blocks: list[RenderableType] = []
-        for block in remediation_blocks(item):
+        blocks = remediation_blocks(item)
+        marker = f"{number}."
+        if not blocks or blocks[0].kind != "prose":
+            out.append(_indented(Text(marker)))
+        for index, block in enumerate(blocks):
             if block.kind == "prose":
-                blocks.append(Text(block.text, overflow="fold"))
+                text = Text(block.text, overflow="fold")
+                out.append(_indented(_hanging(marker, text) if index == 0 else _indented(text), 1))
             else:
-                # Code keeps its own line breaks and indentation, set off by two spaces (and colour where
-                # there is colour); an over-long line folds onto the next rather than being cut.
-                blocks.append(_indented(Text(block.text, style="cyan", overflow="fold")))
-        out.append(_indented(_hanging(f"{number}.", Group(*blocks))))
+                # Code keeps its own line breaks and indentation, set off under the item (and in colour where
+                # there is colour); an over-long line stays one line rather than being wrapped.
+                out.append(_Verbatim(block.text, indent=_FIX_INDENT, style="cyan"))
     return out
 
 
@@ -147,7 +172,8 @@ def _shows(style: Style | None) -> bool:
 
 
 def render(verdict: Verdict) -> RenderableType:
-    """The whole report as one renderable; sections with nothing to say are left out."""
+    """The whole report as one renderable; sections with nothing to say are left out. Verbatim code is passed
+    through as it is; everything else is rendered to the width and right-trimmed."""
     sections = [
         _evidence(verdict) if verdict.evidence else [],
         _candidates(verdict),
@@ -161,4 +187,16 @@ def render(verdict: Verdict) -> RenderableType:
         if section:
             parts.append(Text(""))
             parts.extend(section)
-    return _RightTrimmed(Group(*parts))
+    out: list[RenderableType] = []
+    pending: list[RenderableType] = []
+    for part in parts:
+        if isinstance(part, _Verbatim):
+            if pending:
+                out.append(_RightTrimmed(Group(*pending)))
+                pending = []
+            out.append(part)
+        else:
+            pending.append(part)
+    if pending:
+        out.append(_RightTrimmed(Group(*pending)))
+    return Group(*out)
