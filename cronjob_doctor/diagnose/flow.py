@@ -30,13 +30,13 @@ from cronjob_doctor.diagnose.model import DryRun, PlannedJob
 from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
 from cronjob_doctor.k8s import jobs as joblib
-from cronjob_doctor.k8s import pods as podlib
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.managed import MANAGED_BY, MANAGED_BY_KEY, RUN_ID_LABEL, SOURCE_LABEL
 from cronjob_doctor.redact import Redactor
 from cronjob_doctor.resolve import resolve_cronjob
 from cronjob_doctor.rules.base import DebugRun, Verdict
+from cronjob_doctor.rules.debug_runs import debug_run
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
@@ -68,6 +68,8 @@ class _Planned:
     directory: Path
     rebuild: Callable[[str], DebugJob]
     """The same debug Job under another run id (its name was taken)."""
+    order: int = 0
+    """Its place in the plan (variants in the order given, then runs), for the runs table."""
     attempted: bool = False
     """A create request was sent: the Job may exist even if the answer never came."""
     created: bool = False
@@ -149,7 +151,7 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
             used.add(run_id)
             slug = variant.name.split(" ")[0]
             directory = root / f"{slug}-run{index}" if several else root
-            planned.append(_Planned(variant, index, build(run_id), directory, build))
+            planned.append(_Planned(variant, index, build(run_id), directory, build, order=len(planned)))
     return planned
 
 
@@ -495,36 +497,16 @@ def _redacted(verdict: Verdict, redactor: Redactor) -> Verdict:
 
 def _to_run(item: _Planned, original: int | None) -> DebugRun:
     capture = item.capture or Capture()
-    job = capture.job or {}
-    outcome = joblib.final_outcome(job)
-    reason = joblib.failure_reason(job)[0]
-    exit_code = None
-    wanted = item.debug.instrumented[0] if item.debug.instrumented else None
-    for pod in capture.pods.values():
-        # the instrumented container (else the first app container): its current state, else its last one
-        name = wanted or next((str(s.get("name")) for s, init in podlib.container_statuses(pod) if not init), None)
-        ended = [t for t in podlib.terminations(pod) if not t.init and t.container == name]
-        if ended:
-            found = ended[0]
-            exit_code = found.exit_code
-            if found.reason not in (None, "Completed"):
-                reason = found.reason
-            continue
-        waiting = [w for w in podlib.waitings(pod) if not w.init and w.container == name]
-        if waiting and outcome != "succeeded":
-            reason = waiting[0].reason
-    duration = joblib.duration_seconds(job)
-    limit = item.variant.memory_bytes if item.variant.memory_bytes is not None else original
-    return DebugRun(
-        job=item.debug.name,
+    return debug_run(
+        job=capture.job or {},
+        pods=capture.pods.values(),
         variant=item.variant.name,
-        memory_limit=format_bytes(limit) if limit else None,
-        outcome=outcome,
-        reason=reason,
-        exit_code=exit_code,
+        memory_limit_bytes=item.variant.memory_bytes if item.variant.memory_bytes is not None else original,
+        instrumented=item.debug.instrumented[0] if item.debug.instrumented else None,
         peak_memory_bytes=capture.peak_memory_bytes,
-        duration_seconds=max(0.0, duration if duration is not None else capture.ended - capture.started),
         bundle=str(item.directory),
+        duration_fallback=capture.ended - capture.started,
+        name=item.debug.name,
     )
 
 
@@ -536,6 +518,7 @@ def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict
         "job": item.debug.name,
         "variant": item.variant.name,
         "run": item.index,
+        "order": item.order,
         "memory_limit_bytes": item.variant.memory_bytes if item.variant.memory_bytes is not None else original,
         "original_limits": item.debug.original_limits,
         "changes": item.debug.changes,
