@@ -120,7 +120,7 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
     original = original_limit_bytes(cronjob, settings.container)
     chosen = variants(settings, original)
     several = len(chosen) * settings.runs > 1
-    planned = []
+    planned: list[_Planned] = []
     used: set[str] = set()
     for variant in chosen:
         for index in range(1, settings.runs + 1):

@@ -25,15 +25,15 @@ def debug_run(*, job: Obj, pods: Iterable[Obj], variant: str, memory_limit_bytes
     reason = joblib.failure_reason(job)[0]
     exit_code = None
     for pod in pods:
-        name = instrumented or next(
+        container = instrumented or next(
             (str(s.get("name")) for s, init in podlib.container_statuses(pod) if not init), None)
-        ended = [t for t in podlib.terminations(pod) if not t.init and t.container == name]
+        ended = [t for t in podlib.terminations(pod) if not t.init and t.container == container]
         if ended:
             exit_code = ended[0].exit_code
             if ended[0].reason not in (None, "Completed"):
                 reason = ended[0].reason
             continue
-        waiting = [w for w in podlib.waitings(pod) if not w.init and w.container == name]
+        waiting = [w for w in podlib.waitings(pod) if not w.init and w.container == container]
         if waiting and outcome != "succeeded":
             reason = waiting[0].reason
     duration = joblib.duration_seconds(job)
