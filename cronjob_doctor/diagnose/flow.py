@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.follow import Capture, JobFollower
-from cronjob_doctor.capture.secrets import redactor_for
+from cronjob_doctor.capture.secrets import redactor_for, split_value_notes
 from cronjob_doctor.capture.snapshot import snapshot
 from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import DebugJob, Variant
@@ -316,6 +316,7 @@ def _run(
             notes.append(f"{item.debug.name}: {item.error}")
         if item.capture:
             notes.extend(f"{item.debug.name}: {n}" for n in item.capture.notes)
+    notes += split_value_notes(redactor, root)
     verdict = _redacted(_with_context(
         verdict,
         notes=notes,
