@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -392,10 +393,11 @@ def _walk_logs(tree: confined.Tree, logs_root: Path, relative: PurePosixPath, fo
 
 
 def make_private_dir(path: str | os.PathLike[str]) -> Path:
-    """Create a directory (and parents) with mode 0700; refuse a path that exists and is not a directory."""
+    """Create a directory (and missing parents) with mode 0700; refuse a path that exists and is not a
+    directory. A directory that already exists keeps its mode and owner (it may be /tmp or someone's home)."""
     root = Path(path)
     if root.exists() and not root.is_dir():
-        raise InputError(f"bundle path {root} exists and is not a directory")
+        raise InputError(f"bundle path {visible(str(root))} exists and is not a directory")
     try:
         # mkdir(parents=True) would give the intermediate directories (logs/, failed-jobs/) the umask's mode
         missing = []
@@ -404,12 +406,78 @@ def make_private_dir(path: str | os.PathLike[str]) -> Path:
             missing.append(ancestor)
             ancestor = ancestor.parent
         for directory in reversed(missing):
-            directory.mkdir(mode=0o700, exist_ok=True)
-            os.chmod(directory, 0o700)
-        os.chmod(root, 0o700)
+            try:
+                directory.mkdir(mode=0o700)
+            except FileExistsError:
+                continue  # made by someone else meanwhile: not ours to chmod
+            os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
     except OSError as exc:
-        raise InputError(f"cannot create bundle directory {root}: {exc.strerror or exc}") from exc
+        raise InputError(f"cannot create bundle directory {visible(str(root))}: {exc.strerror or exc}") from exc
     return root
+
+
+def bundle_root(
+    requested: str | os.PathLike[str] | None, *, namespace: str, name: str, now: datetime, subdir: bool = False
+) -> Path:
+    """The directory a diagnose writes into, created and private. No `--bundle`: a fresh directory of its own
+    (default_bundle_dir). `--bundle DIR`: DIR, created 0700 if missing; if it exists it must be empty and is
+    used as it is (its mode and owner are never changed: DIR may be /tmp), unless `subdir` asks for a fresh
+    subdirectory of it. InputError (exit 2) for a non-empty DIR without `subdir`, a file, or a DIR others can
+    write to (they could swap what is written in it for links)."""
+    if requested is None:
+        return default_bundle_dir(namespace, name, now)
+    root = Path(requested)
+    shown = visible(str(root))
+    if not root.exists() and not root.is_symlink():
+        return make_private_dir(root)
+    if not root.is_dir():
+        raise InputError(f"--bundle {shown} exists and is not a directory")
+    info = root.stat()
+    if info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX:
+        raise InputError(
+            f"--bundle {shown} is writable by other users: they could replace what is written there",
+            hint="choose a directory only you can write to (a bundle can hold secrets)",
+        )
+    if subdir:
+        return _fresh_dir(root, _default_name(namespace, name, now))
+    try:
+        empty = next(os.scandir(root), None) is None
+    except OSError as exc:
+        raise InputError(f"cannot read --bundle {shown}: {exc.strerror or exc}") from exc
+    if not empty:
+        raise InputError(
+            f"--bundle {shown} is not empty",
+            hint="name a new or empty directory, or add --bundle-subdir to write into a fresh subdirectory of it",
+        )
+    return root
+
+
+def default_bundle_dir(namespace: str, name: str, now: datetime, *, parent: Path | None = None) -> Path:
+    """`./cronjob-doctor-<namespace>-<cronjob>-<UTC timestamp>/` (DESIGN.md), created 0700 and this call's
+    own: when that name exists already (another diagnose in the same second), `-2`, `-3`, ... is added.
+    Creating it is what reserves the name: two runs can never share one."""
+    return _fresh_dir(parent or Path("."), _default_name(namespace, name, now))
+
+
+def _default_name(namespace: str, name: str, now: datetime) -> str:
+    return f"cronjob-doctor-{namespace}-{name}-{now.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def _fresh_dir(parent: Path, base: str) -> Path:
+    """`parent/base`, or `parent/base-N` for the first N free, created (0700) by this call: mkdir fails on a
+    name that exists, so the directory returned is one nobody else has."""
+    for attempt in range(1, 10_000):
+        candidate = parent / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            candidate.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise InputError(f"cannot create bundle directory {visible(str(candidate))}: {exc.strerror or exc}") \
+                from exc
+        os.chmod(candidate, 0o700)
+        return candidate
+    raise InputError(f"no free bundle directory name {visible(base)}-N in {visible(str(parent))}")
 
 
 def write_json(root: Path, name: str, data: Any) -> Path:
@@ -478,8 +546,3 @@ def open_log(root: Path, pod: str, container: str, *, previous: bool = False) ->
     make_private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     return os.fdopen(fd, "a", encoding="utf-8", newline="\n")
-
-
-def default_bundle_dir(namespace: str, name: str, now: datetime) -> Path:
-    """`./cronjob-doctor-<namespace>-<cronjob>-<UTC timestamp>/` (DESIGN.md)."""
-    return Path(f"cronjob-doctor-{namespace}-{name}-{now.strftime('%Y%m%dT%H%M%SZ')}")

@@ -225,8 +225,8 @@ def run(
     missing_optional = preflight.check(kube, namespace)
     if not settings.force:
         _refuse_concurrent(kube, namespace, name)
-    root = Path(settings.bundle) if settings.bundle else bundle_io.default_bundle_dir(namespace, name, now)
-    bundle_io.make_private_dir(root)
+    root = bundle_io.bundle_root(settings.bundle, namespace=namespace, name=name, now=now,
+                                 subdir=settings.bundle_subdir)
     progress = _Progress(root=root, namespace=namespace)
     try:
         return _run(
