@@ -1,8 +1,8 @@
 """Read and write evidence bundles: the directory layout of DESIGN.md, and raw `kubectl get -o json` dumps.
 
 Reading treats the bundle as untrusted input (it may come from anyone): files are opened only inside it and
-never through a symbolic link (confined.py), a JSON file over MAX_JSON_BYTES or nested deeper than
-MAX_JSON_DEPTH is refused, a log is streamed (over MAX_LOG_BYTES only its end is read, a line over
+never through a symbolic link (confined.py), a JSON file over MAX_JSON_BYTES or nested deeper than the json
+module parses is refused, a log is streamed (over MAX_LOG_BYTES only its end is read, a line over
 MAX_LINE_CHARS is cut in the middle), and names are made printable. What was skipped or cut becomes a note.
 Reading is lenient (every file optional, Lists and single objects alike) but strict about malformed JSON, which
 is reported with the file and position. Writing is private (dirs 0700, files 0600) and atomic (temp + rename):
@@ -35,9 +35,6 @@ _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+
 MAX_JSON_BYTES = 64 * 1024 * 1024
 """A JSON file is parsed whole: 64 MiB of pods or events (hundreds of times what one Job has) costs about
 0.5 GB of memory as Python objects. A larger file is a dump of a whole cluster: refused, with how to narrow it."""
-MAX_JSON_DEPTH = 100
-"""Kubernetes objects nest about 15 levels (managedFields, affinity); 100 leaves room for any of them and
-keeps every later walk far from Python's recursion limit."""
 MAX_LOG_BYTES = 64 * 1024 * 1024
 """Of a longer container log only the last 64 MiB are analysed (the kubelet rotates at 10 MiB, so this is
 several rotations of one container), after counting the lines before them so line numbers stay true."""
@@ -55,6 +52,9 @@ _NAME_KEYS = frozenset({
 """Keys whose values are names (or an image reference) wherever they appear: Kubernetes validates them, so a
 control character in one can only come from a crafted file, and rules copy names into the fix they print."""
 _EVENT_TEXT_KEYS = frozenset({"message", "note", "reason", "action"})
+_ESCAPED_CONTROL = re.compile(r"\\[nrtbfu]")
+"""In JSON text, the only ways a string can hold a control or format character: an escape (raw control
+characters are invalid JSON), or a raw non-ASCII character."""
 
 
 @dataclass(frozen=True)
@@ -109,23 +109,22 @@ class LogFile:
             return None
 
     def _skip_head(self, handle: BinaryIO) -> int:
-        """Seek to the last MAX_LOG_BYTES (at a line start) and return the number of the line found there."""
+        """Seek to the last MAX_LOG_BYTES and return the number of the line found there (counting the lines
+        before in blocks). The cut may fall inside a line: read from there, it keeps its end."""
         size = os.fstat(handle.fileno()).st_size
         if size <= MAX_LOG_BYTES:
             return 1
-        skipped = 0
+        newlines = 0
         remaining = size - MAX_LOG_BYTES
         while remaining > 0:
             block = handle.read(min(remaining, 1 << 20))
             if not block:
                 break
-            skipped += block.count(b"\n")
+            newlines += block.count(b"\n")
             remaining -= len(block)
-        handle.readline()  # the rest of the line the cut fell in
-        skipped += 1
         self._note(f"{self.source}: {size} bytes; only the last {MAX_LOG_BYTES >> 20} MiB (from line "
-                   f"{skipped + 1}) analysed")
-        return skipped + 1
+                   f"{newlines + 1}) analysed")
+        return newlines + 1
 
     def _read(self, handle: BinaryIO) -> Iterator[str]:
         """The file's lines, a line longer than MAX_LINE_CHARS cut in the middle without holding it whole."""
@@ -259,10 +258,16 @@ def _read(tree: confined.Tree, directory: Path) -> Bundle:
 
 
 def _load(tree: confined.Tree, name: str) -> Any:
+    return _parse(tree, name)[0]
+
+
+def _parse(tree: confined.Tree, name: str) -> tuple[Any, bool]:
+    """The JSON value of `name` (None when missing or blank), and whether its text may hold a control or
+    format character in a string (an escape such as \\n, or any non-ASCII character)."""
     shown = visible(str(tree.root.joinpath(*tree.where.parts, name)))
     handle = tree.open_file(name)
     if handle is None:
-        return None
+        return None, False
     with handle:
         size = os.fstat(handle.fileno()).st_size
         if size > MAX_JSON_BYTES:
@@ -280,36 +285,22 @@ def _load(tree: confined.Tree, name: str) -> Any:
     if len(data) > MAX_JSON_BYTES:  # it grew while we read it
         raise InputError(f"{shown}: too large for a bundle file (limit {MAX_JSON_BYTES}); not read")
     if not text.strip():
-        return None
+        return None, False
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{shown}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
-    except RecursionError as exc:
-        raise InputError(f"{shown}: JSON nested deeper than {MAX_JSON_DEPTH} levels; not a Kubernetes object") from exc
+    except RecursionError as exc:  # the json module's own guard: Kubernetes objects nest about 15 levels
+        raise InputError(f"{shown}: JSON nested too deeply to be a Kubernetes object") from exc
     except ValueError as exc:  # a number too long to convert (Python caps int digits), a lone surrogate
         raise InputError(f"{shown}: unreadable JSON value ({exc})") from exc
-    _check_depth(value, shown)
-    return value
-
-
-def _check_depth(value: Any, shown: str) -> None:
-    """InputError when `value` nests deeper than MAX_JSON_DEPTH (walked without recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise InputError(f"{shown}: JSON nested deeper than {MAX_JSON_DEPTH} levels; not a Kubernetes object")
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values() if isinstance(child, (dict, list)))
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item if isinstance(child, (dict, list)))
+    return value, not text.isascii() or _ESCAPED_CONTROL.search(text) is not None
 
 
 def _objects(tree: confined.Tree, name: str, kind: str) -> list[dict[str, Any]]:
     """Objects of `kind` in a file holding one object, a `*List`/`List`, or a bare JSON array."""
     path = visible(str(tree.root.joinpath(*tree.where.parts, name)))
-    data = _load(tree, name)
+    data, hidden = _parse(tree, name)
     if data is None:
         return []
     if isinstance(data, list):
@@ -327,7 +318,8 @@ def _objects(tree: confined.Tree, name: str, kind: str) -> list[dict[str, Any]]:
         item_kind = item.get("kind")
         if item_kind not in (None, kind):
             raise InputError(f"{path}: holds a {visible(str(item_kind))}, expected {kind}")
-        _make_names_printable(item, event=kind == "Event")
+        if hidden:
+            _make_names_printable(item, event=kind == "Event")
         out.append(item)
     return out
 
