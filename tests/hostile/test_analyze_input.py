@@ -82,6 +82,24 @@ def test_no_symbolic_link_is_followed_out_of_the_bundle(
     assert f"{link} is a symbolic link: not followed (analyze reads only inside the bundle)" in verdict["notes"]
 
 
+def test_where_descriptor_relative_opens_are_missing_links_are_still_not_followed(
+    tmp_path: Path, outside: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cronjob_doctor import confined
+
+    monkeypatch.setattr(confined, "_WITH_FDS", False)  # as on a platform without openat/O_NOFOLLOW
+    root = copy_of(DNS, tmp_path)
+    log = next((root / "logs").rglob("backup.log"))
+    log.unlink()
+    log.symlink_to(outside / "pod" / "backup.log")
+    (root / "pods.json").unlink()
+    (root / "pods.json").symlink_to(outside / "pods.json")
+    result = analyze(root, "-o", "json")
+    assert result.exit_code in (0, 1), result.output
+    assert "only-outside" not in result.stdout and json.loads(result.stdout)["verdict"] != "oom"
+    assert len([n for n in json.loads(result.stdout)["notes"] if "is a symbolic link: not followed" in n]) == 2
+
+
 def test_a_link_inside_a_failed_job_sub_bundle_is_not_followed_either(tmp_path: Path, outside: Path) -> None:
     root = copy_of(DNS, tmp_path)
     (root / "failed-jobs").mkdir()
