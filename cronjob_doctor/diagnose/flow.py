@@ -311,6 +311,9 @@ def _run(
         )
     runs_and_bundles = [(_to_run(item, original), bundle_io.read(item.directory)) for item in planned if item.capture]
     verdict = analyze_runs(runs_and_bundles, original_limit_bytes=original)
+    # what reading left out or cut for the rules (a long line), by run
+    notes += [f"{data.path.name}/{note}" if data.path else note for _run, data in runs_and_bundles
+              for note in data.notes()]
     for item in planned:
         if item.error:
             notes.append(f"{item.debug.name}: {item.error}")
