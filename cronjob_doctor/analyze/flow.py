@@ -1,7 +1,9 @@
 """The `analyze` flow: read a saved bundle (or raw `kubectl get -o json` dumps), run the verdict engine, and
 optionally write verdict.json into the bundle.
 
-Offline by design: it never imports the kubernetes client and never prints (cli.py renders the result).
+Offline by design: it never imports the kubernetes client and never prints (cli.py renders the result). The
+bundle is untrusted input: bundle.read() reads only inside it and within stated bounds, and says in notes what
+it skipped or cut; those notes reach the report.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ def run(settings: AnalyzeSettings) -> AnalyzeOutcome:
             f"bundle {settings.bundle}: a file holds a field of an unexpected type ({type(exc).__name__}: {exc})",
             hint="the files must be Kubernetes objects as `kubectl get -o json` prints them",
         ) from exc
+    # after the rules ran: long log lines are cut as they are read
+    verdict = replace(verdict, notes=(*verdict.notes, *(n for n in data.notes() if n not in verdict.notes)))
     context = {**verdict.context, "bundle": str(settings.bundle)}
     target = _target(data)
     if target:

@@ -51,8 +51,13 @@ def diagnose_cmd(
     ] = None,
     bundle: Annotated[
         str | None, typer.Option(metavar="DIR", show_default=False,
-                                 help="Bundle directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>).")
+                                 help="Bundle directory, new or empty (default: a new "
+                                 "./cronjob-doctor-<ns>-<cronjob>-<UTC time>).")
     ] = None,
+    bundle_subdir: Annotated[
+        bool, typer.Option("--bundle-subdir", help="When --bundle names a directory that is not empty, write into "
+                           "a fresh subdirectory of it (without this flag it is refused).")
+    ] = False,
     keep: Annotated[bool, typer.Option("--keep", help="Leave the debug Job(s) in the cluster.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the debug Job(s) as YAML for kubectl apply -f - and their "
@@ -76,8 +81,8 @@ def diagnose_cmd(
     parsed, kube = resolve_target(common, target)  # loads the kubeconfig; no request is sent before the flags pass
     settings = DiagnoseSettings.from_flags(
         target=str(parsed), memory=memory, runs=runs, image=image, container=container, timeout=timeout,
-        bundle=bundle, keep=keep, dry_run=dry_run, trace=not no_trace, sample=not no_sample, force=force,
-        show_logs=not quiet, redact=not no_redact,
+        bundle=bundle, bundle_subdir=bundle_subdir, keep=keep, dry_run=dry_run, trace=not no_trace,
+        sample=not no_sample, force=force, show_logs=not quiet, redact=not no_redact,
     )
     return run_diagnose(settings, common=common, kube=kube).exit_code
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.follow import Capture, JobFollower
-from cronjob_doctor.capture.secrets import redactor_for
+from cronjob_doctor.capture.secrets import redactor_for, split_value_notes
 from cronjob_doctor.capture.snapshot import snapshot
 from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import DebugJob, Variant
@@ -216,8 +216,8 @@ def run(
     missing_optional = preflight.check(kube, namespace)
     if not settings.force:
         _refuse_concurrent(kube, namespace, name)
-    root = Path(settings.bundle) if settings.bundle else bundle_io.default_bundle_dir(namespace, name, now)
-    bundle_io.make_private_dir(root)
+    root = bundle_io.bundle_root(settings.bundle, namespace=namespace, name=name, now=now,
+                                 subdir=settings.bundle_subdir)
     progress = _Progress(root=root, namespace=namespace)
     try:
         return _run(
@@ -307,11 +307,15 @@ def _run(
     # The root holds the CronJob's record (jobs.json, failed-jobs/): with several runs it sits above their bundles.
     verdict = analyze_runs(runs_and_bundles, original_limit_bytes=original,
                            on_record=failure_on_record(bundle_io.read(root)))
+    # what reading left out or cut for the rules (a long line), by run
+    notes += [f"{data.path.name}/{note}" if data.path else note for _run, data in runs_and_bundles
+              for note in data.notes()]
     for item in planned:
         if item.error:
             notes.append(f"{item.debug.name}: {item.error}")
         if item.capture:
             notes.extend(f"{item.debug.name}: {n}" for n in item.capture.notes)
+    notes += split_value_notes(redactor, root)
     verdict = _redacted(_with_context(
         verdict,
         notes=notes,

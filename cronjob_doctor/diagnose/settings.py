@@ -62,6 +62,8 @@ class DiagnoseSettings:
     """activeDeadlineSeconds of each debug Job (--timeout); None keeps the CronJob's own, else DEFAULT_TIMEOUT."""
     bundle: str | None = None
     """Bundle root directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>)."""
+    bundle_subdir: bool = False
+    """With --bundle naming a directory that is not empty: write into a fresh subdirectory of it (else refused)."""
     keep: bool = False
     """Leave the debug Jobs in the cluster."""
     dry_run: bool = False
@@ -89,6 +91,7 @@ class DiagnoseSettings:
         container: str | None = None,
         timeout: str | None = None,
         bundle: str | None = None,
+        bundle_subdir: bool = False,
         keep: bool = False,
         dry_run: bool = False,
         trace: bool = True,
@@ -114,6 +117,7 @@ class DiagnoseSettings:
             container=container,
             timeout_seconds=int(seconds) if seconds is not None else None,
             bundle=bundle,
+            bundle_subdir=bundle_subdir,
             keep=keep,
             dry_run=dry_run,
             trace=trace,

@@ -16,7 +16,7 @@ from typing import Any
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.ended import read_leftovers, write_leftovers
 from cronjob_doctor.capture.follow import JobFollower
-from cronjob_doctor.capture.secrets import redactor_for
+from cronjob_doctor.capture.secrets import redactor_for, split_value_notes
 from cronjob_doctor.errors import DoctorError, InputError
 from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s.time import format_time
@@ -107,6 +107,7 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
     redaction = redactor.note()
     if redaction:
         notes.append(redaction)
+    notes += split_value_notes(redactor, directory)
     verdict = _verdict(directory, notes=notes, partial=partial)
     outcome = joblib.final_outcome(final_job)
     reason = joblib.failure_reason(final_job)[0]

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cronjob_doctor.report import runs as runs_table
-from cronjob_doctor.report.parts import clean, remediation_blocks, runner_ups, severity
+from cronjob_doctor.report.parts import one_line, remediation_blocks, runner_ups, severity
 from cronjob_doctor.rules.base import Verdict
 
 _COLOURS = {"ok": "green", "unknown": "yellow", "failure": "red"}
@@ -47,20 +47,20 @@ def _panel(verdict: Verdict) -> Panel:
     colour = _COLOURS[severity(verdict.verdict)]
     lines: list[RenderableType] = [
         Text(f"VERDICT: {verdict.verdict} (confidence {verdict.confidence:.2f})", style=f"bold {colour}"),
-        Text(clean(verdict.summary)),
+        Text(one_line(verdict.summary)),
     ]
     if verdict.detail:
-        lines.append(Text(f"detail: {clean(verdict.detail)}"))
+        lines.append(Text(f"detail: {one_line(verdict.detail)}"))
     target = verdict.context.get("target")
-    title = f"cronjob-doctor: {clean(str(target))}" if target else "cronjob-doctor"
+    title = f"cronjob-doctor: {one_line(str(target))}" if target else "cronjob-doctor"
     return Panel(Group(*lines), title=title, title_align="left", border_style=colour, box=box.ROUNDED)
 
 
 def _evidence(verdict: Verdict) -> list[RenderableType]:
     out: list[RenderableType] = [_heading("Evidence")]
     for item in verdict.evidence:
-        source = Text(clean(item.source), style="dim", overflow="fold")
-        out.append(_indented(_hanging("-", Group(source, Text(clean(item.text), overflow="fold")))))
+        source = Text(one_line(item.source), style="dim", overflow="fold")
+        out.append(_indented(_hanging("-", Group(source, Text(one_line(item.text), overflow="fold")))))
     return out
 
 
@@ -71,7 +71,7 @@ def _candidates(verdict: Verdict) -> list[RenderableType]:
     out: list[RenderableType] = [_heading("Root cause"), _indented(Text("Other candidates:"))]
     for finding in others:
         line = Text.assemble(
-            (f"{finding.verdict} {finding.confidence:.2f}", "bold"), f" — {clean(finding.summary)}"
+            (f"{finding.verdict} {finding.confidence:.2f}", "bold"), f" — {one_line(finding.summary)}"
         )
         out.append(_indented(_hanging("-", line), 2))
     return out
@@ -125,7 +125,7 @@ def _runs(verdict: Verdict) -> list[RenderableType]:
     for name in runs_table.headers(verdict.runs):
         table.add_column(name, overflow="fold")
     for run, cells in zip(verdict.runs, runs_table.rows(verdict.runs), strict=False):
-        styled = [Text(cell) for cell in cells]
+        styled = [Text(one_line(cell)) for cell in cells]
         styled[2].stylize(_OUTCOME_COLOURS.get(run.outcome, "yellow"))
         table.add_row(*styled)
     return [_heading("Runs"), _indented(table)]
@@ -136,7 +136,7 @@ def _footer(verdict: Verdict) -> list[RenderableType]:
     for label, key in (("Bundle", "bundle"), ("Cleanup", "cleanup")):
         value = verdict.context.get(key)
         if value:
-            out.append(_hanging(Text(f"{label}:", style="bold"), Text(clean(str(value)), overflow="fold")))
+            out.append(_hanging(Text(f"{label}:", style="bold"), Text(one_line(str(value)), overflow="fold")))
     return out
 
 
@@ -144,7 +144,7 @@ def _notes(verdict: Verdict) -> list[RenderableType]:
     if not verdict.notes:
         return []
     out: list[RenderableType] = [_heading("Notes")]
-    out.extend(_indented(_hanging("-", Text(clean(note), overflow="fold"))) for note in verdict.notes)
+    out.extend(_indented(_hanging("-", Text(one_line(note), overflow="fold"))) for note in verdict.notes)
     return out
 
 

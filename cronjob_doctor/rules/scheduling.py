@@ -14,8 +14,10 @@ from cronjob_doctor.rules.base import Evidence, Finding
 from cronjob_doctor.rules.config import classify
 from cronjob_doctor.rules.facts import Facts, facts_of
 
-_QUOTA = re.compile(r"exceeded quota: (?P<quota>[^,]+), requested: (?P<requested>[^,]+(?:,[^,:]+=[^,]+)*), "
-                    r"used: (?P<used>.+?), limited: (?P<limited>.+)$")
+# Bounded, unnested repeats: an event message is untrusted text, and a nested `(?:,[^,]+)*` backtracked in
+# quadratic time on a long near-miss. Each value is a comma-joined list without spaces (`limits.memory=1Gi`).
+_QUOTA = re.compile(r"exceeded quota: (?P<quota>[^,\s]{1,253}), requested: (?P<requested>\S{1,1024}?), "
+                    r"used: (?P<used>\S{1,1024}?), limited: (?P<limited>\S{1,1024})")
 _FAILED_QUOTA = re.compile(r"failed quota: (?P<quota>[^:]+): must specify (?P<what>.+)$")
 
 
