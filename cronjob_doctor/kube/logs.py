@@ -311,6 +311,8 @@ def follow_log_batches(
                         read_total += len(admitted)
                         progressed = True
                         end.last = cursor.last
+                        if end.log_end and timestamp_key(end.last or "") >= timestamp_key(end.log_end):
+                            end.behind, end.log_end = False, None  # caught up with the end last seen
                         yield admitted
         except Exception as exc:
             if stopped():
@@ -353,9 +355,12 @@ def follow_log_batches(
             break
         if dropped is not None and failures >= kube.retry_policy.attempts:
             raise kube.fail(dropped, call) from dropped  # the container runs on, but no stream of it lasts
-        # The stream ended while the container runs on: a proxy's timeout, an API server restart, a cut. Note
-        # whether lines were left behind, so a pod deleted before the next read is known to take some with it.
-        _look_behind(kube, namespace, pod, container, cursor=cursor, end=end)
+        if "running" in container_state(current, container):
+            # The stream ended while the container runs on: a proxy's timeout, an API server restart, a cut. Note
+            # whether lines were left behind, so a pod deleted before the next read is known to take some with it.
+            _look_behind(kube, namespace, pod, container, cursor=cursor, end=end)
+        else:
+            end.behind = False  # the instance followed exited and the next one waits to start: a natural end
         if not progressed:
             pause()  # the stream ended without news (a restart, a rotation, a proxy's timeout): don't spin
     if stopped():
@@ -422,8 +427,9 @@ def _log_end(
     text = read_log(kube, namespace, pod, container, previous=previous, tail_lines=wanted)
     stamps = [split_line(line.encode()).timestamp for line in text.split("\n") if line]
     if not stamps:
-        # an empty answer about a log we have read lines of was cut short
-        return ("", False) if cursor.last is None else ("?", True)
+        # An empty log: the current instance has written nothing (after a restart, the lines read were the
+        # previous instance's). A reply ended cleanly before its first line would read the same; a cut one raises.
+        return "", False
     last = stamps[-1]
     if cursor.last is None:
         return last, True
