@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture.completeness import LogGap
 from cronjob_doctor.capture.ended import cursor_after
 from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
 from cronjob_doctor.debugjob.sampler import MARKER, parse_sample
@@ -47,6 +48,9 @@ class Capture:
     lines: dict[tuple[str, str, bool], int] = field(default_factory=dict)
     peak_memory_bytes: int | None = None
     partial: bool = False
+    """Something is known to be missing: a log not read to its end (`gaps`), a watch lost, a stop before the end."""
+    gaps: list[LogGap] = field(default_factory=list)
+    """The container logs that could not be read to their last line."""
     notes: list[str] = field(default_factory=list)
     reconnects: int = 0
     """Watches and log streams restarted after a lasting API failure (only with `reconnect_seconds`)."""
@@ -139,9 +143,16 @@ class JobFollower:
         self._threads.append(thread)
         return thread
 
-    def _reconnectable(self, exc: ClusterError) -> bool:
-        """An outage or server error worth waiting out; a missing pod or a denial will not go away."""
-        return self.reconnect_seconds is not None and not isinstance(exc, (NotFound, Forbidden, Unauthorized))
+    def _reconnectable(self, exc: DoctorError) -> bool:
+        """An outage or server error worth waiting out; a missing pod or a denial will not go away, and a log
+        already retried to its end after the container terminated will not be read by waiting."""
+        from cronjob_doctor.kube.logs import IncompleteLog
+
+        return (
+            self.reconnect_seconds is not None
+            and isinstance(exc, ClusterError)
+            and not isinstance(exc, (NotFound, Forbidden, Unauthorized, IncompleteLog))
+        )
 
     def _watch(self, kind: str, **selectors: Any) -> None:
         from cronjob_doctor.kube.watch import watch
@@ -156,6 +167,35 @@ class JobFollower:
             raise
 
     def _stream(self, target: StreamTarget) -> None:
+        """Follow one container instance's log into its file; say when it could not be read to its end."""
+        from cronjob_doctor.kube.logs import StreamEnd
+
+        end = StreamEnd()
+        try:
+            self._stream_into_file(target, end)
+        except NotFound:
+            raise  # the pod went before the stream opened: `_spawn` notes it
+        except DoctorError as exc:
+            if self._reconnectable(exc):
+                raise  # `_spawn` waits the outage out and starts the stream again, continuing the file
+            reason = getattr(exc, "reason", "") or str(exc)
+            self._queue.put(("gap", LogGap(target.pod, target.container, target.previous, reason)))
+            return
+        if end.state == "stopped" and not self.stop.is_set():
+            # halted before the container's last line was confirmed (the Job ended long ago, or a deadline)
+            reason = f"following stopped before its end was read (last line read: {end.last or 'none'})"
+            self._queue.put(("gap", LogGap(target.pod, target.container, target.previous, reason)))
+        elif end.state == "pod-gone" and end.behind:
+            went_on = f", the log went on to {end.log_end}" if end.log_end else ""
+            reason = (f"the pod was deleted before the rest of its log could be read (last line read: "
+                      f"{end.last or 'none'}{went_on})")
+            self._queue.put(("gap", LogGap(target.pod, target.container, target.previous, reason)))
+        elif end.state == "pod-gone":
+            self._queue.put(("gone", f"log of {target.pod}/{target.container}: the pod was deleted before the "
+                             "end of its log could be confirmed"))
+        self._queue.put(("stream-end", target))
+
+    def _stream_into_file(self, target: StreamTarget, end: Any) -> None:
         from cronjob_doctor.kube.logs import LogChunk, follow_log_batches
 
         key = (target.pod, target.container, target.previous)
@@ -178,6 +218,7 @@ class JobFollower:
                 follow=not target.previous,
                 since_time=cursor.since_time() if cursor is not None else None,
                 stop=self._halt,
+                end=end,
             ):
                 if cursor is not None:
                     chunks = [c for c in chunks if not c.timestamp or cursor.admit(c.timestamp)]
@@ -187,7 +228,6 @@ class JobFollower:
                 written = self._write_batch(handle, path, owner, chunks)
                 if written:
                     self._queue.put(("lines", (key, written)))
-        self._queue.put(("stream-end", target))
 
     def _write_batch(
         self, handle: IO[str], path: Path, owner: object, lines: Sequence[tuple[str, str]]
@@ -343,8 +383,16 @@ class JobFollower:
             bundle_io.write_json(self.root, "metrics.json", capture.metrics)
         elif kind == "stream-end":
             pass
+        elif kind == "gap":
+            capture.partial = True
+            if payload not in capture.gaps:
+                capture.gaps.append(payload)
+                capture.notes.append(payload.describe())
         elif kind == "gone":
-            capture.notes.append(f"{payload}: the pod was deleted before this log stream could open")
+            if str(payload).startswith("log-"):
+                capture.notes.append(f"{payload}: the pod was deleted before this log stream could open")
+            elif str(payload) not in capture.notes:
+                capture.notes.append(str(payload))
         elif kind == "reconnect":
             capture.reconnects += 1
             capture.notes.append(f"reconnecting after {payload}")

@@ -13,13 +13,14 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture.completeness import INCOMPLETE_EXIT_CODE, LogGap, partial_verdict
 from cronjob_doctor.capture.follow import Capture, JobFollower
 from cronjob_doctor.capture.secrets import redactor_for
 from cronjob_doctor.capture.snapshot import snapshot
@@ -52,9 +53,13 @@ class Outcome:
 
     verdict: Verdict | None
     dry_run_text: str | None = None
+    partial: bool = False
+    """Some evidence could not be captured (a log not read to its end): exit INCOMPLETE_EXIT_CODE, never 0."""
 
     @property
     def exit_code(self) -> int:
+        if self.verdict is not None and self.partial:
+            return INCOMPLETE_EXIT_CODE
         return self.verdict.exit_code if self.verdict else 0
 
 
@@ -311,11 +316,13 @@ def _run(
         )
     runs_and_bundles = [(_to_run(item, original), bundle_io.read(item.directory)) for item in planned if item.capture]
     verdict = analyze_runs(runs_and_bundles, original_limit_bytes=original)
+    gaps = [gap for item in planned if item.capture for gap in item.capture.gaps]
+    described = {gap.describe() for gap in gaps}
     for item in planned:
         if item.error:
             notes.append(f"{item.debug.name}: {item.error}")
         if item.capture:
-            notes.extend(f"{item.debug.name}: {n}" for n in item.capture.notes)
+            notes.extend(f"{item.debug.name}: {n}" for n in item.capture.notes if n not in described)
     verdict = _redacted(_with_context(
         verdict,
         notes=notes,
@@ -332,8 +339,13 @@ def _run(
     redaction = redactor.note()
     if redaction:
         verdict = _with_context(verdict, notes=[redaction], context={})
+    partial = [item for item in planned if item.capture is not None and item.capture.partial]
+    if partial:
+        verdict = partial_verdict(verdict, gaps=gaps)
+        _mark_partial(progress, "; ".join(verdict.notes[: 1 + len(gaps)]), incomplete_logs=gaps,
+                      runs=[str(item.directory) for item in partial])
     bundle_io.write_json(root, "verdict.json", verdict.to_dict())
-    return Outcome(verdict)
+    return Outcome(verdict, partial=bool(partial))
 
 
 def _run_all(
@@ -459,8 +471,11 @@ def _ours(kube: Kube, namespace: str, item: _Planned) -> bool:
     return bool(labels.get(RUN_ID_LABEL) == item.debug.manifest["metadata"]["labels"][RUN_ID_LABEL])
 
 
-def _mark_partial(progress: _Progress, reason: str) -> None:
-    """partial.json at the bundle root: the bundle is readable but incomplete, and this says why."""
+def _mark_partial(
+    progress: _Progress, reason: str, *, incomplete_logs: Sequence[LogGap] = (), runs: Sequence[str] = ()
+) -> None:
+    """partial.json at the bundle root: the bundle is readable but incomplete, and this says why (and, when
+    the run finished with a log not read to its end, which logs and which run directories)."""
     # If the disk failed too, the error message still says what happened.
     with contextlib.suppress(DoctorError):
         bundle_io.write_json(
@@ -472,6 +487,8 @@ def _mark_partial(progress: _Progress, reason: str) -> None:
                 "phase": progress.phase,
                 "cleanup": progress.cleanup,
                 "left_in_cluster": [f"job/{name}" for name in progress.left],
+                "incomplete_logs": [gap.to_dict() for gap in incomplete_logs],
+                "partial_runs": list(runs),
             },
         )
 
@@ -547,6 +564,7 @@ def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict
         "instrumented": item.debug.instrumented,
         "peak_memory_bytes": capture.peak_memory_bytes,
         "partial": capture.partial,
+        "incomplete_logs": [gap.to_dict() for gap in capture.gaps],
         "notes": capture.notes,
     }
 
