@@ -77,6 +77,7 @@ RESOURCES: dict[str, Resource] = {
     "networkpolicies": Resource("networking.k8s.io/v1", "networkpolicies", "NetworkPolicy"),
     "secrets": Resource("v1", "secrets", "Secret"),
     "namespaces": Resource("v1", "namespaces", "Namespace"),
+    "leases": Resource("coordination.k8s.io/v1", "leases", "Lease"),
 }
 _POD_METRICS = Resource("metrics.k8s.io/v1beta1", "pods", "PodMetrics")
 _SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
@@ -322,6 +323,14 @@ class Kube:
         """core/v1 Events, e.g. field_selector="involvedObject.name=x"."""
         return self.list_with_version("events", namespace, field_selector=field_selector)[0]
 
+    def list_leases(self, namespace: str | None, *, label_selector: str | None = None) -> list[Obj]:
+        """coordination.k8s.io/v1 Leases (diagnose's lock and heartbeat)."""
+        return self.list_with_version("leases", namespace, label_selector=label_selector)[0]
+
+    def get_lease(self, namespace: str, name: str) -> Obj:
+        """The coordination.k8s.io/v1 Lease."""
+        return self._get("leases", namespace, name)
+
     def list_networkpolicies(self, namespace: str | None) -> list[Obj]:
         """NetworkPolicies of a namespace."""
         return self.list_with_version("networkpolicies", namespace)[0]
@@ -388,6 +397,44 @@ class Kube:
                 raise
 
         return self.retried(attempt, call)
+
+    def create_lease(self, namespace: str, manifest: Obj) -> Obj:
+        """Create a Lease, or raise Conflict (409 AlreadyExists) when one of that name exists: create-or-fail,
+        the lock. Not retried: a retry after a lost answer would meet our own Lease as a Conflict, and the
+        caller reads the Lease on Conflict anyway (holderIdentity tells whose it is)."""
+        res = RESOURCES["leases"]
+        call = Call("create", "leases", namespace, (manifest.get("metadata") or {}).get("name"))
+        try:
+            created: Obj = self.send_json("POST", res.path(namespace), body=manifest)
+        except Exception as exc:
+            raise self.fail(exc, call) from exc
+        return created
+
+    def replace_lease(self, namespace: str, manifest: Obj) -> Obj:
+        """PUT a Lease carrying the resourceVersion it was read at; Conflict (409) when it changed meanwhile, so
+        two writers never both believe they renewed or took it. Not retried, for the same reason."""
+        name = str((manifest.get("metadata") or {}).get("name"))
+        call = Call("update", "leases", namespace, name)
+        try:
+            replaced: Obj = self.send_json("PUT", RESOURCES["leases"].path(namespace, name), body=manifest)
+        except Exception as exc:
+            raise self.fail(exc, call) from exc
+        return replaced
+
+    def delete_lease(self, namespace: str, name: str, *, resource_version: str) -> bool:
+        """Delete a Lease only as it was last read (a resourceVersion precondition): a Lease someone else took
+        meanwhile is left alone (Conflict). False when it is already gone."""
+        body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"resourceVersion": resource_version}}
+        call = Call("delete", "leases", namespace, name)
+        try:
+            self.send_json("DELETE", RESOURCES["leases"].path(namespace, name), body=body)
+        except ApiException as exc:
+            if api_status(exc) == 404:
+                return False
+            raise self.fail(exc, call) from exc
+        except Exception as exc:
+            raise self.fail(exc, call) from exc
+        return True
 
     def delete_job(
         self, namespace: str, name: str, *, expect_label: tuple[str, str] = MANAGED_BY_LABEL
