@@ -50,7 +50,7 @@ def diagnose_cmd(
     ] = None,
     bundle: Annotated[
         str | None, typer.Option(metavar="DIR", show_default=False,
-                                 help="Bundle directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>).")
+                                 help="Bundle directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>-<id>).")
     ] = None,
     keep: Annotated[bool, typer.Option("--keep", help="Leave the debug Job(s) in the cluster.")] = False,
     dry_run: Annotated[
@@ -59,7 +59,12 @@ def diagnose_cmd(
     ] = False,
     no_trace: Annotated[bool, typer.Option("--no-trace", help="Do not prepend set -x.")] = False,
     no_sample: Annotated[bool, typer.Option("--no-sample", help="Do not run the memory sampler.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running, or "
+                                        "beside a debug Job a diagnose that is gone left running.")] = False,
+    adopt: Annotated[bool, typer.Option("--adopt", help="Take over the debug Job(s) a diagnose that is gone "
+                                        "(killed) left behind: follow to the end, judge, clean up.")] = False,
+    delete_orphans: Annotated[bool, typer.Option("--delete-orphans", help="Delete the debug Jobs a diagnose "
+                                                 "that is gone left behind, then run as usual.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream container logs to the terminal.")] = False,
     no_redact: Annotated[
         bool,
@@ -74,7 +79,7 @@ def diagnose_cmd(
     settings = DiagnoseSettings.from_flags(
         target=str(parsed), memory=memory, runs=runs, image=image, container=container, timeout=timeout,
         bundle=bundle, keep=keep, dry_run=dry_run, trace=not no_trace, sample=not no_sample, force=force,
-        show_logs=not quiet, redact=not no_redact,
+        adopt=adopt, delete_orphans=delete_orphans, show_logs=not quiet, redact=not no_redact,
     )
     return run_diagnose(settings, common=common, kube=kube).exit_code
 

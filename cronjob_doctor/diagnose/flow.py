@@ -9,33 +9,40 @@ and leaves a readable bundle marked partial (partial.json). Secret values are re
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
+import socket
 import string
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture import state as capture_state
 from cronjob_doctor.capture.completeness import INCOMPLETE_EXIT_CODE, LogGap, partial_verdict
 from cronjob_doctor.capture.follow import Capture, JobFollower
+from cronjob_doctor.capture.heartbeat import KEEP_ANNOTATION, Session
 from cronjob_doctor.capture.secrets import redactor_for
 from cronjob_doctor.capture.snapshot import snapshot
 from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import DebugJob, Variant
-from cronjob_doctor.diagnose import preflight
+from cronjob_doctor.diagnose import adopt, preflight
+from cronjob_doctor.diagnose.lock import LeaseLock
 from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
 from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import pods as podlib
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
-from cronjob_doctor.managed import MANAGED_BY, MANAGED_BY_KEY, RUN_ID_LABEL, SOURCE_LABEL
+from cronjob_doctor.managed import RUN_ID_LABEL
 from cronjob_doctor.redact import Redactor
 from cronjob_doctor.rules.base import DebugRun, Verdict
+from cronjob_doctor.scan import orphans as orphanlib
+from cronjob_doctor.scan.left import UNKNOWN, LeftJob
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
@@ -185,16 +192,14 @@ def dry_run(settings: DiagnoseSettings, kube: Kube) -> Outcome:
     return Outcome(None, "".join(parts))
 
 
-def _refuse_concurrent(kube: Kube, namespace: str, name: str) -> None:
-    selector = f"{MANAGED_BY_KEY}={MANAGED_BY},{SOURCE_LABEL}={name[:63]}"
-    running = [
-        j["metadata"]["name"] for j in kube.list_jobs(namespace, label_selector=selector) if not joblib.finished(j)
-    ]
-    if running:
-        raise Conflict(
-            f"another diagnose of cronjob {namespace}/{name} is running: job {', '.join(running)}",
-            hint="wait for it, or run anyway with --force",
-        )
+@dataclass(frozen=True)
+class Host:
+    """Who this process is and how it tells a live process from a dead one (tests pass their own)."""
+
+    name: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+    pid_alive: Callable[[int], bool] = orphanlib.pid_alive
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
 
 @dataclass
@@ -203,6 +208,7 @@ class _Progress:
 
     root: Path
     namespace: str
+    session: Session | None = None
     planned: list[_Planned] = field(default_factory=list)
     phase: str = "before creating the debug Job"
     cleanup: str = "nothing was created"
@@ -218,45 +224,112 @@ def run(
     now: datetime,
     command: str,
     stop: threading.Event | None = None,
+    host: Host | None = None,
 ) -> Outcome:
     """The whole flow; raises DoctorError subclasses (Interrupted after Ctrl-C/SIGTERM), returns the verdict
     otherwise. Whatever stops it after the bundle directory exists, it cleans up first, then the error names
-    what is left in the cluster and partial.json marks the bundle."""
+    what is left in the cluster and partial.json marks the bundle.
+
+    While it runs it holds the CronJob's Lease (diagnose/lock.py): a second diagnose of the same CronJob is
+    refused (Conflict, exit 3), and a debug Job left by a diagnose that is gone is found and named."""
     if settings.dry_run:
         return dry_run(settings, kube)
+    host = host or Host()
     namespace = settings.target.namespace
     cronjob = resolve_cronjob(kube, namespace, settings.target.name)
     name = cronjob["metadata"]["name"]
     missing_optional = preflight.check(kube, namespace)
-    if not settings.force:
-        _refuse_concurrent(kube, namespace, name)
-    root = Path(settings.bundle) if settings.bundle else bundle_io.default_bundle_dir(namespace, name, now)
-    bundle_io.make_private_dir(root)
-    progress = _Progress(root=root, namespace=namespace)
+    session = Session.new(host=host.name, pid=host.pid, now=now)
+    lock = LeaseLock(kube, namespace=namespace, cronjob=name, session=session, clock=host.clock,
+                     pid_alive=host.pid_alive)
+    lock.acquire(force=settings.force)
     try:
-        return _run(
-            settings,
-            kube=kube,
-            hooks=hooks,
-            command=command,
-            stop=stop or threading.Event(),
-            cronjob=cronjob,
-            missing_optional=[str(p) for p in missing_optional],
-            progress=progress,
+        orphans = _orphans(settings, kube, namespace=namespace, cronjob=name, host=host, lock=lock)
+        root = Path(settings.bundle) if settings.bundle else _fresh_default_dir(namespace, name, now, session)
+        bundle_io.make_private_dir(root)
+        capture_state.begin(root, command="diagnose", session=session.id, host=session.host, pid=session.pid,
+                            now=host.clock())
+        lock.start_heartbeat()
+        progress = _Progress(root=root, namespace=namespace, session=session)
+        try:
+            outcome = _run(
+                settings,
+                kube=kube,
+                hooks=hooks,
+                command=command,
+                stop=stop or threading.Event(),
+                cronjob=cronjob,
+                missing_optional=[str(p) for p in missing_optional],
+                progress=progress,
+                orphans=orphans,
+                lock=lock,
+            )
+        except KeyboardInterrupt:
+            _mark_partial(progress, "interrupted (Ctrl-C or SIGTERM)")
+            _finish_states(progress, capture_state.PARTIAL, host.clock(), "interrupted (Ctrl-C or SIGTERM)")
+            raise Interrupted(
+                f"interrupted {progress.phase}; {progress.cleanup}",
+                hint=f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})",
+            ) from None
+        except DoctorError as exc:
+            _mark_partial(progress, str(exc))
+            _finish_states(progress, capture_state.PARTIAL, host.clock(), str(exc))
+            if any(item.attempted for item in progress.planned):
+                # The reader must learn what is left in the cluster from the one error line they will read.
+                exc.message = f"{exc.message}; {progress.cleanup}"
+            exc.hint = exc.hint or f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})"
+            raise
+        _finish_states(progress, capture_state.PARTIAL if outcome.partial else capture_state.COMPLETE,
+                       host.clock(), None)
+        return outcome
+    finally:
+        lock.release()
+
+
+def _orphans(
+    settings: DiagnoseSettings, kube: Kube, *, namespace: str, cronjob: str, host: Host, lock: LeaseLock
+) -> list[LeftJob]:
+    """The debug Jobs of this CronJob whose diagnose is gone. Refuses (Conflict, exit 3) when one still runs
+    and no flag says what to do with it: another debug run would run beside it."""
+    left = orphanlib.debug_jobs_left(kube, namespace, cronjob=cronjob, now=host.clock(), host=host.name,
+                                     pid_alive=host.pid_alive, notes=lock.notes)
+    found = [job for job in left if job.orphan or job.state == UNKNOWN]
+    target = f"{namespace}/{cronjob}"
+    if settings.adopt and not found:
+        raise InputError(
+            f"cronjob {target}: no debug Job left by a diagnose that is gone, nothing to adopt",
+            hint=f"list what cronjob-doctor left in the cluster: cronjob-doctor scan -n {namespace}",
         )
-    except KeyboardInterrupt:
-        _mark_partial(progress, "interrupted (Ctrl-C or SIGTERM)")
-        raise Interrupted(
-            f"interrupted {progress.phase}; {progress.cleanup}",
-            hint=f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})",
-        ) from None
-    except DoctorError as exc:
-        _mark_partial(progress, str(exc))
-        if any(item.attempted for item in progress.planned):
-            # The reader must learn what is left in the cluster from the one error line they will read.
-            exc.message = f"{exc.message}; {progress.cleanup}"
-        exc.hint = exc.hint or f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})"
-        raise
+    running = [job for job in found if not job.finished]
+    if running and not (settings.adopt or settings.delete_orphans or settings.force):
+        raise Conflict(adopt.unfinished_orphans_message(running, target), hint=adopt.orphan_hint(target))
+    return found
+
+
+def _fresh_default_dir(namespace: str, name: str, now: datetime, session: Session) -> Path:
+    """`./cronjob-doctor-<ns>-<cronjob>-<UTC time>-<session id>`, created here and now (mkdir fails if it
+    exists), so two runs started in the same second never share a bundle directory."""
+    base = bundle_io.default_bundle_dir(namespace, name, now)
+    for attempt in range(5):
+        suffix = session.id if attempt == 0 else f"{session.id}-{secrets.token_hex(2)}"
+        path = base.with_name(f"{base.name}-{suffix}")
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise InputError(f"cannot create bundle directory {path}: {exc.strerror or exc}") from exc
+        return path
+    raise InputError(f"cannot create a fresh bundle directory next to {base}", hint="pass --bundle DIR")
+
+
+def _finish_states(progress: _Progress, state: str, now: datetime, reason: str | None) -> None:
+    """Complete the capture markers of the bundle root and every run directory (capture/state.py)."""
+    directories = {progress.root, *(item.directory for item in progress.planned)}
+    for directory in directories:
+        if directory.is_dir():
+            with contextlib.suppress(OSError):
+                capture_state.finish(directory, state=state, now=now, reason=reason)
 
 
 def _run(
@@ -269,6 +342,8 @@ def _run(
     cronjob: dict[str, Any],
     missing_optional: list[str],
     progress: _Progress,
+    orphans: list[LeftJob],
+    lock: LeaseLock,
 ) -> Outcome:
     from cronjob_doctor.rules.engine import analyze_runs
 
@@ -287,8 +362,19 @@ def _run(
             )
         except DoctorError as exc:
             notes.append(f"networkpolicies unavailable: {exc}")
-    planned = plan(settings, cronjob, root)
+    notes += _handle_orphans(settings, kube, orphans, namespace=namespace, target=f"{namespace}/{name}",
+                             hooks=hooks)
+    planned = _adopted(orphans, root) if settings.adopt else plan(settings, cronjob, root)
     progress.planned = planned
+    stamp = {**(progress.session.annotations() if progress.session else {}),
+             **({KEEP_ANNOTATION: "true"} if settings.keep else {})}
+    for item in planned:
+        if item.directory != root:
+            bundle_io.make_private_dir(item.directory)
+            if progress.session is not None:
+                capture_state.begin(item.directory, command="diagnose", session=progress.session.id,
+                                    host=progress.session.host, pid=progress.session.pid,
+                                    now=progress.session.started)
     if planned:
         first = planned[0].debug
         notes.append(f"deadline: activeDeadlineSeconds {first.deadline_seconds} ({first.deadline_source}"
@@ -300,7 +386,7 @@ def _run(
     try:
         progress.phase = "while the debug Job ran"
         _run_all(kube, planned, settings=settings, hooks=hooks, stop=stop, target=f"{namespace}/{name}",
-                 redactor=redactor)
+                 redactor=redactor, stamp=stamp)
     finally:
         phase, progress.phase = progress.phase, "while cleaning up"
         _cleanup(kube, progress, keep=settings.keep, hooks=hooks)
@@ -339,6 +425,8 @@ def _run(
     redaction = redactor.note()
     if redaction:
         verdict = _with_context(verdict, notes=[redaction], context={})
+    if lock.notes:
+        verdict = _with_context(verdict, notes=list(lock.notes), context={})
     partial = [item for item in planned if item.capture is not None and item.capture.partial]
     if partial:
         verdict = partial_verdict(verdict, gaps=gaps)
@@ -346,6 +434,38 @@ def _run(
                       runs=[str(item.directory) for item in partial])
     bundle_io.write_json(root, "verdict.json", verdict.to_dict())
     return Outcome(verdict, partial=bool(partial))
+
+
+def _handle_orphans(
+    settings: DiagnoseSettings, kube: Kube, orphans: list[LeftJob], *, namespace: str, target: str, hooks: Hooks
+) -> list[str]:
+    """Delete the orphans (--delete-orphans), or say they are there and what to do about them."""
+    notes = []
+    for orphan in orphans:
+        if settings.delete_orphans:
+            kube.delete_job(namespace, orphan.name)
+            note = f"deleted {orphan.describe()} (--delete-orphans)"
+        elif settings.adopt:
+            note = f"adopted {orphan.describe()}"
+        else:
+            note = f"{orphan.describe()}; {adopt.ADOPT_HINT}"
+        hooks.note(note)
+        notes.append(note)
+    return notes
+
+
+def _adopted(orphans: list[LeftJob], root: Path) -> list[_Planned]:
+    """A planned run per adopted debug Job, already created: follow, judge and clean up as usual."""
+
+    def refuse(run_id: str) -> DebugJob:
+        raise InputError("an adopted debug Job is never created again")
+
+    items = []
+    for index, orphan in enumerate(orphans, 1):
+        variant, debug = adopt.debug_job_of(orphan.job)
+        directory = root / f"adopted-{orphan.name}" if len(orphans) > 1 else root
+        items.append(_Planned(variant, index, debug, directory, refuse, attempted=True, created=True))
+    return items
 
 
 def _run_all(
@@ -357,11 +477,18 @@ def _run_all(
     stop: threading.Event,
     target: str,
     redactor: Redactor,
+    stamp: dict[str, str],
 ) -> None:
-    """Create every debug Job, then follow them side by side; Ctrl-C sets `stop` and the caller cleans up."""
+    """Create every debug Job (adopted ones exist already), then follow them side by side; Ctrl-C sets `stop`
+    and the caller cleans up."""
     for item in planned:
-        hooks.header(target, f"{item.variant.name} (run {item.index}/{settings.runs})", item.debug.changes)
-        _create(kube, item)
+        label = item.variant.name if item.created else f"{item.variant.name} (run {item.index}/{settings.runs})"
+        hooks.header(target, label, item.debug.changes)
+        if item.created:
+            hooks.note(f"following job {item.debug.name}")
+            continue
+        item.debug.manifest["metadata"].setdefault("annotations", {}).update(stamp)
+        _create(kube, item, stamp)
         hooks.note(f"created job {item.debug.name}")
     # Follow a little past the longest debug Job deadline: the Job controller needs a moment to mark it Failed.
     deadline = time.monotonic() + max(item.debug.deadline_seconds for item in planned) + 120
@@ -403,8 +530,9 @@ def _run_all(
         raise
 
 
-def _create(kube: Kube, item: _Planned) -> None:
-    """Create the debug Job; a name already taken by a Job that is not ours gets a fresh run id."""
+def _create(kube: Kube, item: _Planned, stamp: dict[str, str]) -> None:
+    """Create the debug Job; a name already taken by a Job that is not ours gets a fresh run id. `stamp`: the
+    session annotations (who made it: the heartbeat that tells a running diagnose from an orphan)."""
     for attempt in range(_NAME_ATTEMPTS):
         item.attempted = True
         try:
@@ -415,6 +543,7 @@ def _create(kube: Kube, item: _Planned) -> None:
             if attempt == _NAME_ATTEMPTS - 1:
                 raise
             item.debug = item.rebuild(_run_id())
+            item.debug.manifest["metadata"].setdefault("annotations", {}).update(stamp)
             continue
         item.created = True
         return

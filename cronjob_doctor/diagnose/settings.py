@@ -61,7 +61,7 @@ class DiagnoseSettings:
     timeout_seconds: int | None = None
     """activeDeadlineSeconds of each debug Job (--timeout); None keeps the CronJob's own, else DEFAULT_TIMEOUT."""
     bundle: str | None = None
-    """Bundle root directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>)."""
+    """Bundle root directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>-<session id>)."""
     keep: bool = False
     """Leave the debug Jobs in the cluster."""
     dry_run: bool = False
@@ -71,7 +71,12 @@ class DiagnoseSettings:
     sample: bool = True
     """Run the memory sampler beside shell scripts (--no-sample turns it off)."""
     force: bool = False
-    """Run even if another diagnose of this CronJob is running."""
+    """Run even if another diagnose of this CronJob is running, or beside a debug Job it left."""
+    adopt: bool = False
+    """Follow the debug Job(s) a diagnose that is gone left behind to their end, judge them and clean up,
+    instead of creating a new one (--adopt)."""
+    delete_orphans: bool = False
+    """Delete the debug Jobs a diagnose that is gone left behind, then run as usual (--delete-orphans)."""
     show_logs: bool = True
     """Stream container logs to the terminal (stderr) as they arrive."""
     redact: bool = True
@@ -94,6 +99,8 @@ class DiagnoseSettings:
         trace: bool = True,
         sample: bool = True,
         force: bool = False,
+        adopt: bool = False,
+        delete_orphans: bool = False,
         show_logs: bool = True,
         redact: bool = True,
     ) -> DiagnoseSettings:
@@ -106,6 +113,15 @@ class DiagnoseSettings:
             raise InputError(f"invalid --image {image!r}")
         if container is not None:
             check_name(container, "container name")
+        if adopt and delete_orphans:
+            raise InputError("--adopt and --delete-orphans exclude each other: adopt an orphan, or delete it")
+        if adopt:
+            given = [flag for flag, value in (("--memory", memory), ("--image", image), ("--timeout", timeout),
+                                              ("--dry-run", dry_run or None), ("--runs", runs if runs != 1 else None))
+                     if value is not None]
+            if given:
+                raise InputError(f"--adopt follows the debug Job as it was created: {', '.join(given)} cannot "
+                                 "apply to it", hint="adopt it first, then diagnose again with those flags")
         return cls(
             target=parse_target(target, default_namespace=namespace),
             memory=parse_memory_list(memory),
@@ -119,6 +135,8 @@ class DiagnoseSettings:
             trace=trace,
             sample=sample,
             force=force,
+            adopt=adopt,
+            delete_orphans=delete_orphans,
             show_logs=show_logs,
             redact=redact,
         )
