@@ -23,7 +23,7 @@ from cronjob_doctor.errors import ClusterError, DoctorError, Gone, NotFound
 from cronjob_doctor.gcpause import gc_paused
 from cronjob_doctor.kube import config as kubeconfig_loader
 from cronjob_doctor.kube.errors import Call, api_status, map_error
-from cronjob_doctor.kube.retry import RetryPolicy
+from cronjob_doctor.kube.retry import RetryPolicy, is_refused_connect
 from cronjob_doctor.kube.retry import call as retry_call
 from cronjob_doctor.managed import MANAGED_BY_LABEL, RUN_ID_LABEL
 
@@ -111,6 +111,11 @@ class Kube:
         """The policy for every idempotent call; watch.py and logs.py also bound their resumes by it."""
         self.page_size = PAGE_SIZE
         """List page size (limit); the continue token fetches the rest."""
+        self.answered = False
+        """The API server has answered at least once (any HTTP status): from then on a refused connection is
+        an outage to retry, before it a wrong address to report at once."""
+        self.on_retry: Callable[[str], None] | None = None
+        """Told `what failed; attempt n of m in s` before each retry wait (the live view shows long waits)."""
 
     @classmethod
     def connect(
@@ -168,6 +173,7 @@ class Kube:
             auth_settings=["BearerToken"],
         )
         rest_response = self._api.call_api(method, url, headers, body, post_params, _request_timeout=timeout)
+        self.answered = True
         raw: urllib3.BaseHTTPResponse = rest_response.response
         if not 200 <= raw.status <= 299:
             try:
@@ -188,12 +194,21 @@ class Kube:
 
     def retried(self, fn: Callable[[], T], call: Call) -> T:
         """Run an idempotent request under the retry policy and map what it finally raises."""
+        notify = self.on_retry
+
+        def on_retry(text: str) -> None:
+            if notify is not None:
+                notify(f"waiting: {call.verb} {call.object_ref()}: {text}")
+
         try:
-            return retry_call(self.retry_policy, fn)
+            return retry_call(self.retry_policy, fn, give_up=self._refused_first_contact, on_retry=on_retry)
         except DoctorError:
             raise
         except Exception as exc:
             raise self.fail(exc, call) from exc
+
+    def _refused_first_contact(self, exc: BaseException) -> bool:
+        return not self.answered and is_refused_connect(exc)
 
     def open_stream(
         self,
