@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.capture.completeness import LogGap
 from cronjob_doctor.capture.ended import cursor_after
+from cronjob_doctor.capture.never_starts import StartPolicy, StartWatch
 from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
 from cronjob_doctor.debugjob.sampler import MARKER, parse_sample
 from cronjob_doctor.errors import ClusterError, DoctorError, Forbidden, NotFound, Unauthorized
@@ -52,6 +53,8 @@ class Capture:
     gaps: list[LogGap] = field(default_factory=list)
     """The container logs that could not be read to their last line."""
     notes: list[str] = field(default_factory=list)
+    never_started: str | None = None
+    """Following stopped early because a pod can certainly never start (capture.never_starts): the reason."""
     reconnects: int = 0
     """Watches and log streams restarted after a lasting API failure (only with `reconnect_seconds`)."""
     started: float = 0.0
@@ -80,13 +83,15 @@ class JobFollower:
         resume: bool = False,
         reconnect_seconds: float | None = None,
         redact: Callable[[str], str] | None = None,
+        start_policy: StartPolicy | None = None,
     ) -> None:
         """`resume`: log files already in `bundle_dir` (an earlier process followed this Job) are continued after
         their last line instead of being read again from the start. `reconnect_seconds`: a watch or log stream
         that fails beyond the client's retries is restarted after this pause instead of ending the capture
         (a long-running recorder outlives API server restarts); None keeps the one-shot behaviour. `redact`:
         applied to every log line before it reaches the file, the display callback or the sampler parser, so
-        secret values never touch the disk or the terminal."""
+        secret values never touch the disk or the terminal. `start_policy`: stop following as soon as a pod
+        can certainly never start (image not found, config missing for good); None follows to the end."""
         self.kube = kube
         self.namespace = namespace
         self.job_name = job_name
@@ -99,6 +104,7 @@ class JobFollower:
         self.resume = resume
         self.reconnect_seconds = reconnect_seconds
         self.redact = redact
+        self._starts = StartWatch(start_policy) if start_policy is not None else None
         self.failure: ClusterError | None = None
         """Why following stopped early: a watch failed beyond retries (API down, access revoked, Job gone)."""
         self._reconnected = False
@@ -318,6 +324,12 @@ class JobFollower:
                     if now - finished_at > self.grace_seconds:
                         capture.notes.append("some log streams were still open after the Job ended")
                         break
+                if self._starts is not None and not capture.finished:
+                    never = self._starts.due(now)
+                    if never is not None:
+                        capture.never_started = never
+                        capture.notes.append(f"stopped following early: {never}")
+                        break
                 try:
                     kind, payload = self._queue.get(timeout=0.1)
                 except queue.Empty:
@@ -350,6 +362,8 @@ class JobFollower:
                 capture.pods.setdefault(name, obj)
             else:
                 capture.pods[name] = obj
+                if self._starts is not None:
+                    self._starts.update(obj, time.monotonic())
                 for target in self._tracker.update(obj):
                     key = (target.pod, target.container, target.container_id)
                     self._streams[key] = self._spawn(

@@ -504,6 +504,7 @@ def _run_all(
             on_phase=hooks.phase,
             poll_metrics=not item.debug.instrumented,
             redact=redactor.redact if redactor.enabled else None,
+            start_policy=settings.start_policy,
         )
         try:
             item.capture = follower.run(deadline=deadline)

@@ -6,8 +6,9 @@ Nothing here reads the environment or the cluster.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from cronjob_doctor.capture.never_starts import StartPolicy
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s.duration import parse_duration
 from cronjob_doctor.k8s.names import Target, check_name, parse_target
@@ -81,6 +82,8 @@ class DiagnoseSettings:
     """Stream container logs to the terminal (stderr) as they arrive."""
     redact: bool = True
     """Redact Secret values and credential patterns in the terminal, the bundle logs and the report."""
+    start_policy: StartPolicy = field(default_factory=StartPolicy)
+    """When a debug pod that cannot start is certain never to (capture.never_starts): stop following then."""
 
     @classmethod
     def from_flags(
