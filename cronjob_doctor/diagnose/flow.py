@@ -9,15 +9,13 @@ and leaves a readable bundle marked partial (partial.json). Secret values are re
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
-import socket
 import string
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +29,7 @@ from cronjob_doctor.capture.snapshot import snapshot
 from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import DebugJob, Variant
 from cronjob_doctor.diagnose import adopt, preflight
-from cronjob_doctor.diagnose.lock import LeaseLock
+from cronjob_doctor.diagnose.lock import Host, LeaseLock
 from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
 from cronjob_doctor.k8s import jobs as joblib
@@ -41,8 +39,7 @@ from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.managed import RUN_ID_LABEL
 from cronjob_doctor.redact import Redactor
 from cronjob_doctor.rules.base import DebugRun, Verdict
-from cronjob_doctor.scan import orphans as orphanlib
-from cronjob_doctor.scan.left import UNKNOWN, LeftJob
+from cronjob_doctor.scan.left import LeftJob
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
@@ -192,16 +189,6 @@ def dry_run(settings: DiagnoseSettings, kube: Kube) -> Outcome:
     return Outcome(None, "".join(parts))
 
 
-@dataclass(frozen=True)
-class Host:
-    """Who this process is and how it tells a live process from a dead one (tests pass their own)."""
-
-    name: str = field(default_factory=socket.gethostname)
-    pid: int = field(default_factory=os.getpid)
-    pid_alive: Callable[[int], bool] = orphanlib.pid_alive
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
-
-
 @dataclass
 class _Progress:
     """Where the flow is, for the message and the partial marker when it stops early."""
@@ -244,7 +231,7 @@ def run(
                      pid_alive=host.pid_alive)
     lock.acquire(force=settings.force)
     try:
-        orphans = _orphans(settings, kube, namespace=namespace, cronjob=name, host=host, lock=lock)
+        orphans = adopt.find_orphans(settings, kube, namespace=namespace, cronjob=name, host=host, lock=lock)
         root = Path(settings.bundle) if settings.bundle else _fresh_default_dir(namespace, name, now, session)
         bundle_io.make_private_dir(root)
         capture_state.begin(root, command="diagnose", session=session.id, host=session.host, pid=session.pid,
@@ -284,26 +271,6 @@ def run(
         return outcome
     finally:
         lock.release()
-
-
-def _orphans(
-    settings: DiagnoseSettings, kube: Kube, *, namespace: str, cronjob: str, host: Host, lock: LeaseLock
-) -> list[LeftJob]:
-    """The debug Jobs of this CronJob whose diagnose is gone. Refuses (Conflict, exit 3) when one still runs
-    and no flag says what to do with it: another debug run would run beside it."""
-    left = orphanlib.debug_jobs_left(kube, namespace, cronjob=cronjob, now=host.clock(), host=host.name,
-                                     pid_alive=host.pid_alive, notes=lock.notes)
-    found = [job for job in left if job.orphan or job.state == UNKNOWN]
-    target = f"{namespace}/{cronjob}"
-    if settings.adopt and not found:
-        raise InputError(
-            f"cronjob {target}: no debug Job left by a diagnose that is gone, nothing to adopt",
-            hint=f"list what cronjob-doctor left in the cluster: cronjob-doctor scan -n {namespace}",
-        )
-    running = [job for job in found if not job.finished]
-    if running and not (settings.adopt or settings.delete_orphans or settings.force):
-        raise Conflict(adopt.unfinished_orphans_message(running, target), hint=adopt.orphan_hint(target))
-    return found
 
 
 def _fresh_default_dir(namespace: str, name: str, now: datetime, session: Session) -> Path:
@@ -362,8 +329,7 @@ def _run(
             )
         except DoctorError as exc:
             notes.append(f"networkpolicies unavailable: {exc}")
-    notes += _handle_orphans(settings, kube, orphans, namespace=namespace, target=f"{namespace}/{name}",
-                             hooks=hooks)
+    notes += adopt.handle_orphans(settings, kube, orphans, namespace=namespace, note=hooks.note)
     planned = _adopted(orphans, root) if settings.adopt else plan(settings, cronjob, root)
     progress.planned = planned
     stamp = {**(progress.session.annotations() if progress.session else {}),
@@ -434,24 +400,6 @@ def _run(
                       runs=[str(item.directory) for item in partial])
     bundle_io.write_json(root, "verdict.json", verdict.to_dict())
     return Outcome(verdict, partial=bool(partial))
-
-
-def _handle_orphans(
-    settings: DiagnoseSettings, kube: Kube, orphans: list[LeftJob], *, namespace: str, target: str, hooks: Hooks
-) -> list[str]:
-    """Delete the orphans (--delete-orphans), or say they are there and what to do about them."""
-    notes = []
-    for orphan in orphans:
-        if settings.delete_orphans:
-            kube.delete_job(namespace, orphan.name)
-            note = f"deleted {orphan.describe()} (--delete-orphans)"
-        elif settings.adopt:
-            note = f"adopted {orphan.describe()}"
-        else:
-            note = f"{orphan.describe()}; {adopt.ADOPT_HINT}"
-        hooks.note(note)
-        notes.append(note)
-    return notes
 
 
 def _adopted(orphans: list[LeftJob], root: Path) -> list[_Planned]:

@@ -9,20 +9,34 @@ resourceVersion it was read at, so two takers cannot both win either. Talks to t
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor.capture import heartbeat
 from cronjob_doctor.capture.heartbeat import OwnerState, Session
 from cronjob_doctor.errors import Conflict, DoctorError, NotFound
 from cronjob_doctor.k8s.objects import meta, spec
+from cronjob_doctor.scan.orphans import pid_alive as process_exists
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
 
 Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Host:
+    """Who this process is and how it tells a live process from a dead one (tests pass their own)."""
+
+    name: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+    pid_alive: Callable[[int], bool] = process_exists
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
 
 class LeaseLock:
