@@ -115,6 +115,7 @@ class JobFollower:
         self._halt = threading.Event()
         self._tracker = TargetTracker()
         self._streams: dict[tuple[str, str, str], threading.Thread] = {}
+        self._suspects: list[tuple[StreamTarget, str | None, str | None]] = []
         self._phases: dict[str, str] = {}
         self._threads: list[threading.Thread] = []
 
@@ -192,14 +193,36 @@ class JobFollower:
             reason = f"following stopped before its end was read (last line read: {end.last or 'none'})"
             self._queue.put(("gap", LogGap(target.pod, target.container, target.previous, reason)))
         elif end.state == "pod-gone" and end.behind:
-            went_on = f", the log went on to {end.log_end}" if end.log_end else ""
-            reason = (f"the pod was deleted before the rest of its log could be read (last line read: "
-                      f"{end.last or 'none'}{went_on})")
-            self._queue.put(("gap", LogGap(target.pod, target.container, target.previous, reason)))
+            # judged once every stream has finished: another stream of the same file may hold those lines
+            self._queue.put(("suspect", (target, end.last, end.log_end)))
         elif end.state == "pod-gone":
             self._queue.put(("gone", f"log of {target.pod}/{target.container}: the pod was deleted before the "
                              "end of its log could be confirmed"))
         self._queue.put(("stream-end", target))
+
+    def _judge_suspects(self) -> None:
+        """A stream whose pod was deleted while the log went on past its last line: a gap, unless the lines
+        ahead of it are in the file anyway (written by the stream of the container's next instance)."""
+        for target, last, log_end in self._suspects:
+            if self._written_past(target, log_end):
+                continue
+            went_on = f", the log went on to {log_end}" if log_end else ""
+            reason = f"the pod was deleted before the rest of its log could be read (last line read: {last or 'none'}" \
+                     f"{went_on})"
+            self._handle("gap", LogGap(target.pod, target.container, target.previous, reason))
+
+    def _written_past(self, target: StreamTarget, log_end: str | None) -> bool:
+        """Whether the target's log file already holds a line at or after `log_end`: after an OnFailure restart
+        the old instance's stream follows the container into the new instance, whose own stream writes the
+        same file, so the lines the old stream saw ahead of it may well be on disk."""
+        from cronjob_doctor.kube.logs import timestamp_key
+
+        if not log_end:
+            return False
+        path = bundle_io.log_path(self.root, target.pod, target.container, previous=target.previous)
+        with self._marks_lock:
+            mark = self._marks.get(path)
+        return mark is not None and mark[0] >= timestamp_key(log_end)
 
     def _stream_into_file(self, target: StreamTarget, end: Any) -> None:
         from cronjob_doctor.kube.logs import LogChunk, follow_log_batches
@@ -338,6 +361,7 @@ class JobFollower:
         finally:
             self._halt.set()
             self._drain()
+            self._judge_suspects()
             self._final_reads()
             self._write_all()
             capture.ended = time.monotonic()
@@ -397,6 +421,8 @@ class JobFollower:
             bundle_io.write_json(self.root, "metrics.json", capture.metrics)
         elif kind == "stream-end":
             pass
+        elif kind == "suspect":
+            self._suspects.append(payload)
         elif kind == "gap":
             capture.partial = True
             if payload not in capture.gaps:
