@@ -171,6 +171,27 @@ def _schedule_causes(schedule: Any) -> list[Obj]:
                    f'Invalid value: "{text}": expected exactly 5 fields, found {len(body.split())}: {body}')]
 
 
+_MICRO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})")
+
+
+def _lease_spec_causes(spec: Obj) -> list[Obj]:
+    """ValidateLeaseSpec, and metav1.MicroTime's parser (RFC 3339 with exactly six fraction digits)."""
+    causes = []
+    for field in ("leaseDurationSeconds", "leaseTransitions"):
+        value = spec.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, int) or value < (1 if field == "leaseDurationSeconds" else 0):
+            bound = "greater than 0" if field == "leaseDurationSeconds" else "greater than or equal to 0"
+            causes.append(_cause("FieldValueInvalid", f"spec.{field}", f"Invalid value: {value}: must be {bound}"))
+    for field in ("acquireTime", "renewTime"):
+        value = spec.get(field)
+        if value is not None and not (isinstance(value, str) and _MICRO_TIME.fullmatch(value)):
+            raise ApiError(400, f'Lease in version "v1" cannot be handled as a Lease: parsing time "{value}" as '
+                                '"2006-01-02T15:04:05.000000Z07:00": cannot parse')
+    return causes
+
+
 def validate(resource: Resource, obj: Obj) -> None:
     """Raise 422 Invalid listing every problem found, as the real server collects them all."""
     meta = obj.get("metadata") or {}
@@ -203,6 +224,8 @@ def validate(resource: Resource, obj: Obj) -> None:
                                  '"Allow", "Forbid", "Replace"'))
     elif resource.plural == "pods" and resource.group == "":
         causes += _pod_spec_causes(spec, "spec")
+    elif resource.plural == "leases" and resource.group == "coordination.k8s.io":
+        causes += _lease_spec_causes(spec)
     if causes:
         raise invalid(resource.kind, resource.group, name, causes)
 

@@ -26,7 +26,7 @@ from .testing.faults import Faults
 
 Obj = dict[str, Any]
 _WITH_STATUS = {"jobs", "cronjobs", "pods", "namespaces", "nodes"}
-_DEPENDENT_KEYS = ("pods", "jobs", "cronjobs", "events", "secrets", "serviceaccounts", "networkpolicies")
+_DEPENDENT_KEYS = ("pods", "jobs", "cronjobs", "events", "secrets", "serviceaccounts", "networkpolicies", "leases")
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -292,6 +292,11 @@ class Api:
         if preconditions.get("uid") and preconditions["uid"] != uid:
             raise ApiError(409, f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in "
                                 f"object meta: {uid}", reason="Conflict")
+        version = current["metadata"].get("resourceVersion")
+        if preconditions.get("resourceVersion") and preconditions["resourceVersion"] != version:
+            raise ApiError(409, f"Precondition failed: ResourceVersion in precondition: "
+                                f"{preconditions['resourceVersion']}, ResourceVersion in object meta: {version}",
+                           reason="Conflict")
         dry_run = request.query.get("dryRun") == "All" or options.get("dryRun") == ["All"]
         if not dry_run:
             try:

@@ -135,6 +135,15 @@ class Kubelet:
         c.active = True
         image = str(c.spec.get("image", ""))
         path = c.field_path
+        if not scenarios.valid_reference(image):
+            # The kubelet cannot even name the image: InvalidImageName, and it never tries again.
+            message = (f'Failed to apply default image tag "{image}": couldn\'t parse image name "{image}": '
+                       "invalid reference format")
+            self._event(run, "InspectFailed", message, path, warning=True)
+            self._event(run, "Failed", "Error: InvalidImageName", path, warning=True)
+            c.waiting = ("InvalidImageName", message)
+            self._write(run)
+            return
         error = scenarios.image_pull_error(run.scenario if c.target else "success", image)
         policy = c.spec.get("imagePullPolicy", "IfNotPresent")
         pod = self._pod(run)

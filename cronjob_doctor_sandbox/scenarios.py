@@ -80,6 +80,18 @@ def image_pull_error(scenario: str, image: str) -> str | None:
     )
 
 
+_REFERENCE = re.compile(
+    r"(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::\d+)?/)?"  # registry host[:port]/
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"  # lowercase path
+    r"(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"  # :tag, @digest
+)
+
+
+def valid_reference(image: str) -> bool:
+    """Whether containerd's reference grammar accepts the image name (an uppercase path does not parse)."""
+    return bool(_REFERENCE.fullmatch(image))
+
+
 def qualified_image(image: str) -> str:
     """docker.io/library/alpine:3.20 for alpine:3.20, as containerd names references."""
     name = image if ":" in image.rsplit("/", 1)[-1] or "@" in image else f"{image}:latest"

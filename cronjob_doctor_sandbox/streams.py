@@ -178,7 +178,7 @@ def pod_log(
             message = f"{message}: {_waiting_reason(pod, container)}"
         raise ApiError(400, message) from None
     return _log_chunks(first, batches, timestamps=timestamps, limit=limit, cut_after=faults.log_cut_point(),
-                       faults=faults, alive=alive)
+                       end_after=faults.log_end_point(), faults=faults, alive=alive)
 
 
 CHUNK_BYTES = 256 * 1024
@@ -189,11 +189,11 @@ STAMP_BYTES = len("2026-11-25T00:11:46.123456789Z \n")
 
 def _log_chunks(
     first: list[Line] | None, rest: Iterator[list[Line]], *, timestamps: bool, limit: int | None,
-    cut_after: int | None, faults: Faults, alive: Callable[[], bool],
+    cut_after: int | None, end_after: int | None, faults: Faults, alive: Callable[[], bool],
 ) -> Iterator[bytes]:
     if first is None:
         return
-    if limit is None and cut_after is None:
+    if limit is None and cut_after is None and end_after is None:
         yield from _whole_chunks(first, rest, timestamps=timestamps, alive=alive)
         return
     sent_lines = sent_bytes = 0
@@ -206,6 +206,11 @@ def _log_chunks(
                     yield b"".join(parts)
                 faults.cuts += 1
                 raise CutStream()
+            if end_after is not None and sent_lines >= end_after:
+                if parts:
+                    yield b"".join(parts)
+                faults.ends += 1
+                return  # a clean end: the server sends the last chunk, as an idle timeout in a proxy would
             data = (f"{stamp} {text}\n" if timestamps else f"{text}\n").encode()
             if limit is not None and sent_bytes + len(data) >= limit:
                 parts.append(data[: limit - sent_bytes])

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture.completeness import LogGap
 from cronjob_doctor.capture.ended import cursor_after
+from cronjob_doctor.capture.never_starts import StartPolicy, StartWatch
 from cronjob_doctor.capture.targets import StreamTarget, TargetTracker
 from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, MemorySample, above_limit, parse_sample
 from cronjob_doctor.errors import ClusterError, DoctorError, Forbidden, NotFound, Unauthorized
@@ -49,7 +51,12 @@ class Capture:
     lines: dict[tuple[str, str, bool], int] = field(default_factory=dict)
     peak_memory_bytes: int | None = None
     partial: bool = False
+    """Something is known to be missing: a log not read to its end (`gaps`), a watch lost, a stop before the end."""
+    gaps: list[LogGap] = field(default_factory=list)
+    """The container logs that could not be read to their last line."""
     notes: list[str] = field(default_factory=list)
+    never_started: str | None = None
+    """Following stopped early because a pod can certainly never start (capture.never_starts): the reason."""
     reconnects: int = 0
     """Watches and log streams restarted after a lasting API failure (only with `reconnect_seconds`)."""
     started: float = 0.0
@@ -79,6 +86,7 @@ class JobFollower:
         reconnect_seconds: float | None = None,
         redact: Callable[[str], str] | None = None,
         sampler_token: str | None = None,
+        start_policy: StartPolicy | None = None,
     ) -> None:
         """`resume`: log files already in `bundle_dir` (an earlier process followed this Job) are continued after
         their last line instead of being read again from the start. `reconnect_seconds`: a watch or log stream
@@ -86,7 +94,9 @@ class JobFollower:
         (a long-running recorder outlives API server restarts); None keeps the one-shot behaviour. `redact`:
         applied to every log line before it reaches the file, the display callback or the sampler parser, so
         secret values never touch the disk or the terminal. `sampler_token`: the debug Job's `DebugJob.sampler_token`;
-        only log lines with it are memory samples (None: the token in the followed Job's annotation, if any)."""
+        only log lines with it are memory samples (None: the token in the followed Job's annotation, if any).
+        `start_policy`: stop following as soon as a pod can certainly never start (image not found, config
+        missing for good); None follows to the end."""
         self.kube = kube
         self.namespace = namespace
         self.job_name = job_name
@@ -101,6 +111,7 @@ class JobFollower:
         self.redact = redact
         self.sampler_token = sampler_token
         self._noisy: set[tuple[str, str]] = set()
+        self._starts = StartWatch(start_policy) if start_policy is not None else None
         self.failure: ClusterError | None = None
         """Why following stopped early: a watch failed beyond retries (API down, access revoked, Job gone)."""
         self._reconnected = False
@@ -111,6 +122,7 @@ class JobFollower:
         self._halt = threading.Event()
         self._tracker = TargetTracker()
         self._streams: dict[tuple[str, str, str], threading.Thread] = {}
+        self._suspects: list[tuple[StreamTarget, str | None, str | None]] = []
         self._phases: dict[str, str] = {}
         self._threads: list[threading.Thread] = []
 
@@ -145,9 +157,16 @@ class JobFollower:
         self._threads.append(thread)
         return thread
 
-    def _reconnectable(self, exc: ClusterError) -> bool:
-        """An outage or server error worth waiting out; a missing pod or a denial will not go away."""
-        return self.reconnect_seconds is not None and not isinstance(exc, (NotFound, Forbidden, Unauthorized))
+    def _reconnectable(self, exc: DoctorError) -> bool:
+        """An outage or server error worth waiting out; a missing pod or a denial will not go away, and a log
+        already retried to its end after the container terminated will not be read by waiting."""
+        from cronjob_doctor.kube.logs import IncompleteLog
+
+        return (
+            self.reconnect_seconds is not None
+            and isinstance(exc, ClusterError)
+            and not isinstance(exc, (NotFound, Forbidden, Unauthorized, IncompleteLog))
+        )
 
     def _watch(self, kind: str, **selectors: Any) -> None:
         from cronjob_doctor.kube.watch import watch
@@ -162,6 +181,57 @@ class JobFollower:
             raise
 
     def _stream(self, target: StreamTarget) -> None:
+        """Follow one container instance's log into its file; say when it could not be read to its end."""
+        from cronjob_doctor.kube.logs import StreamEnd
+
+        end = StreamEnd()
+        try:
+            self._stream_into_file(target, end)
+        except NotFound:
+            raise  # the pod went before the stream opened: `_spawn` notes it
+        except DoctorError as exc:
+            if self._reconnectable(exc):
+                raise  # `_spawn` waits the outage out and starts the stream again, continuing the file
+            reason = getattr(exc, "reason", "") or str(exc)
+            self._queue.put(("gap", LogGap(target.pod, target.container, target.previous, reason)))
+            return
+        if end.state == "stopped" and not self.stop.is_set():
+            # halted before the container's last line was confirmed (the Job ended long ago, or a deadline)
+            reason = f"following stopped before its end was read (last line read: {end.last or 'none'})"
+            self._queue.put(("gap", LogGap(target.pod, target.container, target.previous, reason)))
+        elif end.state == "pod-gone" and end.behind:
+            # judged once every stream has finished: another stream of the same file may hold those lines
+            self._queue.put(("suspect", (target, end.last, end.log_end)))
+        elif end.state == "pod-gone":
+            self._queue.put(("gone", f"log of {target.pod}/{target.container}: the pod was deleted before the "
+                             "end of its log could be confirmed"))
+        self._queue.put(("stream-end", target))
+
+    def _judge_suspects(self) -> None:
+        """A stream whose pod was deleted while the log went on past its last line: a gap, unless the lines
+        ahead of it are in the file anyway (written by the stream of the container's next instance)."""
+        for target, last, log_end in self._suspects:
+            if self._written_past(target, log_end):
+                continue
+            went_on = f", the log went on to {log_end}" if log_end else ""
+            reason = f"the pod was deleted before the rest of its log could be read (last line read: {last or 'none'}" \
+                     f"{went_on})"
+            self._handle("gap", LogGap(target.pod, target.container, target.previous, reason))
+
+    def _written_past(self, target: StreamTarget, log_end: str | None) -> bool:
+        """Whether the target's log file already holds a line at or after `log_end`: after an OnFailure restart
+        the old instance's stream follows the container into the new instance, whose own stream writes the
+        same file, so the lines the old stream saw ahead of it may well be on disk."""
+        from cronjob_doctor.kube.logs import timestamp_key
+
+        if not log_end:
+            return False
+        path = bundle_io.log_path(self.root, target.pod, target.container, previous=target.previous)
+        with self._marks_lock:
+            mark = self._marks.get(path)
+        return mark is not None and mark[0] >= timestamp_key(log_end)
+
+    def _stream_into_file(self, target: StreamTarget, end: Any) -> None:
         from cronjob_doctor.kube.logs import LogChunk, follow_log_batches
 
         key = (target.pod, target.container, target.previous)
@@ -184,6 +254,7 @@ class JobFollower:
                 follow=not target.previous,
                 since_time=cursor.since_time() if cursor is not None else None,
                 stop=self._halt,
+                end=end,
             ):
                 if cursor is not None:
                     chunks = [c for c in chunks if not c.timestamp or cursor.admit(c.timestamp)]
@@ -193,7 +264,6 @@ class JobFollower:
                 written = self._write_batch(handle, path, owner, chunks)
                 if written:
                     self._queue.put(("lines", (key, written)))
-        self._queue.put(("stream-end", target))
 
     def _write_batch(
         self, handle: IO[str], path: Path, owner: object, lines: Sequence[tuple[str, str]]
@@ -284,6 +354,12 @@ class JobFollower:
                     if now - finished_at > self.grace_seconds:
                         capture.notes.append("some log streams were still open after the Job ended")
                         break
+                if self._starts is not None and not capture.finished:
+                    never = self._starts.due(now)
+                    if never is not None:
+                        capture.never_started = never
+                        capture.notes.append(f"stopped following early: {never}")
+                        break
                 try:
                     kind, payload = self._queue.get(timeout=0.1)
                 except queue.Empty:
@@ -292,6 +368,7 @@ class JobFollower:
         finally:
             self._halt.set()
             self._drain()
+            self._judge_suspects()
             self._final_reads()
             self._write_all()
             capture.ended = time.monotonic()
@@ -316,6 +393,8 @@ class JobFollower:
                 capture.pods.setdefault(name, obj)
             else:
                 capture.pods[name] = obj
+                if self._starts is not None:
+                    self._starts.update(obj, time.monotonic())
                 for target in self._tracker.update(obj):
                     key = (target.pod, target.container, target.container_id)
                     self._streams[key] = self._spawn(
@@ -349,8 +428,18 @@ class JobFollower:
             bundle_io.write_json(self.root, "metrics.json", capture.metrics)
         elif kind == "stream-end":
             pass
+        elif kind == "suspect":
+            self._suspects.append(payload)
+        elif kind == "gap":
+            capture.partial = True
+            if payload not in capture.gaps:
+                capture.gaps.append(payload)
+                capture.notes.append(payload.describe())
         elif kind == "gone":
-            capture.notes.append(f"{payload}: the pod was deleted before this log stream could open")
+            if str(payload).startswith("log-"):
+                capture.notes.append(f"{payload}: the pod was deleted before this log stream could open")
+            elif str(payload) not in capture.notes:
+                capture.notes.append(str(payload))
         elif kind == "reconnect":
             capture.reconnects += 1
             capture.notes.append(f"reconnecting after {payload}")

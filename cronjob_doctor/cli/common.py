@@ -39,8 +39,9 @@ INTERNAL_ERROR = 70
 EXIT_CODES_HELP = (
     "Exit codes: 0 the run(s) succeeded / nothing wrong found; 1 a failure was diagnosed; "
     "2 usage or input error; 3 cannot reach or use the cluster (unreachable, unauthorised, forbidden, "
-    f"not found); {INTERNAL_ERROR} internal error (a bug: --debug shows the traceback); 130 interrupted "
-    "(after cleanup)."
+    "not found, another diagnose of it running); 4 the capture is partial (a log could not be read to its "
+    f"end: the report says which, at lowered confidence); {INTERNAL_ERROR} internal error (a bug: --debug "
+    "shows the traceback); 130 interrupted (after cleanup)."
 )
 
 

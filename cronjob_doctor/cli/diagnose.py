@@ -52,7 +52,7 @@ def diagnose_cmd(
     bundle: Annotated[
         str | None, typer.Option(metavar="DIR", show_default=False,
                                  help="Bundle directory, new or empty (default: a new "
-                                 "./cronjob-doctor-<ns>-<cronjob>-<UTC time>).")
+                                 "./cronjob-doctor-<ns>-<cronjob>-<UTC time>, -2, -3... when taken).")
     ] = None,
     bundle_subdir: Annotated[
         bool, typer.Option("--bundle-subdir", help="When --bundle names a directory that is not empty, write into "
@@ -65,7 +65,12 @@ def diagnose_cmd(
     ] = False,
     no_trace: Annotated[bool, typer.Option("--no-trace", help="Do not prepend set -x.")] = False,
     no_sample: Annotated[bool, typer.Option("--no-sample", help="Do not run the memory sampler.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running, or "
+                                        "beside a debug Job a diagnose that is gone left running.")] = False,
+    adopt: Annotated[bool, typer.Option("--adopt", help="Take over the debug Job(s) a diagnose that is gone "
+                                        "(killed) left behind: follow to the end, judge, clean up.")] = False,
+    delete_orphans: Annotated[bool, typer.Option("--delete-orphans", help="Delete the debug Jobs a diagnose "
+                                                 "that is gone left behind, then run as usual.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream container logs to the terminal.")] = False,
     no_redact: Annotated[
         bool,
@@ -82,7 +87,8 @@ def diagnose_cmd(
     settings = DiagnoseSettings.from_flags(
         target=str(parsed), memory=memory, runs=runs, image=image, container=container, timeout=timeout,
         bundle=bundle, bundle_subdir=bundle_subdir, keep=keep, dry_run=dry_run, trace=not no_trace,
-        sample=not no_sample, force=force, show_logs=not quiet, redact=not no_redact,
+        sample=not no_sample, force=force, adopt=adopt, delete_orphans=delete_orphans, show_logs=not quiet,
+        redact=not no_redact,
     )
     return run_diagnose(settings, common=common, kube=kube).exit_code
 
@@ -96,6 +102,7 @@ def run_diagnose(settings: DiagnoseSettings, *, common: Common, kube: Kube, comm
     out, err = consoles(common)
     view = LiveView(err, plain=not err.is_terminal)
     hooks = flow.Hooks(header=view.header, phase=view.phase, log_line=view.log_line, note=view.note)
+    kube.on_retry = view.note  # a retried call is a wait: say what for
     try:
         outcome = flow.run(settings, kube=kube, hooks=hooks, now=datetime.now(timezone.utc),
                            command=command_text or common.command)

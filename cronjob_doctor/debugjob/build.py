@@ -214,7 +214,8 @@ def build(
         "batch.kubernetes.io/job-name",
     ):
         template_labels.pop(generated, None)
-    pod_template.setdefault("metadata", {}).setdefault("labels", {}).update({RUN_ID_LABEL: run_id})
+    pod_template.setdefault("metadata", {}).setdefault("labels", {}).update(
+        {MANAGED_BY_KEY: MANAGED_BY, RUN_ID_LABEL: run_id})
 
     labels = dict((template.get("metadata") or {}).get("labels") or {})
     labels.update({MANAGED_BY_KEY: MANAGED_BY, SOURCE_LABEL: str(name)[:63], RUN_ID_LABEL: run_id})

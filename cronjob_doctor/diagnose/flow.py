@@ -13,30 +13,34 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture import state as capture_state
+from cronjob_doctor.capture.completeness import INCOMPLETE_EXIT_CODE, LogGap, partial_verdict
 from cronjob_doctor.capture.follow import Capture, JobFollower
+from cronjob_doctor.capture.heartbeat import KEEP_ANNOTATION, Session
 from cronjob_doctor.capture.secrets import redactor_for, split_value_notes
 from cronjob_doctor.capture.snapshot import snapshot
 from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import DebugJob, Variant
-from cronjob_doctor.diagnose import preflight
+from cronjob_doctor.diagnose import adopt, preflight
+from cronjob_doctor.diagnose.lock import Host, LeaseLock
 from cronjob_doctor.diagnose.model import DryRun, PlannedJob
 from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
-from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
-from cronjob_doctor.managed import MANAGED_BY, MANAGED_BY_KEY, RUN_ID_LABEL, SOURCE_LABEL
+from cronjob_doctor.managed import RUN_ID_LABEL
 from cronjob_doctor.redact import Redactor
 from cronjob_doctor.resolve import resolve_cronjob
 from cronjob_doctor.rules.base import DebugRun, Verdict
 from cronjob_doctor.rules.debug_runs import debug_run
+from cronjob_doctor.scan.left import LeftJob
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
@@ -54,9 +58,13 @@ class Outcome:
 
     verdict: Verdict | None
     dry_run: DryRun | None = None
+    partial: bool = False
+    """Some evidence could not be captured (a log not read to its end): exit INCOMPLETE_EXIT_CODE, never 0."""
 
     @property
     def exit_code(self) -> int:
+        if self.verdict is not None and self.partial:
+            return INCOMPLETE_EXIT_CODE
         return self.verdict.exit_code if self.verdict else 0
 
 
@@ -168,24 +176,13 @@ def dry_run(settings: DiagnoseSettings, kube: Kube) -> DryRun:
     return DryRun(cronjob=f"{meta.get('namespace')}/{meta.get('name')}", jobs=jobs, via=resolved.via)
 
 
-def _refuse_concurrent(kube: Kube, namespace: str, name: str) -> None:
-    selector = f"{MANAGED_BY_KEY}={MANAGED_BY},{SOURCE_LABEL}={name[:63]}"
-    running = [
-        j["metadata"]["name"] for j in kube.list_jobs(namespace, label_selector=selector) if not joblib.finished(j)
-    ]
-    if running:
-        raise Conflict(
-            f"another diagnose of cronjob {namespace}/{name} is running: job {', '.join(running)}",
-            hint="wait for it, or run anyway with --force",
-        )
-
-
 @dataclass
 class _Progress:
     """Where the flow is, for the message and the partial marker when it stops early."""
 
     root: Path
     namespace: str
+    session: Session | None = None
     planned: list[_Planned] = field(default_factory=list)
     phase: str = "before creating the debug Job"
     cleanup: str = "nothing was created"
@@ -201,12 +198,17 @@ def run(
     now: datetime,
     command: str,
     stop: threading.Event | None = None,
+    host: Host | None = None,
 ) -> Outcome:
     """The whole flow; raises DoctorError subclasses (Interrupted after Ctrl-C/SIGTERM), returns the verdict
     otherwise. Whatever stops it after the bundle directory exists, it cleans up first, then the error names
-    what is left in the cluster and partial.json marks the bundle."""
+    what is left in the cluster and partial.json marks the bundle.
+
+    While it runs it holds the CronJob's Lease (diagnose/lock.py): a second diagnose of the same CronJob is
+    refused (Conflict, exit 3), and a debug Job left by a diagnose that is gone is found and named."""
     if settings.dry_run:
         return Outcome(None, dry_run=dry_run(settings, kube))
+    host = host or Host()
     namespace = settings.target.namespace
     resolved = resolve_cronjob(kube, namespace, settings.target.name, command="diagnose")
     cronjob = resolved.cronjob
@@ -214,36 +216,61 @@ def run(
         hooks.note(f"diagnosing cronjob {namespace}/{cronjob['metadata']['name']}: {resolved.via}")
     name = cronjob["metadata"]["name"]
     missing_optional = preflight.check(kube, namespace)
-    if not settings.force:
-        _refuse_concurrent(kube, namespace, name)
-    root = bundle_io.bundle_root(settings.bundle, namespace=namespace, name=name, now=now,
-                                 subdir=settings.bundle_subdir)
-    progress = _Progress(root=root, namespace=namespace)
+    session = Session.new(host=host.name, pid=host.pid, now=now)
+    lock = LeaseLock(kube, namespace=namespace, cronjob=name, session=session, clock=host.clock,
+                     pid_alive=host.pid_alive)
+    lock.acquire(force=settings.force)
     try:
-        return _run(
-            settings,
-            kube=kube,
-            hooks=hooks,
-            command=command,
-            stop=stop or threading.Event(),
-            cronjob=cronjob,
-            resolved_via=resolved.via,
-            missing_optional=[str(p) for p in missing_optional],
-            progress=progress,
-        )
-    except KeyboardInterrupt:
-        _mark_partial(progress, "interrupted (Ctrl-C or SIGTERM)")
-        raise Interrupted(
-            f"interrupted {progress.phase}; {progress.cleanup}",
-            hint=f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})",
-        ) from None
-    except DoctorError as exc:
-        _mark_partial(progress, str(exc))
-        if any(item.attempted for item in progress.planned):
-            # The reader must learn what is left in the cluster from the one error line they will read.
-            exc.message = f"{exc.message}; {progress.cleanup}"
-        exc.hint = exc.hint or f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})"
-        raise
+        orphans = adopt.find_orphans(settings, kube, namespace=namespace, cronjob=name, host=host, lock=lock)
+        root = bundle_io.bundle_root(settings.bundle, namespace=namespace, name=name, now=now,
+                                     subdir=settings.bundle_subdir)
+        capture_state.begin(root, command="diagnose", session=session.id, host=session.host, pid=session.pid,
+                            now=host.clock())
+        lock.start_heartbeat()
+        progress = _Progress(root=root, namespace=namespace, session=session)
+        try:
+            outcome = _run(
+                settings,
+                kube=kube,
+                hooks=hooks,
+                command=command,
+                stop=stop or threading.Event(),
+                cronjob=cronjob,
+                resolved_via=resolved.via,
+                missing_optional=[str(p) for p in missing_optional],
+                progress=progress,
+                orphans=orphans,
+                lock=lock,
+            )
+        except KeyboardInterrupt:
+            _mark_partial(progress, "interrupted (Ctrl-C or SIGTERM)")
+            _finish_states(progress, capture_state.PARTIAL, host.clock(), "interrupted (Ctrl-C or SIGTERM)")
+            raise Interrupted(
+                f"interrupted {progress.phase}; {progress.cleanup}",
+                hint=f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})",
+            ) from None
+        except DoctorError as exc:
+            _mark_partial(progress, str(exc))
+            _finish_states(progress, capture_state.PARTIAL, host.clock(), str(exc))
+            if any(item.attempted for item in progress.planned):
+                # The reader must learn what is left in the cluster from the one error line they will read.
+                exc.message = f"{exc.message}; {progress.cleanup}"
+            exc.hint = exc.hint or f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})"
+            raise
+        _finish_states(progress, capture_state.PARTIAL if outcome.partial else capture_state.COMPLETE,
+                       host.clock(), None)
+        return outcome
+    finally:
+        lock.release()
+
+
+def _finish_states(progress: _Progress, state: str, now: datetime, reason: str | None) -> None:
+    """Complete the capture markers of the bundle root and every run directory (capture/state.py)."""
+    directories = {progress.root, *(item.directory for item in progress.planned)}
+    for directory in directories:
+        if directory.is_dir():
+            with contextlib.suppress(OSError):
+                capture_state.finish(directory, state=state, now=now, reason=reason)
 
 
 def _run(
@@ -257,6 +284,8 @@ def _run(
     resolved_via: str | None,
     missing_optional: list[str],
     progress: _Progress,
+    orphans: list[LeftJob],
+    lock: LeaseLock,
 ) -> Outcome:
     from cronjob_doctor.rules.engine import analyze_runs, failure_on_record
 
@@ -276,8 +305,18 @@ def _run(
             )
         except DoctorError as exc:
             notes.append(f"networkpolicies unavailable: {exc}")
-    planned = plan(settings, cronjob, root)
+    notes += adopt.handle_orphans(settings, kube, orphans, namespace=namespace, note=hooks.note)
+    planned = _adopted(orphans, root) if settings.adopt else plan(settings, cronjob, root)
     progress.planned = planned
+    stamp = {**(progress.session.annotations() if progress.session else {}),
+             **({KEEP_ANNOTATION: "true"} if settings.keep else {})}
+    for item in planned:
+        if item.directory != root:
+            bundle_io.make_private_dir(item.directory)
+            if progress.session is not None:
+                capture_state.begin(item.directory, command="diagnose", session=progress.session.id,
+                                    host=progress.session.host, pid=progress.session.pid,
+                                    now=progress.session.started)
     if planned:
         first = planned[0].debug
         notes.append(f"deadline: activeDeadlineSeconds {first.deadline_seconds} ({first.deadline_source}"
@@ -289,7 +328,7 @@ def _run(
     try:
         progress.phase = "while the debug Job ran"
         _run_all(kube, planned, settings=settings, hooks=hooks, stop=stop, target=f"{namespace}/{name}",
-                 redactor=redactor)
+                 redactor=redactor, stamp=stamp)
     finally:
         phase, progress.phase = progress.phase, "while cleaning up"
         _cleanup(kube, progress, keep=settings.keep, hooks=hooks)
@@ -310,11 +349,13 @@ def _run(
     # what reading left out or cut for the rules (a long line), by run
     notes += [f"{data.path.name}/{note}" if data.path else note for _run, data in runs_and_bundles
               for note in data.notes()]
+    gaps = [gap for item in planned if item.capture for gap in item.capture.gaps]
+    described = {gap.describe() for gap in gaps}
     for item in planned:
         if item.error:
             notes.append(f"{item.debug.name}: {item.error}")
         if item.capture:
-            notes.extend(f"{item.debug.name}: {n}" for n in item.capture.notes)
+            notes.extend(f"{item.debug.name}: {n}" for n in item.capture.notes if n not in described)
     notes += split_value_notes(redactor, root)
     verdict = _redacted(_with_context(
         verdict,
@@ -332,8 +373,29 @@ def _run(
     redaction = redactor.note()
     if redaction:
         verdict = _with_context(verdict, notes=[redaction], context={})
+    if lock.notes:
+        verdict = _with_context(verdict, notes=list(lock.notes), context={})
+    partial = [item for item in planned if item.capture is not None and item.capture.partial]
+    if partial:
+        verdict = partial_verdict(verdict, gaps=gaps)
+        _mark_partial(progress, "; ".join(verdict.notes[: 1 + len(gaps)]), incomplete_logs=gaps,
+                      runs=[str(item.directory) for item in partial])
     bundle_io.write_json(root, "verdict.json", verdict.to_dict())
-    return Outcome(verdict)
+    return Outcome(verdict, partial=bool(partial))
+
+
+def _adopted(orphans: list[LeftJob], root: Path) -> list[_Planned]:
+    """A planned run per adopted debug Job, already created: follow, judge and clean up as usual."""
+
+    def refuse(run_id: str) -> DebugJob:
+        raise InputError("an adopted debug Job is never created again")
+
+    items = []
+    for index, orphan in enumerate(orphans, 1):
+        variant, debug = adopt.debug_job_of(orphan.job)
+        directory = root / f"adopted-{orphan.name}" if len(orphans) > 1 else root
+        items.append(_Planned(variant, index, debug, directory, refuse, attempted=True, created=True))
+    return items
 
 
 def _run_all(
@@ -345,11 +407,18 @@ def _run_all(
     stop: threading.Event,
     target: str,
     redactor: Redactor,
+    stamp: dict[str, str],
 ) -> None:
-    """Create every debug Job, then follow them side by side; Ctrl-C sets `stop` and the caller cleans up."""
+    """Create every debug Job (adopted ones exist already), then follow them side by side; Ctrl-C sets `stop`
+    and the caller cleans up."""
     for item in planned:
-        hooks.header(target, f"{item.variant.name} (run {item.index}/{settings.runs})", item.debug.changes)
-        _create(kube, item)
+        label = item.variant.name if item.created else f"{item.variant.name} (run {item.index}/{settings.runs})"
+        hooks.header(target, label, item.debug.changes)
+        if item.created:
+            hooks.note(f"following job {item.debug.name}")
+            continue
+        item.debug.manifest["metadata"].setdefault("annotations", {}).update(stamp)
+        _create(kube, item, stamp)
         hooks.note(f"created job {item.debug.name}")
     # Follow a little past the longest debug Job deadline: the Job controller needs a moment to mark it Failed.
     deadline = time.monotonic() + max(item.debug.deadline_seconds for item in planned) + 120
@@ -366,6 +435,7 @@ def _run_all(
             poll_metrics=not item.debug.instrumented,
             sampler_token=item.debug.sampler_token,
             redact=redactor.redact if redactor.enabled else None,
+            start_policy=settings.start_policy,
         )
         try:
             item.capture = follower.run(deadline=deadline)
@@ -392,8 +462,9 @@ def _run_all(
         raise
 
 
-def _create(kube: Kube, item: _Planned) -> None:
-    """Create the debug Job; a name already taken by a Job that is not ours gets a fresh run id."""
+def _create(kube: Kube, item: _Planned, stamp: dict[str, str]) -> None:
+    """Create the debug Job; a name already taken by a Job that is not ours gets a fresh run id. `stamp`: the
+    session annotations (who made it: the heartbeat that tells a running diagnose from an orphan)."""
     for attempt in range(_NAME_ATTEMPTS):
         item.attempted = True
         try:
@@ -404,6 +475,7 @@ def _create(kube: Kube, item: _Planned) -> None:
             if attempt == _NAME_ATTEMPTS - 1:
                 raise
             item.debug = item.rebuild(_run_id())
+            item.debug.manifest["metadata"].setdefault("annotations", {}).update(stamp)
             continue
         item.created = True
         return
@@ -460,8 +532,11 @@ def _ours(kube: Kube, namespace: str, item: _Planned) -> bool:
     return bool(labels.get(RUN_ID_LABEL) == item.debug.manifest["metadata"]["labels"][RUN_ID_LABEL])
 
 
-def _mark_partial(progress: _Progress, reason: str) -> None:
-    """partial.json at the bundle root: the bundle is readable but incomplete, and this says why."""
+def _mark_partial(
+    progress: _Progress, reason: str, *, incomplete_logs: Sequence[LogGap] = (), runs: Sequence[str] = ()
+) -> None:
+    """partial.json at the bundle root: the bundle is readable but incomplete, and this says why (and, when
+    the run finished with a log not read to its end, which logs and which run directories)."""
     # If the disk failed too, the error message still says what happened.
     with contextlib.suppress(DoctorError):
         bundle_io.write_json(
@@ -473,6 +548,8 @@ def _mark_partial(progress: _Progress, reason: str) -> None:
                 "phase": progress.phase,
                 "cleanup": progress.cleanup,
                 "left_in_cluster": [f"job/{name}" for name in progress.left],
+                "incomplete_logs": [gap.to_dict() for gap in incomplete_logs],
+                "partial_runs": list(runs),
             },
         )
 
@@ -530,6 +607,7 @@ def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict
         "sampler_token": item.debug.sampler_token,
         "peak_memory_bytes": capture.peak_memory_bytes,
         "partial": capture.partial,
+        "incomplete_logs": [gap.to_dict() for gap in capture.gaps],
         "notes": capture.notes,
     }
 

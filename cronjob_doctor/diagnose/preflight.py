@@ -36,6 +36,12 @@ DIAGNOSE = (
     Permission("get", "pods", subresource="log"),
     Permission("list", "events"),
     Permission("watch", "events"),
+    # the lock and heartbeat of a running diagnose (diagnose/lock.py), and the orphans it tells apart
+    Permission("create", "leases", "coordination.k8s.io"),
+    Permission("get", "leases", "coordination.k8s.io"),
+    Permission("list", "leases", "coordination.k8s.io"),
+    Permission("update", "leases", "coordination.k8s.io"),
+    Permission("delete", "leases", "coordination.k8s.io"),
     Permission("list", "networkpolicies", "networking.k8s.io", required=False),
 )
 

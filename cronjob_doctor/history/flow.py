@@ -8,6 +8,7 @@ given; the assembly itself is pure (timeline.py).
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from cronjob_doctor.k8s.objects import name_of, namespace_of
 from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
 from cronjob_doctor.resolve import resolve_cronjob
 from cronjob_doctor.rules.base import Evidence, Verdict
+from cronjob_doctor.scan import orphans
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
@@ -116,4 +118,6 @@ def run(settings: HistorySettings, *, kube: Kube, now: datetime | None = None) -
                     found = recorded_verdict(settings.bundles, namespace, name, record.job)
                     if found is not None:
                         verdicts[record.job] = found
-    return build(cronjob, jobs, pods, now=moment, limit=settings.limit, verdicts=verdicts, notes=notes)
+    left = orphans.debug_jobs_left(kube, namespace, cronjob=name, jobs=jobs, now=moment, host=socket.gethostname(),
+                                   pid_alive=orphans.pid_alive, notes=notes)
+    return build(cronjob, jobs, pods, now=moment, limit=settings.limit, verdicts=verdicts, notes=notes, left=left)

@@ -20,6 +20,7 @@ from cronjob_doctor.k8s.objects import name_of, namespace_of
 from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
 from cronjob_doctor.k8s.time import parse_time
 from cronjob_doctor.rules.base import Verdict
+from cronjob_doctor.scan.left import LeftJob
 
 Obj = dict[str, Any]
 
@@ -78,6 +79,8 @@ class History:
     warnings: tuple[CronJobWarning, ...]
     now: datetime
     notes: tuple[str, ...] = ()
+    left: tuple[LeftJob, ...] = ()
+    """Debug Jobs of this CronJob that cronjob-doctor left in the cluster (orphans of a killed diagnose, kept)."""
     zone: Any = field(default=None, compare=False)
     """The CronJob's time zone (tzinfo) for showing local times, None when UTC."""
     command: str | None = None
@@ -140,6 +143,7 @@ def build(
     limit: int = 20,
     verdicts: dict[str, Verdict] | None = None,
     notes: Sequence[str] = (),
+    left: Sequence[LeftJob] = (),
 ) -> History:
     """Assemble the History from API dicts (pure: the clock and any verdicts are passed in)."""
     spec = cronjob.get("spec") or {}
@@ -168,5 +172,6 @@ def build(
         warnings=tuple(warnings(cronjob, records, schedule=parsed, now=now)),
         now=now,
         notes=tuple(notes),
+        left=tuple(left),
         zone=parsed.zone if parsed and parsed.zone_name != "UTC" else None,
     )

@@ -22,6 +22,7 @@ from cronjob_doctor.report import json as json_report
 from cronjob_doctor.report import yaml as yaml_report
 from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
+from cronjob_doctor.scan.left import ORPHAN, LeftJob
 
 _OUTCOME_STYLES = {SUCCEEDED: "green", FAILED: "red", RUNNING: "yellow"}
 
@@ -232,9 +233,48 @@ def render_text(history: History) -> RenderableType:
     verdicts = _verdicts(history)
     if verdicts:
         parts += [Text(""), *verdicts]
+    parts += left_jobs_text(history.left)
     for note in history.notes:
         parts.append(Text(f"note: {clean(note)}", style="dim"))
     return Group(*parts)
+
+
+# ---------------------------------------------------------------------------------------------- left
+
+
+def left_next_steps(left: tuple[LeftJob, ...]) -> list[str]:
+    """The commands that adopt or delete each CronJob's orphans, once per CronJob."""
+    targets = dict.fromkeys(f"{job.namespace}/{job.cronjob}" for job in left if job.state == ORPHAN)
+    return [f"cronjob-doctor diagnose {target} --adopt    # or --delete-orphans" for target in targets]
+
+
+def left_jobs_text(left: tuple[LeftJob, ...]) -> list[RenderableType]:
+    """`Debug Jobs left by cronjob-doctor`: one line per Job, what state it is in and why; the commands."""
+    if not left:
+        return []
+    orphans = sum(1 for job in left if job.state == ORPHAN)
+    title = f"Debug Jobs left by cronjob-doctor ({orphans} orphan(s))"
+    parts: list[RenderableType] = [Text(""), Text(title, style="bold yellow" if orphans else "bold")]
+    for job in left:
+        line = Text(f"{job.namespace}/{job.name} ", style="bold")
+        line.append(job.state, style="yellow" if job.state == ORPHAN else "")
+        line.append(f" ({job.outcome if job.finished else 'still running'}): {clean(job.why)}")
+        parts.append(Indented(line))
+    parts += [Text(f"next: {step}") for step in left_next_steps(left)]
+    return parts
+
+
+def left_job_dict(job: LeftJob) -> dict[str, Any]:
+    return {
+        "namespace": job.namespace,
+        "name": job.name,
+        "cronjob": job.cronjob,
+        "state": job.state,
+        "why": job.why,
+        "finished": job.finished,
+        "outcome": job.outcome,
+        "created": job.created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if job.created else None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------- json
@@ -302,6 +342,7 @@ def to_dict(history: History) -> dict[str, Any]:
         "warnings": [w.to_dict() for w in history.warnings],
         "runs": [run_dict(view, history) for view in history.runs],
         "hidden_runs": history.hidden,
+        "debug_jobs": [left_job_dict(job) for job in history.left],
         "notes": list(history.notes),
         "now": _iso(history.now),
     }
@@ -386,6 +427,13 @@ def render_markdown(history: History) -> str:
         steps.append(("Capture every run from now on, so the next failure keeps its logs:",
                       f"cronjob-doctor record {target}"))
     steps.append(("After a fix, check the next scheduled runs:", f"cronjob-doctor history {target}"))
+    if history.left:
+        lines += ["### Debug Jobs left by cronjob-doctor", "",
+                  table(("Job", "State", "Status", "Why"),
+                        [(j.name, j.state, j.outcome if j.finished else "still running", j.why) for j in history.left]),
+                  ""]
+    for step in left_next_steps(history.left):
+        steps.insert(0, ("Adopt (follow and judge) or delete the debug Job a killed diagnose left:", step))
     lines += ["### Next steps", ""]
     for text, command in steps:
         lines += [text, "", fenced(command, "sh"), ""]

@@ -73,8 +73,9 @@ def test_incident_is_diagnosed_as_oom_with_all_evidence_kept(sandbox: Sandbox, k
     assert writes_to(sandbox, "/cronjobs") == []
     assert sandbox.store.get("cronjobs", "tofu-state", "tf-state-backup")["spec"] == cronjob_before["spec"]
     assert debug_jobs(sandbox) == []
-    deletes = [r for r in sandbox.requests if r.method == "DELETE"]
+    deletes = [r for r in sandbox.requests if r.method == "DELETE" and "/jobs/" in r.path]
     assert sorted(r.path.rsplit("/", 1)[1] for r in deletes) == sorted(b["metadata"]["name"] for b in bodies.values())
+    assert sandbox.store.list("leases", "tofu-state")[0] == [], "the lock is released at the end"
 
     # The bundle: per-run logs with trace lines, pods.json with the OOMKilled termination, events, verdict.
     oom_dir = Path(runs["original (128Mi)"]["bundle"])
