@@ -32,6 +32,12 @@ from cronjob_doctor.k8s.objects import annotations_of
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
 
+HEALTHY_SECONDS = 10.0
+"""A watch or stream that ran this long before it failed again ends one outage and starts another."""
+ENDED_GRACE_SECONDS = 2.0
+"""How long a log stream may stay open after its container terminated before it is closed and read to its end
+(a kubelet closes it at once; a proxy or a kubelet stand-in may keep it open for good)."""
+
 LineCallback = Callable[[str, str, str, str], None]
 """(pod, container, timestamp, text) for every displayed log line."""
 PhaseCallback = Callable[[str, str], None]
@@ -84,6 +90,7 @@ class JobFollower:
         grace_seconds: float = 15.0,
         resume: bool = False,
         reconnect_seconds: float | None = None,
+        outage_seconds: float | None = None,
         redact: Callable[[str], str] | None = None,
         sampler_token: str | None = None,
         start_policy: StartPolicy | None = None,
@@ -91,7 +98,10 @@ class JobFollower:
         """`resume`: log files already in `bundle_dir` (an earlier process followed this Job) are continued after
         their last line instead of being read again from the start. `reconnect_seconds`: a watch or log stream
         that fails beyond the client's retries is restarted after this pause instead of ending the capture
-        (a long-running recorder outlives API server restarts); None keeps the one-shot behaviour. `redact`:
+        (a long-running recorder outlives API server restarts); None keeps the one-shot behaviour.
+        `outage_seconds` (with `reconnect_seconds`): an API that stays unreachable this long ends the capture as
+        without reconnects (diagnose waits out an API server restart, not an outage for good); None: never
+        (record). `redact`:
         applied to every log line before it reaches the file, the display callback or the sampler parser, so
         secret values never touch the disk or the terminal. `sampler_token`: the debug Job's `DebugJob.sampler_token`;
         only log lines with it are memory samples (None: the token in the followed Job's annotation, if any).
@@ -108,6 +118,7 @@ class JobFollower:
         self.grace_seconds = grace_seconds
         self.resume = resume
         self.reconnect_seconds = reconnect_seconds
+        self.outage_seconds = outage_seconds
         self.redact = redact
         self.sampler_token = sampler_token
         self._noisy: set[tuple[str, str]] = set()
@@ -122,6 +133,9 @@ class JobFollower:
         self._halt = threading.Event()
         self._tracker = TargetTracker()
         self._streams: dict[tuple[str, str, str], threading.Thread] = {}
+        self._ended: dict[tuple[str, str, str], threading.Event] = {}
+        """Per followed instance: set once the pod watch shows it terminated and its stream outlives it."""
+        self._ended_at: dict[tuple[str, str, str], float] = {}
         self._suspects: list[tuple[StreamTarget, str | None, str | None]] = []
         self._phases: dict[str, str] = {}
         self._threads: list[threading.Thread] = []
@@ -130,13 +144,22 @@ class JobFollower:
 
     def _spawn(self, name: str, target: Callable[[], None]) -> threading.Thread:
         def guarded() -> None:
+            outage_since: float | None = None
             try:
                 while True:
+                    started = time.monotonic()
                     try:
                         target()
                         return
                     except ClusterError as exc:
                         if not self._reconnectable(exc):
+                            raise
+                        now = time.monotonic()
+                        if outage_since is None or now - started > HEALTHY_SECONDS:
+                            outage_since = started  # a new outage: the last one ended while this ran
+                        if self.outage_seconds is not None and now - outage_since > self.outage_seconds:
+                            if name.endswith("-watch"):
+                                self.failure = self.failure or exc  # without its watches the loop stops
                             raise
                         self._reconnected = True
                         self._queue.put(("reconnect", f"{name}: {exc}"))
@@ -207,6 +230,23 @@ class JobFollower:
                              "end of its log could be confirmed"))
         self._queue.put(("stream-end", target))
 
+    def _note_ended(self, pod: dict[str, Any]) -> None:
+        """Remember when each followed instance of this pod terminated (its ID's state, or a finished pod)."""
+        name = str((pod.get("metadata") or {}).get("name") or "")
+        finished = podlib.phase(pod) in ("Succeeded", "Failed")
+        ended_ids = {t.container_id for t in podlib.terminations(pod) if t.container_id}
+        for key in self._ended:
+            if key[0] == name and key not in self._ended_at and (finished or key[2] in ended_ids):
+                self._ended_at[key] = time.monotonic()
+
+    def _close_outlived_streams(self, now: float) -> None:
+        """A kubelet ends a log stream when its container exits; one that stays open ENDED_GRACE_SECONDS after
+        the pod watch showed the instance terminated (a proxy, a kubelet stand-in) is closed, and the stream's
+        final read from the last second seen fetches whatever it had not delivered."""
+        for key, since in self._ended_at.items():
+            if now - since > ENDED_GRACE_SECONDS and not self._ended[key].is_set():
+                self._ended[key].set()
+
     def _judge_suspects(self) -> None:
         """A stream whose pod was deleted while the log went on past its last line: a gap, unless the lines
         ahead of it are in the file anyway (written by the stream of the container's next instance)."""
@@ -255,6 +295,7 @@ class JobFollower:
                 since_time=cursor.since_time() if cursor is not None else None,
                 stop=self._halt,
                 end=end,
+                ended=self._ended.get((target.pod, target.container, target.container_id)),
             ):
                 if cursor is not None:
                     chunks = [c for c in chunks if not c.timestamp or cursor.admit(c.timestamp)]
@@ -304,6 +345,10 @@ class JobFollower:
         return kept
 
     def _metrics(self) -> None:
+        if not self.kube.serves_metrics():
+            self._queue.put(("note", "no metrics API (metrics.k8s.io): the peak memory of containers that run no "
+                             "shell script is not measured"))
+            return
         while not self._halt.wait(2.0):
             for name, pod in list(self.capture.pods.items()):
                 if (pod.get("status") or {}).get("phase") != "Running":
@@ -345,6 +390,7 @@ class JobFollower:
                     capture.partial = True
                     capture.notes.append("gave up following: the Job did not end within the timeout")
                     break
+                self._close_outlived_streams(now)
                 if finished_at is None and capture.finished:
                     finished_at = now
                 if finished_at is not None:
@@ -397,9 +443,11 @@ class JobFollower:
                     self._starts.update(obj, time.monotonic())
                 for target in self._tracker.update(obj):
                     key = (target.pod, target.container, target.container_id)
+                    self._ended[key] = threading.Event()
                     self._streams[key] = self._spawn(
                         f"log-{target.pod}-{target.container}", functools.partial(self._stream, target)
                     )
+                self._note_ended(obj)
             self._write_pods()
             phase = podlib.telling_state(obj) if event_type != "DELETED" else "Deleted"
             if self.on_phase and self._phases.get(name) != phase:
@@ -435,6 +483,8 @@ class JobFollower:
             if payload not in capture.gaps:
                 capture.gaps.append(payload)
                 capture.notes.append(payload.describe())
+        elif kind == "note":
+            capture.notes.append(str(payload))
         elif kind == "gone":
             if str(payload).startswith("log-"):
                 capture.notes.append(f"{payload}: the pod was deleted before this log stream could open")

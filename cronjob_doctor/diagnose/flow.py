@@ -46,6 +46,10 @@ if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
 
 DEFAULT_RAISED = 512 * 1024**2
+OUTAGE_RETRY_BUDGETS = 3
+"""How long diagnose waits out an unreachable API server mid-run, in retry budgets of the client (3 x 30 s by
+default: a restart takes seconds to a minute) before it reports the cluster lost, cleans up what it can and
+says what is left."""
 PARTIAL_FILE = "partial.json"
 """Written at the bundle root when diagnose did not finish: why, at which phase, and what is left in the cluster."""
 _NAME_ATTEMPTS = 3
@@ -434,6 +438,9 @@ def _run_all(
             on_phase=hooks.phase,
             poll_metrics=not item.debug.instrumented,
             sampler_token=item.debug.sampler_token,
+            # an API server restart (an upgrade, a control plane failover) is waited out; an outage is not
+            reconnect_seconds=1.0,
+            outage_seconds=OUTAGE_RETRY_BUDGETS * kube.retry_policy.max_seconds,
             redact=redactor.redact if redactor.enabled else None,
             start_policy=settings.start_policy,
         )

@@ -111,6 +111,7 @@ class Kube:
         """The policy for every idempotent call; watch.py and logs.py also bound their resumes by it."""
         self.page_size = PAGE_SIZE
         """List page size (limit); the continue token fetches the rest."""
+        self._metrics_api: bool | None = None
         self.answered = False
         """The API server has answered at least once (any HTTP status): from then on a refused connection is
         an outage to retry, before it a wrong address to report at once."""
@@ -350,6 +351,20 @@ class Kube:
         """NetworkPolicies of a namespace."""
         return self.list_with_version("networkpolicies", namespace)[0]
 
+    def serves_metrics(self) -> bool:
+        """Whether the cluster serves metrics.k8s.io (metrics-server or an adapter), asked once: without it a
+        poll of pod metrics is one useless request every two seconds for the whole run."""
+        if self._metrics_api is None:
+            try:
+                self.send_json("GET", "/apis/metrics.k8s.io/v1beta1")
+                self._metrics_api = True
+            except ApiException as exc:
+                # 404: no such API group; 503: its APIService is registered but down, which can pass
+                self._metrics_api = api_status(exc) != 404
+            except Exception:  # noqa: BLE001  any other answer: leave it to the poll to find out
+                return True
+        return self._metrics_api
+
     def pod_metrics(self, namespace: str, name: str) -> Obj | None:
         """metrics.k8s.io PodMetrics, or None when the metrics API is absent (404/503) or has no sample yet."""
         call = Call("get", "pods", namespace, name)
@@ -527,16 +542,19 @@ def iter_line_batches(response: urllib3.BaseHTTPResponse, *, chunk_size: int = 6
 
 
 @contextmanager
-def closing_on_stop(response: urllib3.BaseHTTPResponse, stop: threading.Event | None) -> Iterator[None]:
-    """Close `response` when the block ends, and shut its socket down as soon as `stop` is set, so a reader
-    blocked on a quiet stream wakes up within ~0.2 s instead of waiting for the server."""
+def closing_on_stop(
+    response: urllib3.BaseHTTPResponse, stop: threading.Event | None, *, also: threading.Event | None = None
+) -> Iterator[None]:
+    """Close `response` when the block ends, and shut its socket down as soon as `stop` (or `also`) is set, so
+    a reader blocked on a quiet stream wakes up within ~0.2 s instead of waiting for the server."""
     done = threading.Event()
     watcher: threading.Thread | None = None
-    if stop is not None:
+    events = [event for event in (stop, also) if event is not None]
+    if events:
 
         def _watch() -> None:
             while not done.is_set():
-                if stop.wait(0.2):
+                if events[0].wait(0.2) or any(event.is_set() for event in events):
                     with suppress(ValueError, RuntimeError, OSError, AttributeError):
                         response.shutdown()
                     return

@@ -268,6 +268,7 @@ def follow_log_batches(
     stop: threading.Event | None = None,
     poll_seconds: float = 1.0,
     end: StreamEnd | None = None,
+    ended: threading.Event | None = None,
 ) -> Generator[list[LogChunk], None, None]:
     """A container's log lines until it has terminated and its log is read (or `stop` is set), as one non-empty
     list per network read: the lines that arrived together, so a capture can write, flush and hand them on once
@@ -277,7 +278,11 @@ def follow_log_batches(
     reopened from the last second seen, with the duplicate lines skipped. Once the container has terminated,
     a final read from the last second seen fetches what the stream missed, and the log's own last line
     (tailLines=1) confirms nothing is missing; if that cannot be confirmed within the retry budget,
-    IncompleteLog. previous=True reads the previous instance once, then confirms it the same way."""
+    IncompleteLog. previous=True reads the previous instance once, then confirms it the same way.
+
+    `ended`: set by a caller that learnt (from its pod watch) that the instance followed has terminated while
+    its stream stays open. A kubelet ends the stream itself; a proxy in between, or a kubelet stand-in, may
+    not: the stream is then closed and the final read above decides what is missing."""
     follow = follow and not previous
     cursor = LogCursor()
     call = Call("get", "pods", namespace, pod, subresource="log")
@@ -303,7 +308,7 @@ def follow_log_batches(
         cursor.reopen()
         progressed = False
         try:
-            with closing_on_stop(response, stop):
+            with closing_on_stop(response, stop, also=ended if following else None):
                 for raws in iter_line_batches(response):
                     admitted = cursor.admit_batch(split_lines(raws))
                     if admitted:
@@ -353,6 +358,9 @@ def follow_log_batches(
             return
         if _terminated(current, container):
             break
+        if ended is not None and ended.is_set():
+            end.state = "superseded"  # the instance followed ended and restarted in place: its successor's own
+            return                    # stream reads the log from here on
         if dropped is not None and failures >= kube.retry_policy.attempts:
             raise kube.fail(dropped, call) from dropped  # the container runs on, but no stream of it lasts
         if "running" in container_state(current, container):
