@@ -106,6 +106,7 @@ def run(settings: HistorySettings, *, kube: Kube, now: datetime | None = None) -
     moment = now or datetime.now(timezone.utc)
     notes: list[str] = [f"history of cronjob {namespace}/{name}: {resolved.via}"] if resolved.via else []
     verdicts: dict[str, Verdict] = {}
+    recorded: list[str] = []
     if settings.verdicts:
         from cronjob_doctor.rules.engine import analyze
 
@@ -118,6 +119,8 @@ def run(settings: HistorySettings, *, kube: Kube, now: datetime | None = None) -
                     found = recorded_verdict(settings.bundles, namespace, name, record.job)
                     if found is not None:
                         verdicts[record.job] = found
+                        recorded.append(record.job)
     left = orphans.debug_jobs_left(kube, namespace, cronjob=name, jobs=jobs, now=moment, host=socket.gethostname(),
                                    pid_alive=orphans.pid_alive, notes=notes)
-    return build(cronjob, jobs, pods, now=moment, limit=settings.limit, verdicts=verdicts, notes=notes, left=left)
+    return build(cronjob, jobs, pods, now=moment, limit=settings.limit, verdicts=verdicts, recorded=recorded,
+                 notes=notes, left=left)

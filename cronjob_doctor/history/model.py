@@ -8,7 +8,7 @@ renderers (report/history.py) read only this module's types.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,8 @@ Obj = dict[str, Any]
 
 @dataclass(frozen=True)
 class HistoryRow:
-    """A scheduled run as history shows it, with the verdict where its pods could still be analysed."""
+    """A scheduled run as history shows it, with its verdict: from the pods that remain, or (--bundles) the one
+    `record` wrote when it captured the run."""
 
     run: ScheduledRun
     verdict: Verdict | None = None
@@ -142,13 +143,16 @@ def build(
     now: datetime,
     limit: int = 20,
     verdicts: dict[str, Verdict] | None = None,
+    recorded: Sequence[str] = (),
     notes: Sequence[str] = (),
     left: Sequence[LeftJob] = (),
 ) -> History:
-    """Assemble the History from API dicts (pure: the clock and any verdicts are passed in)."""
+    """Assemble the History from API dicts (pure: the clock and any verdicts are passed in). `recorded`: the
+    Jobs whose evidence a `record` bundle holds (--bundles)."""
     spec = cronjob.get("spec") or {}
     status = cronjob.get("status") or {}
-    records = runlib.scheduled_runs(cronjob, jobs, pods)
+    kept = set(recorded)
+    records = [replace(r, recorded=True) if r.job in kept else r for r in runlib.scheduled_runs(cronjob, jobs, pods)]
     time_zone = spec.get("timeZone") or None
     parsed, problem = schedlib.parse(spec.get("schedule"), time_zone)
     schedule_text = schedlib.describe(parsed, now) if parsed else f"schedule `{spec.get('schedule')}`: {problem}"

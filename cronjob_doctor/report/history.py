@@ -72,7 +72,9 @@ def reason_cell(run: ScheduledRun, separator: str = " / ") -> str:
 
 
 def evidence_cell(run: ScheduledRun) -> str:
-    """`1 pod, logs` / `pods gone`: what is left to read."""
+    """`1 pod, logs` / `pods gone` / `recorded`: what is left to read."""
+    if run.recorded:
+        return "recorded" if not run.pods else f"recorded, {len(run.pods)} pod" + ("s" if len(run.pods) != 1 else "")
     if not run.pods:
         return "pods gone" if run.finished else "no pods yet"
     count = f"{len(run.pods)} pod" + ("s" if len(run.pods) != 1 else "")
@@ -164,7 +166,8 @@ def _runs_table(history: History) -> Table:
     grid.add_column("Scheduled (UTC)", no_wrap=True)
     grid.add_column("Outcome", no_wrap=True)
     grid.add_column("Took", no_wrap=True)
-    grid.add_column("Reason", overflow="fold")
+    words = [w for view in history.runs for w in reason_cell(view.run, "\n").split()]
+    grid.add_column("Reason", overflow="fold", min_width=max((len(w) for w in words), default=6))
     grid.add_column("Evidence", overflow="fold")
     grid.add_column("Retry", no_wrap=True, justify="right")
     for view in history.runs:
@@ -181,15 +184,29 @@ def _runs_table(history: History) -> Table:
     return grid
 
 
+def legend(history: History) -> str:
+    """What the table's shorthand means, only for what it shows."""
+    said = []
+    if any(short_job(v.run, history.name) != v.run.job for v in history.runs):
+        said.append(f"Job: {history.name}-<Job>")
+    if any(v.run.manual for v in history.runs):
+        said.append("(manual): made by hand (kubectl create job --from=cronjob/...), not by the schedule")
+    if any(v.run.orphan for v in history.runs):
+        said.append("*: owner CronJob gone (matched by name)")
+    if any(v.run.recorded for v in history.runs):
+        said.append("recorded: a record bundle holds its pods' statuses and logs (--bundles)")
+    return "; ".join(said)
+
+
 def _verdicts(history: History) -> list[RenderableType]:
     views = [v for v in history.runs if v.verdict is not None]
     if not views:
         return []
-    out: list[RenderableType] = [Text("Verdicts for failed runs whose pods remain", style="bold")]
+    out: list[RenderableType] = [Text("Verdicts (from the pods that remain, or recorded by record)", style="bold")]
     for view in views:
         verdict = view.verdict
         assert verdict is not None
-        line = Text(f"{view.run.job}: ", style="bold")
+        line = Text(f"{view.run.job} ({'recorded' if view.run.recorded else 'its pods'}): ", style="bold")
         line.append(f"{verdict.verdict} (confidence {verdict.confidence:.2f})", style="red")
         line.append(f" — {clean(verdict.summary)}")
         out.append(_indent(line))
@@ -216,10 +233,8 @@ def render_text(history: History) -> RenderableType:
         title = f"Runs ({len(history.runs)} shown, oldest first"
         title += f"; {history.hidden} older hidden by --limit)" if history.hidden else ")"
         parts += [Text(title, style="bold"), _runs_table(history)]
-        legend = f"Job: {history.name}-<Job>"
-        if any(v.run.orphan for v in history.runs):
-            legend += "; * owner CronJob gone (matched by name)"
-        parts.append(Text(legend, style="dim"))
+        if legend(history):
+            parts.append(Text(legend(history), style="dim"))
     else:
         parts.append(Text("No Jobs of this CronJob exist (none ran yet, or all were deleted).", style="bold"))
     parts += [Text(""), Text("Summary", style="bold")]
@@ -306,6 +321,7 @@ def run_dict(view: HistoryRow, history: History) -> dict[str, Any]:
         "pods": list(run.pods),
         "logs_available": run.logs,
         "evidence_lost": run.evidence_lost,
+        "recorded": run.recorded,
         "verdict": view.verdict.to_dict() if view.verdict else None,
     }
 
@@ -409,12 +425,13 @@ def render_markdown(history: History) -> str:
         lines.append("")
     views = [v for v in history.runs if v.verdict is not None]
     if views:
-        lines += ["### Verdicts for failed runs whose pods remain", ""]
+        lines += ["### Verdicts (from the pods that remain, or recorded by record)", ""]
         for view in views:
             verdict = view.verdict
             assert verdict is not None
+            source = "recorded" if view.run.recorded else "its pods"
             lines.append(
-                f"- {code(view.run.job)}: **{verdict.verdict}** ({verdict.confidence:.2f}) — "
+                f"- {code(view.run.job)} ({source}): **{verdict.verdict}** ({verdict.confidence:.2f}) — "
                 f"{clean(verdict.summary)}"
             )
         lines.append("")

@@ -130,7 +130,7 @@ def test_failed_run_with_its_pod_left_gets_a_verdict(sandbox: Sandbox, kubeconfi
     assert run["logs_available"] and run["exit_code"] == 6
     assert run["verdict"]["verdict"] == "network"
     code, text, _ = invoke("history", "cdn/cdn-keep", "--kubeconfig", kubeconfig)
-    assert "Verdicts for failed runs whose pods remain" in text and "network (confidence" in text
+    assert "Verdicts (from the pods that remain, or recorded by record)" in text and "network (confidence" in text
 
 
 def test_a_successful_latest_run_exits_0(sandbox: Sandbox, kubeconfig: str) -> None:

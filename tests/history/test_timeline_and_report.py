@@ -133,3 +133,17 @@ def test_yaml_report_is_the_json_document() -> None:
 
     history = incident()
     assert yaml.safe_load(report.render_yaml(history)) == json.loads(report.render_json(history))
+
+
+def test_reasons_are_never_cut_mid_word_and_the_legend_explains_manual_runs() -> None:
+    from cronjob_doctor import report as reports
+    from cronjob_doctor.k8s.jobs import INSTANTIATE_ANNOTATION
+
+    manual = job(None, "Failed", name="manual-run", reason="BackoffLimitExceeded",
+                 annotations={INSTANTIATE_ANNOTATION: "manual"})
+    made = timeline.build(cronjob(), [job(FIRST, "Failed", reason="BackoffLimitExceeded"), manual], [], now=NOW)
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    reports.write(console, made, fmt="text")
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert out.count("BackoffLimitExceeded") == 2, out  # whole, in both rows
+    assert "(manual): made by hand (kubectl create job --from=cronjob/...)" in " ".join(out.split())

@@ -69,6 +69,13 @@ def test_once_prints_one_json_line_and_history_shows_the_recorded_verdict(
                    "--kubeconfig", kubeconfig)
     runs = {r["job"]: r for r in json.loads(shown.stdout)["runs"]}
     assert runs[job]["verdict"]["verdict"] == "oom"
+    # never both "pods gone, evidence lost" and a verdict: the record holds the evidence
+    assert runs[job]["recorded"] is True and runs[job]["evidence_lost"] is False
+    text = invoke("history", "tofu-state/tf-state-backup", "--bundles", str(root), "--kubeconfig", kubeconfig,
+                  "--limit", "0")
+    squeezed = " ".join(text.stdout.split())
+    assert f"{job} (recorded): oom" in squeezed
+    assert "recorded: a record bundle holds its pods' statuses and logs" in squeezed
     without = invoke("history", "tofu-state/tf-state-backup", "-o", "json", "--kubeconfig", kubeconfig)
     assert {r["job"]: r for r in json.loads(without.stdout)["runs"]}[job]["verdict"] is None
 
