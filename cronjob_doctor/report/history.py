@@ -22,6 +22,7 @@ from cronjob_doctor.report import json as json_report
 from cronjob_doctor.report import yaml as yaml_report
 from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
+from cronjob_doctor.report.text import hint
 from cronjob_doctor.scan.left import ORPHAN, LeftJob
 
 _OUTCOME_STYLES = {SUCCEEDED: "green", FAILED: "red", RUNNING: "yellow"}
@@ -244,7 +245,7 @@ def render_text(history: History) -> RenderableType:
         for warning in history.warnings:
             parts.append(_indent(Text(f"! {clean(warning.text)}", style="yellow")))
             if warning.hint:
-                parts.append(_indent(Text(f"-> {clean(warning.hint)}"), 2))
+                parts += hint(warning.hint, indent=4)
     verdicts = _verdicts(history)
     if verdicts:
         parts += [Text(""), *verdicts]
@@ -275,7 +276,8 @@ def left_jobs_text(left: tuple[LeftJob, ...]) -> list[RenderableType]:
         line.append(job.state, style="yellow" if job.state == ORPHAN else "")
         line.append(f" ({job.outcome if job.finished else 'still running'}): {clean(job.why)}")
         parts.append(Indented(line))
-    parts += [Text(f"next: {step}") for step in left_next_steps(left)]
+    for step in left_next_steps(left):
+        parts += hint(step, indent=0, marker="next:")
     return parts
 
 

@@ -125,3 +125,26 @@ def remediation_blocks(item: str) -> tuple[Block, ...]:
         code = "\n".join(lines)
         blocks.append(Block("code", code, _language(code)))
     return tuple(blocks)
+
+
+_CLAUSE_COMMAND = re.compile(
+    r"(?:^|(?<=: ))((?:kubectl|cronjob-doctor|helm|curl|docker|mc|aws|gcloud|az|oc)\s[^;]*)")
+
+
+def hint_blocks(text: str) -> tuple[Block, ...]:
+    """Split a one-line hint (`capture every run before cleanup: cronjob-doctor record NS/NAME; or set ...`) into
+    prose and the commands in it, each command a code block to print whole: a wrapped command does not paste."""
+    text = clean(text)
+    blocks: list[Block] = []
+    position = 0
+    for match in _CLAUSE_COMMAND.finditer(text):
+        before = text[position:match.start(1)].strip()
+        if before:
+            blocks.append(Block("prose", before))
+        command = match.group(1).strip()
+        blocks.append(Block("code", command, "sh"))
+        position = match.end(1)
+    rest = text[position:].strip().lstrip(";").strip()
+    if rest:
+        blocks.append(Block("prose", rest))
+    return tuple(blocks)

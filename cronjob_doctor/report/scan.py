@@ -18,6 +18,7 @@ from cronjob_doctor.report import yaml as yaml_report
 from cronjob_doctor.report.history import Indented, left_job_dict, left_jobs_text, left_next_steps
 from cronjob_doctor.report.markdown import fenced, table
 from cronjob_doctor.report.parts import clean
+from cronjob_doctor.report.text import hint
 from cronjob_doctor.scan.model import Scan, ScanRow
 
 _STYLES = {"succeeded": "green", "failed": "red", "running": "yellow"}
@@ -99,7 +100,7 @@ def render_text(scan: Scan) -> RenderableType:
             parts.append(Indented(line))
         step = next_step(scan)
         if step:
-            parts.append(Text(f"next: {step}"))
+            parts += hint(step, indent=0, marker="next:")
     parts += left_jobs_text(scan.left)
     parts += [Text(f"note: {clean(note)}", style="dim") for note in scan.notes]
     return Group(*parts)

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cronjob_doctor.report import runs as runs_table
-from cronjob_doctor.report.parts import one_line, remediation_blocks, runner_ups, severity
+from cronjob_doctor.report.parts import hint_blocks, one_line, remediation_blocks, runner_ups, severity
 from cronjob_doctor.rules.base import Verdict
 
 _COLOURS = {"ok": "green", "unknown": "yellow", "failure": "red"}
@@ -77,7 +77,7 @@ def _candidates(verdict: Verdict) -> list[RenderableType]:
     return out
 
 
-class _Verbatim:
+class Verbatim:
     """Lines written exactly as given, indented, whatever the width: code to copy, never wrapped or cropped."""
 
     def __init__(self, text: str, *, indent: int, style: str = "") -> None:
@@ -97,6 +97,20 @@ _FIX_INDENT = 7
 """Code under item N. of the fix starts here: two spaces, the number, a space, then two more."""
 
 
+def hint(text: str, *, indent: int, marker: str = "->") -> list[RenderableType]:
+    """A one-line hint, its prose wrapped after `marker` and its commands printed whole on lines of their own."""
+    out: list[RenderableType] = []
+    for index, block in enumerate(hint_blocks(text)):
+        lead = f"{marker} " if index == 0 else ""
+        if block.kind == "code":
+            # first: on the marker's line (`next: cronjob-doctor ...`); after prose: on a line of its own
+            out.append(Verbatim(lead + block.text, indent=indent) if index == 0
+                       else Verbatim(block.text, indent=indent + 2))
+        else:
+            out.append(Padding(Text(lead + block.text, overflow="fold"), (0, 0, 0, indent), expand=False))
+    return out
+
+
 def _fix(verdict: Verdict) -> list[RenderableType]:
     if not verdict.remediation or verdict.verdict == "success":
         return []  # nothing failed, so there is nothing to fix (a retried run's hint stays in the JSON)
@@ -113,7 +127,7 @@ def _fix(verdict: Verdict) -> list[RenderableType]:
             else:
                 # Code keeps its own line breaks and indentation, set off under the item (and in colour where
                 # there is colour); an over-long line stays one line rather than being wrapped.
-                out.append(_Verbatim(block.text, indent=_FIX_INDENT, style="cyan"))
+                out.append(Verbatim(block.text, indent=_FIX_INDENT, style="cyan"))
     return out
 
 
@@ -190,7 +204,7 @@ def render(verdict: Verdict) -> RenderableType:
     out: list[RenderableType] = []
     pending: list[RenderableType] = []
     for part in parts:
-        if isinstance(part, _Verbatim):
+        if isinstance(part, Verbatim):
             if pending:
                 out.append(_RightTrimmed(Group(*pending)))
                 pending = []

@@ -147,3 +147,15 @@ def test_reasons_are_never_cut_mid_word_and_the_legend_explains_manual_runs() ->
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert out.count("BackoffLimitExceeded") == 2, out  # whole, in both rows
     assert "(manual): made by hand (kubectl create job --from=cronjob/...)" in " ".join(out.split())
+
+
+def test_commands_in_warnings_are_printed_whole_at_80_columns() -> None:
+    from cronjob_doctor import report as reports
+
+    made = timeline.build(cronjob(), [job(FIRST, "Failed")], [], now=NOW)
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    reports.write(console, made, fmt="text")
+    lines = [line.strip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]
+    commands = [line for line in lines if line.startswith("cronjob-doctor ")]
+    assert "cronjob-doctor diagnose tofu-state/tf-state-backup" in commands
+    assert "cronjob-doctor record tofu-state/tf-state-backup" in commands
