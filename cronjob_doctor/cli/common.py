@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
+
+try:  # typer 0.28 vendors click: click is not installed with it
+    from typer._click import ClickException
+except ImportError:  # older typer depends on click and raises its exceptions
+    from click import ClickException  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 from cronjob_doctor.errors import DoctorError, InputError
 
@@ -199,7 +203,7 @@ def exit_codes(err: Console, *, debug: bool = False) -> Iterator[None]:
     """The one place that turns errors into `error: ...` / `hint: ...` lines and exit codes (README table)."""
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+    except (typer.Exit, typer.Abort, ClickException):  # typer's own: click's until 0.28, typer's since
         raise
     except DoctorError as exc:
         if debug:
