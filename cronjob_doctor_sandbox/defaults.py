@@ -1,18 +1,23 @@
 """What the API server does to an object between the request body and storage: defaulting and validation.
 
-Defaults match `kubectl get -o yaml` of a freshly created object on a 1.31 server; validation covers the rules a
-diagnostic tool can trip over (names, containers, restartPolicy, schedule) and answers 422 with `details.causes`.
-Nothing here reads or writes the store.
+Defaults match what a real v1.37 apiserver answers for a freshly created object (tests/controlplane/
+test_differential.py compares them); validation covers the rules a diagnostic tool can trip over (names,
+containers, restartPolicy, schedule) and answers 422 with `details.causes`. `served` and `zero_object` give the
+fields Go's encoder always writes. Nothing here reads or writes the store.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from typing import Any
 
+from . import podtemplate
+from .containers import qos_class
 from .routes import Resource
 from .status import ApiError, invalid
+from .store import now_rfc3339
 
 Obj = dict[str, Any]
 
@@ -26,6 +31,7 @@ _LABEL_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
 # Names whose value ends up in a label (job-name) or in a generated Job name (cronjob name + 11 chars)
 _NAME_LIMITS = {"jobs": 63, "cronjobs": 52}
+_MAX_INT32 = 2**31 - 1
 
 
 def _image_pull_policy(image: str) -> str:
@@ -60,10 +66,11 @@ def _default_job_spec(spec: Obj, uid: str | None, job_name: str | None) -> None:
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = 1
     spec.setdefault("parallelism", 1)
-    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("backoffLimit", _MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6)
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
     spec.setdefault("podReplacementPolicy", "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed")
+    spec.setdefault("manualSelector", False)
     template = spec.setdefault("template", {})
     default_pod_spec(template.setdefault("spec", {}))
     if uid is not None and job_name is not None and not spec.get("manualSelector"):
@@ -81,7 +88,13 @@ def apply_defaults(resource: Resource, obj: Obj) -> None:
     obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
     spec = obj.get("spec")
     if resource.plural == "jobs" and resource.group == "batch":
-        _default_job_spec(obj.setdefault("spec", {}), meta["uid"], meta.get("name"))
+        job_spec = obj.setdefault("spec", {})
+        template_labels = (job_spec.get("template") or {}).get("metadata", {}).get("labels")
+        _default_job_spec(job_spec, meta["uid"], meta.get("name"))
+        if template_labels and not meta.get("labels"):
+            # SetDefaults_Job gives a Job without labels its template's labels: the same Go map, so they include
+            # the controller-uid and job-name labels the strategy adds to the template right after
+            meta["labels"] = dict(job_spec["template"]["metadata"]["labels"])
     elif resource.plural == "cronjobs":
         spec = obj.setdefault("spec", {})
         spec.setdefault("concurrencyPolicy", "Allow")
@@ -106,6 +119,79 @@ def apply_defaults(resource: Resource, obj: Obj) -> None:
         obj.setdefault("type", "Opaque")
     elif spec is None and resource.plural == "networkpolicies":
         obj["spec"] = {"podSelector": {}, "policyTypes": ["Ingress"]}
+
+
+def admit(resource: Resource, obj: Obj) -> None:
+    """What a create adds beyond defaulting: the default admission plugins' changes and the strategy's
+    PrepareForCreate. Pods: the ServiceAccount plugin (serviceAccount, the kube-api-access-xxxxx projected token
+    volume and its mounts), DefaultTolerationSeconds (not-ready and unreachable, 300 s), status.qosClass, and the
+    PodScheduled=False condition of a pod held by scheduling gates."""
+    if resource.plural != "pods" or resource.group != "":
+        return
+    spec = obj["spec"]
+    podtemplate.default_pod_spec(spec)
+    status = {"phase": "Pending", "qosClass": qos_class(spec)}
+    if spec.get("schedulingGates"):
+        status["conditions"] = [{"type": "PodScheduled", "status": "False", "lastProbeTime": None,
+                                 "lastTransitionTime": now_rfc3339(), "reason": "SchedulingGated",
+                                 "message": "Scheduling is blocked due to non-empty scheduling gates"}]
+    obj["status"] = status
+
+
+_ALWAYS: dict[tuple[str, str], Obj] = {
+    # Fields Go's encoder writes even when empty (struct-typed, or without omitempty), by (group, plural)
+    ("batch", "jobs"): {"status": {}},
+    ("batch", "cronjobs"): {"status": {}},
+    ("", "pods"): {"status": {}},
+    ("", "namespaces"): {"spec": {}, "status": {}},
+    ("", "events"): {"involvedObject": {}, "source": {}, "firstTimestamp": None, "lastTimestamp": None,
+                     "eventTime": None, "reportingComponent": "", "reportingInstance": ""},
+}
+
+
+def served(resource: Resource, obj: Obj) -> Obj:
+    """OBJ with the fields a real server always sends, as its typed round trip writes them (in place for the top
+    level, copying what it adds to below it: list pages share nested parts with the store)."""
+    for key, value in _ALWAYS.get((resource.group, resource.plural), {}).items():
+        if key not in obj:
+            obj[key] = copy.deepcopy(value)
+    spec = obj.get("spec")
+    template = spec.get("jobTemplate") if resource.plural == "cronjobs" and isinstance(spec, dict) else None
+    if isinstance(template, dict):
+        job_spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+        fixed = {**template, "metadata": template.get("metadata", {})}
+        inner = job_spec.get("template")
+        if isinstance(inner, dict) and "metadata" not in inner:
+            fixed["spec"] = {**job_spec, "template": {**inner, "metadata": {}}}
+        obj["spec"] = {**spec, "jobTemplate": fixed}
+    return obj
+
+
+_POD_TEMPLATE_ZERO = {"metadata": {}, "spec": {"containers": None}}
+_ZERO: dict[tuple[str, str], Obj] = {
+    # An empty Go object of each kind as JSON (what a BOOKMARK carries besides its resourceVersion), as a
+    # v1.37 apiserver sends them
+    ("", "namespaces"): {"spec": {}, "status": {}},
+    ("", "nodes"): {"spec": {}, "status": {
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": 0}},
+        "nodeInfo": {"machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": "", "osImage": "",
+                     "containerRuntimeVersion": "", "kubeletVersion": "", "kubeProxyVersion": "",
+                     "operatingSystem": "", "architecture": ""}}},
+    ("", "pods"): {"spec": {"containers": None}, "status": {}},
+    ("", "events"): _ALWAYS[("", "events")],
+    ("batch", "cronjobs"): {"spec": {"schedule": "", "jobTemplate": {"metadata": {}, "spec": {
+        "template": _POD_TEMPLATE_ZERO}}}, "status": {}},
+    ("batch", "jobs"): {"spec": {"template": _POD_TEMPLATE_ZERO}, "status": {}},
+    ("events.k8s.io", "events"): {"eventTime": None, "regarding": {}, "deprecatedSource": {},
+                                  "deprecatedFirstTimestamp": None, "deprecatedLastTimestamp": None},
+    ("networking.k8s.io", "networkpolicies"): {"spec": {"podSelector": {}}},
+}
+
+
+def zero_object(resource: Resource, metadata: Obj) -> Obj:
+    """An empty object of RESOURCE's kind with METADATA, as a BOOKMARK event carries it."""
+    return {"kind": resource.kind, "apiVersion": resource.api_version, "metadata": metadata,
+            **copy.deepcopy(_ZERO.get((resource.group, resource.plural), {}))}
 
 
 def _cause(reason: str, field: str, message: str) -> Obj:

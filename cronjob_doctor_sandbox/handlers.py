@@ -19,8 +19,8 @@ from .listing import list_objects, object_filter
 from .logstore import LogStore
 from .patches import JSON_PATCH, MERGE_TYPES, json_patch, merge
 from .routes import Resource, Route
-from .status import ApiError, already_exists, conflict, failure, forbidden, not_found, success
-from .store import AlreadyExistsError, ConflictError, NotFoundError, Store
+from .status import ApiError, already_exists, conflict, failure, forbidden, invalid, not_found, success
+from .store import GENERATION, AlreadyExistsError, ConflictError, NotFoundError, Store, now_rfc3339
 from .testing.authz import Attributes, Authorizer
 from .testing.faults import Faults
 
@@ -143,7 +143,7 @@ class Api:
             return eventsview.to_events_v1(obj)
         obj.setdefault("apiVersion", resource.api_version)
         obj.setdefault("kind", resource.kind)
-        return obj
+        return defaults.served(resource, obj)
 
     @staticmethod
     def _stored(resource: Resource, obj: Obj) -> Obj:
@@ -207,11 +207,16 @@ class Api:
         if resource.plural in _WITH_STATUS:
             obj.pop("status", None)  # PrepareForCreate: the status is the controllers' to write
         defaults.apply_defaults(resource, obj)
+        defaults.admit(resource, obj)
         defaults.validate(resource, obj)
         if request.query.get("dryRun") == "All":
             if self.store.find(resource.store_key, route.namespace, meta["name"]) is not None:
                 raise already_exists(resource.plural, resource.group, meta["name"])
-            return Reply(201, obj)
+            # everything a create sets but the resourceVersion, which only storing gives
+            meta["creationTimestamp"] = now_rfc3339()
+            if resource.store_key in GENERATION:
+                meta["generation"] = 1
+            return Reply(201, self._served(resource, obj))
         try:
             created = self.store.create(resource.store_key, self._stored(resource, obj))
         except AlreadyExistsError:
@@ -375,11 +380,15 @@ class Api:
         elif spec.get("nonResourceAttributes"):
             status = {"allowed": True}
         else:
-            raise ApiError(422, 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.'
-                                "resourceAttributes: Invalid value: \"null\": exactly one of "
-                                "nonResourceAttributes or resourceAttributes must be specified", reason="Invalid")
+            raise invalid("", "authorization.k8s.io", "", [{
+                "reason": "FieldValueInvalid", "field": "spec",
+                "message": "Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be "
+                           "specified"}])
+        # the typed round trip drops empty strings (omitempty) and writes an empty metadata
+        spec = {key: {k: v for k, v in value.items() if v not in ("", None)} if isinstance(value, dict) else value
+                for key, value in spec.items()}
         return Reply(201, {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
-                           "metadata": {"creationTimestamp": None}, "spec": spec, "status": status})
+                           "metadata": {}, "spec": spec, "status": status})
 
     def _metrics(self, request: Request, route: Route) -> Reply:
         cluster = self._cluster()

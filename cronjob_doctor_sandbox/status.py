@@ -133,6 +133,8 @@ def invalid(kind: str, group: str, name: str, causes: list[Obj]) -> ApiError:
     listed = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     subject = f"{kind}.{group}" if group else kind
     details = _details(name, group, kind)
+    if not kind:
+        details.pop("kind")  # omitempty: a kind-less object (an empty SelfSubjectAccessReview spec) has none
     details["causes"] = causes
     return ApiError(422, f'{subject} "{name}" is invalid: {listed}', reason="Invalid", details=details)
 

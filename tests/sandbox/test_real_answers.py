@@ -1,0 +1,177 @@
+"""The sandbox answers as a real kube-apiserver v1.37 does, in each point where it once answered otherwise.
+
+Every test here pins an answer the differential test (tests/controlplane/test_differential.py) recorded from the
+real apiserver of scripts/controlplane; docs/differential.md lists them with the sandbox's old answer. Where
+kwok is not a kubelet, the kubelet's own code (k8s.io/kubernetes v1.37.2) is cited instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from kubernetes import client
+
+from cronjob_doctor_sandbox import Sandbox
+
+from .conftest import NS
+
+BATCH = f"/apis/batch/v1/namespaces/{NS}"
+CORE = f"/api/v1/namespaces/{NS}"
+
+
+@dataclass
+class Wire:
+    code: int
+    headers: dict[str, str]
+    body: Any
+
+    def json(self) -> dict[str, Any]:
+        assert isinstance(self.body, dict), self.body
+        return self.body
+
+
+Call = Callable[..., Wire]
+
+
+@pytest.fixture
+def call(api: client.ApiClient) -> Call:
+    """call(method, path, query=None, body=None, content_type=...) -> the answer as sent (raw HTTP)."""
+    def send(method: str, path: str, query: dict[str, str] | None = None, body: Any = None,
+             content_type: str = "application/json") -> Wire:
+        headers = {"Authorization": api.configuration.api_key.get("authorization", ""), "Accept": "*/*"}
+        if body is not None:
+            headers["Content-Type"] = content_type
+        response = api.rest_client.pool_manager.request(
+            method, api.configuration.host + path + ("?" + urlencode(query) if query else ""), headers=headers,
+            body=json.dumps(body) if body is not None else None)
+        kind = (response.headers.get("Content-Type") or "").split(";")[0]
+        data = response.data
+        parsed = json.loads(data) if kind == "application/json" and data else data.decode()
+        return Wire(response.status, dict(response.headers), parsed)
+    return send
+
+
+def cronjob(name: str = "nightly") -> dict[str, Any]:
+    return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": name},
+            "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {
+                "restartPolicy": "Never", "containers": [{"name": "task", "image": "busybox:1.36"}]}}}}}}
+
+
+def job(name: str = "worker", *, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name}
+    if labels is not None:
+        meta["labels"] = labels
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta,
+            "spec": {"template": {"metadata": {"labels": {"app": name}}, "spec": {
+                "restartPolicy": "Never", "containers": [{"name": "task", "image": "busybox:1.36"}]}}}}
+
+
+def pod(name: str = "talker", **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"containers": [{"name": "task", "image": "busybox:1.36"}], **spec}}
+
+
+# -- object shapes ---------------------------------------------------------------------------------------
+
+
+def test_jobs_and_cronjobs_always_carry_status_and_their_template_metadata(call: Call) -> None:
+    created = call("POST", f"{BATCH}/cronjobs", body=cronjob()).json()
+    # real: "jobTemplate": {"metadata": {}, "spec": ...} and "status": {} (Go writes empty structs)
+    assert created["status"] == {}
+    assert created["spec"]["jobTemplate"]["metadata"] == {}
+    assert created["spec"]["jobTemplate"]["spec"]["template"]["metadata"] == {}
+    listed = call("GET", f"{BATCH}/cronjobs").json()["items"][0]
+    assert (listed["status"], listed["spec"]["jobTemplate"]["metadata"]) == ({}, {})
+    worker = call("POST", f"{BATCH}/jobs", body=job()).json()
+    # real: SetDefaults_Job sets manualSelector false
+    assert (worker["status"], worker["spec"]["manualSelector"]) == ({}, False)
+
+
+def test_generation_only_where_the_strategy_keeps_one(call: Call, bare: Sandbox) -> None:
+    namespace = call("POST", "/api/v1/namespaces", body={"metadata": {"name": "fresh"}}).json()
+    assert "generation" not in namespace["metadata"]  # real: namespaces, events have none
+    event = call("POST", f"{CORE}/events", body={"metadata": {"name": "e"}, "involvedObject": {
+        "kind": "Pod", "name": "p", "namespace": NS}, "reason": "Test", "message": "m"}).json()
+    assert "generation" not in event["metadata"]
+    assert call("POST", f"{BATCH}/cronjobs", body=cronjob()).json()["metadata"]["generation"] == 1
+    assert call("POST", f"{CORE}/pods", body=pod()).json()["metadata"]["generation"] == 1  # pods: since 1.33
+
+
+def test_a_dry_run_create_is_stamped_but_has_no_resource_version(call: Call) -> None:
+    answer = call("POST", f"{BATCH}/cronjobs", {"dryRun": "All"}, body=cronjob())
+    meta = answer.json()["metadata"]
+    assert answer.code == 201
+    assert meta["creationTimestamp"] and meta["uid"] and meta["generation"] == 1
+    assert "resourceVersion" not in meta
+    assert call("GET", f"{BATCH}/cronjobs/nightly").code == 404
+
+
+def test_a_job_without_labels_takes_its_templates_including_the_controller_labels(call: Call) -> None:
+    worker = call("POST", f"{BATCH}/jobs", body=job()).json()
+    uid = worker["metadata"]["uid"]
+    assert worker["metadata"]["labels"] == {"app": "worker", "batch.kubernetes.io/controller-uid": uid,
+                                            "batch.kubernetes.io/job-name": "worker", "controller-uid": uid,
+                                            "job-name": "worker"}
+    labelled = call("POST", f"{BATCH}/jobs", body=job("labelled", labels={"team": "data"})).json()
+    assert labelled["metadata"]["labels"] == {"team": "data"}
+
+
+def test_core_events_carry_their_empty_fields_and_the_events_v1_view_converts_field_for_field(
+        call: Call) -> None:
+    body = {"metadata": {"name": "nightly.1"}, "involvedObject": {"kind": "CronJob", "name": "nightly",
+                                                                  "namespace": NS},
+            "reason": "Test", "message": "hello", "type": "Normal", "source": {"component": "someone"},
+            "count": 1, "firstTimestamp": "2025-01-01T00:00:00Z", "lastTimestamp": "2025-01-01T00:00:00Z"}
+    created = call("POST", f"{CORE}/events", body=body).json()
+    assert (created["eventTime"], created["reportingComponent"], created["reportingInstance"]) == (None, "", "")
+    view = call("GET", f"/apis/events.k8s.io/v1/namespaces/{NS}/events").json()["items"][0]
+    # real: eventTime stays null, no reportingController (it is reportingComponent, not source.component)
+    assert view["eventTime"] is None and "reportingController" not in view
+    assert view["deprecatedSource"] == {"component": "someone"}
+    assert view["deprecatedFirstTimestamp"] == "2025-01-01T00:00:00Z"
+
+
+def test_a_created_pod_goes_through_the_default_admission_plugins(call: Call) -> None:
+    created = call("POST", f"{CORE}/pods", body=pod()).json()
+    spec = created["spec"]
+    # ServiceAccount admission: the deprecated serviceAccount field and the projected token volume, mounted
+    assert spec["serviceAccount"] == spec["serviceAccountName"] == "default"
+    volume = spec["volumes"][0]
+    assert volume["name"].startswith("kube-api-access-") and len(volume["name"]) == len("kube-api-access-") + 5
+    assert spec["containers"][0]["volumeMounts"] == [{"name": volume["name"], "readOnly": True,
+                                                      "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]
+    # DefaultTolerationSeconds admission
+    assert [t["key"] for t in spec["tolerations"]] == ["node.kubernetes.io/not-ready",
+                                                      "node.kubernetes.io/unreachable"]
+    assert created["status"] == {"phase": "Pending", "qosClass": "BestEffort"}
+
+
+def test_a_pod_held_by_scheduling_gates_says_so_in_its_status(call: Call) -> None:
+    created = call("POST", f"{CORE}/pods", body=pod(schedulingGates=[{"name": "example.com/hold"}])).json()
+    [condition] = created["status"]["conditions"]
+    assert (condition["type"], condition["status"], condition["reason"], condition["message"]) == (
+        "PodScheduled", "False", "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates")
+
+
+def test_an_access_review_answers_with_empty_metadata_and_no_empty_attributes(call: Call) -> None:
+    reviews = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    answer = call("POST", reviews, body={"spec": {"resourceAttributes": {
+        "namespace": NS, "verb": "get", "group": "", "resource": "pods", "subresource": "log"}}})
+    assert answer.code == 201
+    assert answer.json()["metadata"] == {}
+    assert answer.json()["spec"] == {"resourceAttributes": {"namespace": NS, "verb": "get", "resource": "pods",
+                                                            "subresource": "log"}}
+    empty = call("POST", reviews, body={"spec": {}})
+    assert (empty.code, empty.json()["reason"]) == (422, "Invalid")
+    assert empty.json()["message"] == (
+        '.authorization.k8s.io "" is invalid: spec: Invalid value: null: exactly one of nonResourceAttributes or '
+        "resourceAttributes must be specified")
+    assert empty.json()["details"] == {"group": "authorization.k8s.io", "causes": [{
+        "reason": "FieldValueInvalid", "field": "spec",
+        "message": "Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be "
+                   "specified"}]}
