@@ -29,8 +29,9 @@ _SUBDOMAIN_MSG = (
 )
 _LABEL_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-# Names whose value ends up in a label (job-name) or in a generated Job name (cronjob name + 11 chars)
-_NAME_LIMITS = {"jobs": 63, "cronjobs": 52}
+# A CronJob's name ends up in the names of its Jobs (name + 11 characters); a Job's in its job-name labels,
+# checked as label values (_label_causes)
+_NAME_LIMITS = {"cronjobs": 52}
 _MAX_INT32 = 2**31 - 1
 
 
@@ -157,8 +158,8 @@ def served(resource: Resource, obj: Obj) -> Obj:
             obj[key] = copy.deepcopy(value)
     spec = obj.get("spec")
     template = spec.get("jobTemplate") if resource.plural == "cronjobs" and isinstance(spec, dict) else None
-    if isinstance(template, dict):
-        job_spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+    if isinstance(spec, dict) and isinstance(template, dict):
+        job_spec: Obj = template["spec"] if isinstance(template.get("spec"), dict) else {}
         fixed = {**template, "metadata": template.get("metadata", {})}
         inner = job_spec.get("template")
         if isinstance(inner, dict) and "metadata" not in inner:
@@ -222,43 +223,67 @@ def _pod_spec_causes(spec: Obj, prefix: str) -> list[Obj]:
         names.add(name)
         if not container.get("image"):
             causes.append(_cause("FieldValueRequired", f"{at}.image", "Required value"))
+    policy = spec.get("restartPolicy", "Always")
+    if policy not in ("Always", "OnFailure", "Never"):
+        causes.append(_cause("FieldValueNotSupported", f"{prefix}.restartPolicy", f'Unsupported value: "{policy}": '
+                             'supported values: "Always", "OnFailure", "Never"'))
     return causes
+
+
+def _label_causes(labels: Any, field: str) -> list[Obj]:
+    """Label values longer than 63 bytes, one cause per distinct value (as a v1.37 apiserver lists them)."""
+    values = dict.fromkeys(str(v) for v in (labels or {}).values() if len(str(v).encode()) > 63)
+    return [_cause("FieldValueInvalid", field, f'Invalid value: "{v}": must be no more than 63 bytes') for v in values]
+
+
+def _nonnegative(spec: Obj, fields: tuple[str, ...], prefix: str) -> list[Obj]:
+    return [_cause("FieldValueInvalid", f"{prefix}.{field}",
+                   f"Invalid value: {spec[field]}: must be greater than or equal to 0")
+            for field in fields if isinstance(spec.get(field), int) and spec[field] < 0]
 
 
 def _job_spec_causes(spec: Obj, prefix: str) -> list[Obj]:
-    pod_spec = (spec.get("template") or {}).get("spec") or {}
-    causes = _pod_spec_causes(pod_spec, f"{prefix}.template.spec")
+    """validateJobSpec's checks, in its order: the counts, the pod template, then the Job's restartPolicy rule."""
+    causes = _nonnegative(spec, ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit",
+                                 "ttlSecondsAfterFinished", "backoffLimitPerIndex", "maxFailedIndexes"), prefix)
+    template = spec.get("template") or {}
+    causes += _label_causes((template.get("metadata") or {}).get("labels"), f"{prefix}.template.labels")
+    pod_spec = template.get("spec") or {}
+    causes += _pod_spec_causes(pod_spec, f"{prefix}.template.spec")
     policy = pod_spec.get("restartPolicy", "Always")
-    if policy not in ("OnFailure", "Never"):
-        causes.append(_cause("FieldValueNotSupported", f"{prefix}.template.spec.restartPolicy",
+    at = f"{prefix}.template.spec.restartPolicy"
+    if policy in ("Always", ""):
+        causes.append(_cause("FieldValueRequired", at, 'Required value: valid values: "OnFailure", "Never"'))
+    elif policy not in ("OnFailure", "Never"):
+        causes.append(_cause("FieldValueNotSupported", at,
                              f'Unsupported value: "{policy}": supported values: "OnFailure", "Never"'))
     elif spec.get("podFailurePolicy") and policy != "Never":
-        causes.append(_cause("FieldValueInvalid", f"{prefix}.template.spec.restartPolicy",
-                             f'Invalid value: "{policy}": only "Never" is supported when podFailurePolicy '
-                             "is specified"))
-    for field in ("backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished", "parallelism",
-                  "completions"):
-        value = spec.get(field)
-        if isinstance(value, int) and value < (1 if field == "activeDeadlineSeconds" else 0):
-            causes.append(_cause("FieldValueInvalid", f"{prefix}.{field}",
-                                 f"Invalid value: {value}: must be greater than or equal to "
-                                 f"{1 if field == 'activeDeadlineSeconds' else 0}"))
+        causes.append(_cause("FieldValueInvalid", at, f'Invalid value: "{policy}": only "Never" is supported when '
+                                                      "podFailurePolicy is specified"))
     return causes
 
 
-def _schedule_causes(schedule: Any) -> list[Obj]:
+def _schedule_causes(schedule: Any, old: str | None) -> list[Obj]:
+    """validateScheduleFormat: robfig/cron's standard parser (its messages), and no TZ in a new schedule."""
     if not schedule:
         return [_cause("FieldValueRequired", "spec.schedule", "Required value")]
     text = str(schedule)
+    causes = []
     body = re.sub(r"^(CRON_)?TZ=\S+\s+", "", text)
-    if body in _MACROS or body.startswith("@every ") or len(body.split()) == 5:
-        return []
-    return [_cause("FieldValueInvalid", "spec.schedule",
-                   f'Invalid value: "{text}": expected exactly 5 fields, found {len(body.split())}: {body}')]
+    fields = body.split()
+    if not (body in _MACROS or body.startswith("@every ") or len(fields) == 5):
+        found = f'found {len(fields)}: [{" ".join(fields)}]'
+        causes.append(_cause("FieldValueInvalid", "spec.schedule",
+                             f'Invalid value: "{text}": expected exactly 5 fields, {found}'))
+    if "TZ" in text and (old is None or "TZ" not in old):
+        causes.append(_cause("FieldValueInvalid", "spec.schedule", f'Invalid value: "{text}": cannot use TZ or '
+                                                                   "CRON_TZ in schedule, use timeZone field instead"))
+    return causes
 
 
-def validate(resource: Resource, obj: Obj) -> None:
-    """Raise 422 Invalid listing every problem found, as the real server collects them all."""
+def validate(resource: Resource, obj: Obj, *, old: Obj | None = None) -> None:
+    """Raise 422 Invalid listing every problem found, as the real server collects them all; OLD is the stored
+    object on an update (a CronJob may keep the TZ= its schedule already had)."""
     meta = obj.get("metadata") or {}
     name = meta.get("name") or ""
     causes: list[Obj] = []
@@ -272,21 +297,21 @@ def validate(resource: Resource, obj: Obj) -> None:
                              f'Invalid value: "{name}": must be no more than {limit} characters'))
     elif name and len(name) > 253:
         causes.append(_too_long("metadata.name", name, 253))
+    causes += _label_causes(meta.get("labels"), "metadata.labels")
     spec = obj.get("spec") or {}
     if resource.group == "batch" and resource.plural == "jobs":
         causes += _job_spec_causes(spec, "spec")
     elif resource.plural == "cronjobs":
-        causes += _schedule_causes(spec.get("schedule"))
-        causes += _job_spec_causes((spec.get("jobTemplate") or {}).get("spec") or {}, "spec.jobTemplate.spec")
-        for field in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit", "startingDeadlineSeconds"):
-            value = spec.get(field)
-            if isinstance(value, int) and value < 0:
-                causes.append(_cause("FieldValueInvalid", f"spec.{field}",
-                                     f"Invalid value: {value}: must be greater than or equal to 0"))
+        old_schedule = ((old or {}).get("spec") or {}).get("schedule") if old is not None else None
+        # validateCronJobSpec's order: schedule, startingDeadlineSeconds, concurrencyPolicy, jobTemplate, limits
+        causes += _schedule_causes(spec.get("schedule"), None if old is None else str(old_schedule or ""))
+        causes += _nonnegative(spec, ("startingDeadlineSeconds",), "spec")
         if spec.get("concurrencyPolicy") not in ("Allow", "Forbid", "Replace"):
             causes.append(_cause("FieldValueNotSupported", "spec.concurrencyPolicy",
                                  f'Unsupported value: "{spec.get("concurrencyPolicy")}": supported values: '
                                  '"Allow", "Forbid", "Replace"'))
+        causes += _job_spec_causes((spec.get("jobTemplate") or {}).get("spec") or {}, "spec.jobTemplate.spec")
+        causes += _nonnegative(spec, ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"), "spec")
     elif resource.plural == "pods" and resource.group == "":
         causes += _pod_spec_causes(spec, "spec")
     if causes:

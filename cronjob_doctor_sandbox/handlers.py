@@ -248,7 +248,8 @@ class Api:
         """PUT and PATCH: compute the new object from the current one and store it unless it moved on."""
         resource = route.resource
         for _attempt in range(5):
-            current = self._served(resource, self._load(route))
+            stored = self._load(route)
+            current = self._served(resource, json.loads(json.dumps(stored)))
             new = change(json.loads(json.dumps(current)))
             new.setdefault("metadata", {})
             new["metadata"]["name"], new["metadata"]["namespace"] = route.name, route.namespace
@@ -262,8 +263,10 @@ class Api:
                                        "resourceVersion": new["metadata"].get("resourceVersion")}
                 elif "status" in current:
                     new["status"] = current["status"]
+            if "spec" in stored and new.get("spec") == current.get("spec"):
+                new["spec"] = stored["spec"]  # unchanged but for the served shape: no new generation
             defaults.apply_defaults(resource, new)
-            defaults.validate(resource, new)
+            defaults.validate(resource, new, old=current)
             defaults.validate_update(resource, current, new)
             if request.query.get("dryRun") == "All":
                 return Reply(200, new)

@@ -251,6 +251,8 @@ NUMBERS = (
     # resourceVersions inside messages: "too old resource version: 1 (602)", "... in record (2619)"
     (re.compile(r"too old resource version: \d+ \(\d+\)"), "too old resource version: <rv> (<rv>)"),
     (re.compile(r"ResourceVersion in record \(\d+\)"), "ResourceVersion in record (<rv>)"),
+    # the ServiceAccount admission plugin's volume: kube-api-access-<5 random characters>
+    (re.compile(r"^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$"), "kube-api-access-<gen>"),
 )
 NODE_WRITTEN = "<written by the node: kwok or the sandbox's kubelet>"
 

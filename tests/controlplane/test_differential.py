@@ -212,6 +212,10 @@ def script(b: Backend, t: Transcript, tmp: Path) -> None:
         "resourceVersion": created.json()["metadata"]["resourceVersion"], "labels": {"stale": "yes"}}},
         content_type=MERGE_PATCH))
     t("create-invalid-name", w.call("POST", f"{batch}/cronjobs", body=cronjob("Nightly_Backup", {})))
+    t("create-cronjob-name-too-long", w.call("POST", f"{batch}/cronjobs", body=cronjob("c" * 53, {})))
+    long_name = job("j" * 64)
+    del long_name["metadata"]["labels"], long_name["spec"]["template"]["metadata"]["labels"]["app"]
+    t("create-job-name-too-long", w.call("POST", f"{batch}/jobs", body=long_name))
     bad_schedule = cronjob("bad-schedule", {})
     bad_schedule["spec"]["schedule"] = "0 3 * *"
     t("create-invalid-schedule", w.call("POST", f"{batch}/cronjobs", body=bad_schedule))

@@ -175,3 +175,71 @@ def test_an_access_review_answers_with_empty_metadata_and_no_empty_attributes(ca
         "reason": "FieldValueInvalid", "field": "spec",
         "message": "Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be "
                    "specified"}]}
+
+
+# -- validation ------------------------------------------------------------------------------------------
+
+
+def _causes(answer: Wire) -> list[tuple[str, str, str]]:
+    assert (answer.code, answer.json()["reason"]) == (422, "Invalid"), answer.body
+    return [(c["field"], c["reason"], c["message"]) for c in answer.json()["details"]["causes"]]
+
+
+def test_job_validation_words_and_orders_its_causes_as_validate_job_spec(call: Call) -> None:
+    bad = job("bad")
+    bad["spec"].update(backoffLimit=-1, parallelism=-1, activeDeadlineSeconds=0)  # 0 is a valid deadline
+    bad["spec"]["template"]["spec"]["restartPolicy"] = "Always"
+    assert _causes(call("POST", f"{BATCH}/jobs", body=bad)) == [
+        ("spec.parallelism", "FieldValueInvalid", "Invalid value: -1: must be greater than or equal to 0"),
+        ("spec.backoffLimit", "FieldValueInvalid", "Invalid value: -1: must be greater than or equal to 0"),
+        ("spec.template.spec.restartPolicy", "FieldValueRequired",
+         'Required value: valid values: "OnFailure", "Never"')]
+    bad["spec"] = job("bad")["spec"]
+    bad["spec"]["template"]["spec"]["restartPolicy"] = "Sometimes"
+    assert _causes(call("POST", f"{BATCH}/jobs", body=bad)) == [
+        ("spec.template.spec.restartPolicy", "FieldValueNotSupported",
+         'Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"'),
+        ("spec.template.spec.restartPolicy", "FieldValueNotSupported",
+         'Unsupported value: "Sometimes": supported values: "OnFailure", "Never"')]
+
+
+def test_a_long_job_name_fails_on_its_job_name_labels_not_on_the_name(call: Call) -> None:
+    name = "j" * 64
+    long = job(name)
+    assert _causes(call("POST", f"{BATCH}/jobs", body=long)) == [
+        # no labels of its own: it takes the template's, job-name included; one cause per distinct value
+        ("metadata.labels", "FieldValueInvalid", f'Invalid value: "{name}": must be no more than 63 bytes'),
+        ("spec.template.labels", "FieldValueInvalid", f'Invalid value: "{name}": must be no more than 63 bytes')]
+
+
+def test_cronjob_schedules_as_robfig_cron_and_validate_schedule_format_see_them(call: Call) -> None:
+    short = cronjob("short")
+    short["spec"]["schedule"] = "0 3 * *"
+    assert _causes(call("POST", f"{BATCH}/cronjobs", body=short)) == [
+        ("spec.schedule", "FieldValueInvalid", 'Invalid value: "0 3 * *": expected exactly 5 fields, found 4: '
+                                               "[0 3 * *]")]
+    zoned = cronjob("zoned")
+    zoned["spec"]["schedule"] = "CRON_TZ=Europe/Berlin 0 3 * * *"
+    assert _causes(call("POST", f"{BATCH}/cronjobs", body=zoned)) == [
+        ("spec.schedule", "FieldValueInvalid", 'Invalid value: "CRON_TZ=Europe/Berlin 0 3 * * *": cannot use TZ '
+                                               "or CRON_TZ in schedule, use timeZone field instead")]
+
+
+def test_a_cronjob_that_already_had_tz_in_its_schedule_may_keep_it(call: Call, bare: Sandbox) -> None:
+    stored = cronjob("legacy")
+    stored["metadata"]["namespace"] = NS
+    stored["spec"]["schedule"] = "TZ=UTC 0 3 * * *"
+    bare.store.create("cronjobs", stored)  # made before the rule, as old clusters have them
+    answer = call("PATCH", f"{BATCH}/cronjobs/legacy", body={"spec": {"suspend": True}},
+                  content_type="application/merge-patch+json")
+    assert answer.code == 200, answer.body
+
+
+def test_an_update_that_changes_only_metadata_keeps_the_generation(call: Call) -> None:
+    call("POST", f"{BATCH}/cronjobs", body=cronjob())
+    patched = call("PATCH", f"{BATCH}/cronjobs/nightly", body={"metadata": {"labels": {"x": "y"}}},
+                   content_type="application/merge-patch+json")
+    assert patched.json()["metadata"]["generation"] == 1
+    changed = call("PATCH", f"{BATCH}/cronjobs/nightly", body={"spec": {"suspend": True}},
+                   content_type="application/merge-patch+json")
+    assert changed.json()["metadata"]["generation"] == 2
