@@ -245,13 +245,19 @@ def script(b: Backend, t: Transcript, tmp: Path) -> None:
     t("list-field-selector", w.call("GET", f"{batch}/cronjobs", {"fieldSelector": "metadata.name=weekly"}))
     t("list-field-selector-unsupported", w.call("GET", f"{batch}/cronjobs",
                                                    {"fieldSelector": "spec.schedule=x"}))
-    t("list-label-selector-invalid", w.call("GET", f"{batch}/cronjobs", {"labelSelector": "tier in (a"}))
+    for index, selector in enumerate(("tier in (a", "tier=a$b", "-tier=a", "tier>x", "a b", "a,")):
+        t(f"list-label-selector-invalid-{index}", w.call("GET", f"{batch}/cronjobs", {"labelSelector": selector}))
+    t("list-jobs-field-selector-unsupported", w.call("GET", f"{batch}/jobs", {"fieldSelector": "spec.x=y"}))
+    t("list-pods-field-selector-unsupported", w.call("GET", f"{core}/pods", {"fieldSelector": "spec.x=y"}))
+    t("list-pods-field-selector", w.call("GET", f"{core}/pods", {"fieldSelector": "spec.host=nowhere"}))
     t("list-invalid-resource-version", w.call("GET", f"{batch}/cronjobs", {"resourceVersion": "abc"}))
     t("create-event", w.call("POST", f"{core}/events", body=event("nightly.differential", ns, "nightly")))
     t("list-events-involved-object", w.call("GET", f"{core}/events", {
         "fieldSelector": "involvedObject.name=nightly,involvedObject.kind=CronJob"}))
     t("list-events-v1-regarding", w.call("GET", f"/apis/events.k8s.io/v1/namespaces/{ns}/events", {
         "fieldSelector": "regarding.name=nightly"}))
+    t("list-events-v1-core-field-name", w.call("GET", f"/apis/events.k8s.io/v1/namespaces/{ns}/events", {
+        "fieldSelector": "involvedObject.name=nightly"}))
 
     # -- watches -------------------------------------------------------------------------------------------
     since = t("list-before-watch", w.call("GET", f"{batch}/cronjobs")).json()["metadata"]["resourceVersion"]

@@ -243,3 +243,60 @@ def test_an_update_that_changes_only_metadata_keeps_the_generation(call: Call) -
     changed = call("PATCH", f"{BATCH}/cronjobs/nightly", body={"spec": {"suspend": True}},
                    content_type="application/merge-patch+json")
     assert changed.json()["metadata"]["generation"] == 2
+
+
+# -- selectors -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("selector", "message"), [
+    ("tier in (a", "unable to parse requirement: found '', expected: ',' or ')'"),
+    ("a b", "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"),
+    ("a,", "found '', expected: identifier after ','"),
+    ("tier>x", "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value "
+               "must be an integer"),
+    ("tier=a$b", "unable to parse requirement: values[0][tier]: Invalid value: \"a$b\": a valid label must be an "
+                 "empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
+                 "an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation "
+                 "is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"),
+    ("-tier=a", "unable to parse requirement: <nil>: Invalid value: \"-tier\": name part must consist of "
+                "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character "
+                "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+                "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"),
+])
+def test_a_bad_label_selector_gets_the_parsers_own_message(call: Call, selector: str, message: str) -> None:
+    answer = call("GET", f"{BATCH}/cronjobs", {"labelSelector": selector})
+    assert (answer.code, answer.json()["reason"], answer.json()["message"]) == (400, "BadRequest", message)
+
+
+def test_label_selectors_the_parser_accepts(call: Call, bare: Sandbox) -> None:
+    for name, labels in (("a", {"tier": "a"}), ("b", {"tier": "b", "x": "1"}), ("c", {})):
+        bare.store.create("pods", {"metadata": {"name": name, "namespace": NS, "labels": labels},
+                                   "spec": {"containers": []}})
+
+    def names(selector: str) -> list[str]:
+        return [p["metadata"]["name"] for p in call("GET", f"{CORE}/pods", {"labelSelector": selector})
+                .json()["items"]]
+
+    assert names("tier in (a,,b),!x") == ["a"]
+    assert names("tier notin ()") == ["a", "b", "c"]
+    assert names("x>0") == ["b"] and names("tier==b") == ["b"] and names("tier=") == []
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    (f"{BATCH}/cronjobs", '"spec.x" is not a known field selector: only "metadata.name", "metadata.namespace"'),
+    (f"{BATCH}/jobs", 'field label "spec.x" not supported for Job'),
+    (f"{CORE}/pods", "field label not supported: spec.x"),
+    (f"/apis/events.k8s.io/v1/namespaces/{NS}/events", "field label not supported: spec.x"),
+])
+def test_an_unsupported_field_selector_gets_its_resources_message(call: Call, path: str, message: str) -> None:
+    answer = call("GET", path, {"fieldSelector": "spec.x=y"})
+    assert (answer.code, answer.json()["message"]) == (400, message)
+
+
+def test_events_v1_selects_by_its_own_field_names_only(call: Call) -> None:
+    path = f"/apis/events.k8s.io/v1/namespaces/{NS}/events"
+    assert call("GET", path, {"fieldSelector": "regarding.name=x,reportingController=y"}).code == 200
+    refused = call("GET", path, {"fieldSelector": "involvedObject.name=x"})
+    assert (refused.code, refused.json()["message"]) == (400, "field label not supported: involvedObject.name")
+    # and pods keep the old spelling spec.host (converted to spec.nodeName)
+    assert call("GET", f"{CORE}/pods", {"fieldSelector": "spec.host=nowhere"}).code == 200
