@@ -19,7 +19,17 @@ from .listing import list_objects, object_filter
 from .logstore import LogStore
 from .patches import JSON_PATCH, MERGE_TYPES, json_patch, merge
 from .routes import Resource, Route
-from .status import ApiError, already_exists, conflict, failure, forbidden, invalid, not_found, success
+from .status import (
+    ApiError,
+    already_exists,
+    conflict,
+    failure,
+    forbidden,
+    invalid,
+    not_found,
+    parse_resource_version,
+    success,
+)
 from .store import GENERATION, AlreadyExistsError, ConflictError, NotFoundError, Store, now_rfc3339
 from .testing.authz import Attributes, Authorizer
 from .testing.faults import Faults
@@ -67,7 +77,7 @@ class Api:
     """The REST semantics of the sandbox API server."""
 
     def __init__(self, *, store: Store, logs: LogStore, authz: Authorizer, faults: Faults,
-                 cluster: Callable[[], Any], user: str = "sandbox-user", bookmark_interval: float = 1.0) -> None:
+                 cluster: Callable[[], Any], user: str = "sandbox-user", bookmark_interval: float = 60.0) -> None:
         self.store, self.logs, self.authz, self.faults = store, logs, authz, faults
         self._cluster = cluster
         self.user = user
@@ -171,15 +181,29 @@ class Api:
             query["fieldSelector"] = ",".join(filter(None, [query.get("fieldSelector"),
                                                             f"metadata.name={route.name}"]))
         matches = object_filter(route, query)
+        since: int | None = None
+        version = query.get("resourceVersion") or ""
+        if version:
+            try:
+                since = parse_resource_version(version)
+            except ValueError as error:
+                raise ApiError(500, str(error), reason="") from None  # a real apiserver: 500, no reason
+        # SetListOptionsDefaults (the WatchList feature, on by default): a watch from "" or "0" that does not
+        # say otherwise sends the initial events, ended by a BOOKMARK when bookmarks are allowed
+        explicit = query.get("sendInitialEvents")
+        initial = explicit == "true" or (explicit is None and not query.get("resourceVersionMatch") and not since)
         bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
         timeout = float(query.get("timeoutSeconds") or 1800)
 
-        def bookmark(rv: str) -> Obj:
-            return {"kind": resource.kind, "apiVersion": resource.api_version, "metadata": {"resourceVersion": rv}}
+        def bookmark(rv: str, initial_end: bool) -> Obj:
+            metadata: Obj = {"resourceVersion": rv}
+            if initial_end:
+                metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
+            return defaults.zero_object(resource, metadata)
 
         chunks = streams.watch_events(
             store=self.store, key=resource.store_key, namespace=route.namespace or None,
-            since=query.get("resourceVersion"), matches=matches,
+            since=since or None, initial=initial, matches=matches,
             render=lambda obj: self._served(resource, obj), bookmark=bookmark if bookmarks else None,
             bookmark_interval=self.bookmark_interval, timeout=timeout, alive=request.alive, faults=self.faults)
         return StreamReply("application/json", chunks)

@@ -38,10 +38,11 @@ def watch_events(
     store: Store,
     key: str,
     namespace: str | None,
-    since: str | None,
+    since: int | None,
+    initial: bool,
     matches: Callable[[Obj], bool],
     render: Callable[[Obj], Obj],
-    bookmark: Callable[[str], Obj] | None,
+    bookmark: Callable[[str, bool], Obj] | None,
     bookmark_interval: float,
     timeout: float,
     alive: Callable[[], bool],
@@ -49,10 +50,16 @@ def watch_events(
 ) -> Iterator[bytes]:
     """The event stream of one watch request, as the watch cache serves it.
 
-    No resourceVersion (or "0"): synthetic ADDED events for the current state first. An object that stops
+    `initial`: synthetic ADDED events for the current state first, then (with bookmarks allowed) a BOOKMARK
+    annotated `k8s.io/initial-events-end`; else the events after resourceVersion `since` (None: from now).
+    BOOKMARKs come every `bookmark_interval` and once about 2 s before the timeout (the watch cache's
+    nextBookmarkTime), only once the resourceVersion moved past where the watch started. An object that stops
     matching the selectors is sent as DELETED, one that starts matching as ADDED.
     """
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
+    pre_timeout: float | None = deadline - 2.0 if timeout > 2.0 else None
+    next_bookmark = started + bookmark_interval
     cut_after = faults.watch_cut_point()
     sent = 0
     visible: set[str] = set()
@@ -65,22 +72,23 @@ def watch_events(
         sent += 1
         return _line(event_type, render(obj))
 
-    if since in (None, "", "0"):
+    if initial:
         items, rv = store.list(key, namespace)
         position = rv
         for obj in items:
             if matches(obj):
                 visible.add(obj["metadata"]["uid"])
                 yield emit("ADDED", obj)
+        if bookmark is not None:
+            yield _line("BOOKMARK", bookmark(str(position), True))
+    elif since is None:
+        position = store.resource_version
     else:
-        try:
-            position = int(since)
-        except ValueError:
-            raise ApiError(400, f'invalid resource version: "{since}"') from None
+        position = since
         if faults.take_gone():
             yield _line("ERROR", expired(f"too old resource version: {position} ({store.resource_version})"))
             return
-    last_bookmark = time.monotonic()
+    start = position
     while alive() and not store.closed:
         current = store.resource_version
         try:
@@ -97,8 +105,7 @@ def watch_events(
                     visible.discard(uid)
                     yield emit("DELETED", event.object)
             elif matches(event.object):
-                kind = "ADDED" if event.type == "ADDED" or (since in (None, "", "0") and uid not in visible) \
-                    else event.type
+                kind = "ADDED" if event.type == "ADDED" or (initial and uid not in visible) else event.type
                 visible.add(uid)
                 yield emit(kind, event.object)
             elif uid in visible:
@@ -108,11 +115,14 @@ def watch_events(
         now = time.monotonic()
         if now >= deadline:
             return
-        if bookmark is not None and now - last_bookmark >= bookmark_interval:
-            last_bookmark = now
-            yield _line("BOOKMARK", bookmark(str(position)))
-        wait = min(deadline - now, 0.5, bookmark_interval if bookmark else 0.5)
-        store.wait_for_change(current, max(wait, 0.01))
+        due = now >= next_bookmark or (pre_timeout is not None and now >= pre_timeout)
+        if bookmark is not None and due and position > start:
+            yield _line("BOOKMARK", bookmark(str(position), False))
+            next_bookmark = now + bookmark_interval
+            if pre_timeout is not None and now >= pre_timeout:
+                pre_timeout = None
+        wake = [deadline, next_bookmark] + ([pre_timeout] if pre_timeout is not None else [])
+        store.wait_for_change(current, max(min(min(wake) - now, 0.5), 0.01))
 
 
 def _parse_time(text: str) -> datetime:

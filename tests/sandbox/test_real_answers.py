@@ -8,8 +8,9 @@ kwok is not a kubelet, the kubelet's own code (k8s.io/kubernetes v1.37.2) is cit
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,6 +42,10 @@ Call = Callable[..., Wire]
 @pytest.fixture
 def call(api: client.ApiClient) -> Call:
     """call(method, path, query=None, body=None, content_type=...) -> the answer as sent (raw HTTP)."""
+    return caller(api)
+
+
+def caller(api: client.ApiClient) -> Call:
     def send(method: str, path: str, query: dict[str, str] | None = None, body: Any = None,
              content_type: str = "application/json") -> Wire:
         headers = {"Authorization": api.configuration.api_key.get("authorization", ""), "Accept": "*/*"}
@@ -51,7 +56,8 @@ def call(api: client.ApiClient) -> Call:
             body=json.dumps(body) if body is not None else None)
         kind = (response.headers.get("Content-Type") or "").split(";")[0]
         data = response.data
-        parsed = json.loads(data) if kind == "application/json" and data else data.decode()
+        watching = bool(query and query.get("watch"))  # newline-delimited events: kept as text
+        parsed = json.loads(data) if kind == "application/json" and data and not watching else data.decode()
         return Wire(response.status, dict(response.headers), parsed)
     return send
 
@@ -300,3 +306,72 @@ def test_events_v1_selects_by_its_own_field_names_only(call: Call) -> None:
     assert (refused.code, refused.json()["message"]) == (400, "field label not supported: involvedObject.name")
     # and pods keep the old spelling spec.host (converted to spec.nodeName)
     assert call("GET", f"{CORE}/pods", {"fieldSelector": "spec.host=nowhere"}).code == 200
+
+
+# -- watches ---------------------------------------------------------------------------------------------
+
+
+def _events(answer: Wire) -> list[dict[str, Any]]:
+    assert answer.code == 200, answer.body
+    return [json.loads(line) for line in answer.body.splitlines() if line]
+
+
+def _status(answer: Wire) -> dict[str, Any]:
+    return json.loads(answer.body) if isinstance(answer.body, str) else answer.json()
+
+
+def test_a_watch_from_nothing_ends_its_initial_events_with_an_annotated_bookmark(call: Call, bare: Sandbox) -> None:
+    call("POST", f"{BATCH}/cronjobs", body=cronjob())
+    events = _events(call("GET", f"{BATCH}/cronjobs", {"watch": "1", "allowWatchBookmarks": "true",
+                                                       "timeoutSeconds": "1"}))
+    assert [e["type"] for e in events] == ["ADDED", "BOOKMARK"]
+    end = events[1]["object"]
+    # the WatchList defaults: sendInitialEvents for a watch from "" or "0"; the BOOKMARK is an empty CronJob
+    assert end == {"kind": "CronJob", "apiVersion": "batch/v1", "metadata": {
+        "resourceVersion": str(bare.store.resource_version), "annotations": {"k8s.io/initial-events-end": "true"}},
+        "spec": {"schedule": "", "jobTemplate": {"metadata": {}, "spec": {"template": {
+            "metadata": {}, "spec": {"containers": None}}}}}, "status": {}}
+    plain = _events(call("GET", f"{BATCH}/cronjobs", {"watch": "1", "resourceVersion": "0", "timeoutSeconds": "1"}))
+    assert [e["type"] for e in plain] == ["ADDED"]
+    none = _events(call("GET", f"{BATCH}/cronjobs", {"watch": "1", "resourceVersion": "0", "timeoutSeconds": "1",
+                                                     "sendInitialEvents": "false"}))
+    assert none == []
+
+
+@pytest.fixture
+def minute_bookmarks(tmp_path: Path) -> Iterator[tuple[Sandbox, Call]]:
+    """A sandbox with the default bookmark interval (a real apiserver's minute), and a `call` for it."""
+    from kubernetes import config
+
+    sandbox = Sandbox(seed=None, controllers=False).start()
+    sandbox.store.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+    api = config.new_client_from_config(str(sandbox.write_kubeconfig(tmp_path / "kubeconfig")))
+    try:
+        yield sandbox, caller(api)
+    finally:
+        api.close()
+        sandbox.stop()
+
+
+def test_a_bookmark_comes_two_seconds_before_the_timeout_once_the_version_moved(
+        minute_bookmarks: tuple[Sandbox, Call]) -> None:
+    sandbox, send = minute_bookmarks
+    since = send("GET", f"{CORE}/pods").json()["metadata"]["resourceVersion"]
+    quiet = _events(send("GET", f"{CORE}/pods", {"watch": "1", "resourceVersion": since, "timeoutSeconds": "3",
+                                                 "allowWatchBookmarks": "true"}))
+    assert quiet == []  # nothing moved: the watch cache sends no bookmark
+    sandbox.store.create("secrets", {"metadata": {"name": "s", "namespace": NS}})
+    moved = _events(send("GET", f"{CORE}/pods", {"watch": "1", "resourceVersion": since, "timeoutSeconds": "3",
+                                                 "allowWatchBookmarks": "true"}))
+    assert [e["type"] for e in moved] == ["BOOKMARK"]  # at about 1 s: timeoutSeconds - 2, not every second
+    assert moved[0]["object"]["metadata"] == {"resourceVersion": str(sandbox.store.resource_version)}
+    assert moved[0]["object"]["spec"] == {"containers": None}
+
+
+def test_an_unparsable_resource_version_is_a_500_for_a_watch_and_a_400_for_a_list(call: Call) -> None:
+    watched = call("GET", f"{BATCH}/cronjobs", {"watch": "1", "resourceVersion": "abc"})
+    problem = 'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax'
+    assert (watched.code, _status(watched)["message"], "reason" in _status(watched)) == (500, problem, False)
+    listed = call("GET", f"{BATCH}/cronjobs", {"resourceVersion": "abc"})
+    assert (listed.code, listed.json()["reason"], listed.json()["message"]) == (
+        400, "BadRequest", f"invalid resource version: {problem}")
