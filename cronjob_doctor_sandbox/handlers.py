@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import defaults, eventsview, routes, streams
+from . import defaults, deletion, eventsview, routes, streams
 from .listing import list_objects, object_filter
 from .logstore import LogStore
 from .patches import JSON_PATCH, MERGE_TYPES, json_patch, merge
@@ -303,39 +303,99 @@ class Api:
                 if retry and not explicit:
                     continue  # a patch applies to whatever is current, as the real server retries it
                 raise conflict(resource.plural, resource.group, route.name) from None
+            if resource.plural != "namespaces" and deletion.deleted_on_update(updated):
+                self._delete_quietly(resource.store_key, updated, "Background")  # its last finalizer went
             return Reply(200, self._served(resource, updated))
         raise conflict(resource.plural, resource.group, route.name)
 
     def _delete(self, request: Request, route: Route) -> Reply:
+        """The generic registry's Delete (deletion.py has its rules): preconditions; a pod's grace period; the
+        garbage collector's finalizers (the object is answered, with deletionTimestamp, and goes once they are
+        done: here at once); else deleted now, answered with a Status (pods: the object)."""
         resource = route.resource
-        options = request.json() if request.body.strip() else {}
-        policy = request.query.get("propagationPolicy") or options.get("propagationPolicy")
-        if options.get("orphanDependents") is True or request.query.get("orphanDependents") == "true":
-            policy = "Orphan"
-        if policy is None:
-            # batch/v1 Jobs keep the legacy default: deleting one via the API orphans its pods
-            policy = "Orphan" if (resource.group, resource.plural) == ("batch", "jobs") else "Background"
-        if policy not in ("Background", "Foreground", "Orphan"):
-            raise ApiError(422, f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported '
-                                f'value: "{policy}": supported values: "Foreground", "Background", "Orphan", "nil"')
+        body = request.json() if request.body.strip() else {}
+        opts = deletion.options(body if isinstance(body, dict) else {}, request.query)
         current = self._load(route)
-        preconditions = options.get("preconditions") or {}
-        uid = current["metadata"].get("uid")
-        if preconditions.get("uid") and preconditions["uid"] != uid:
-            raise ApiError(409, f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in "
-                                f"object meta: {uid}", reason="Conflict")
-        dry_run = request.query.get("dryRun") == "All" or options.get("dryRun") == ["All"]
-        if not dry_run:
+        deletion.check_preconditions(resource, current, opts.preconditions)
+        headers = {}
+        if (resource.group, resource.plural) == ("batch", "jobs") and opts.policy is None and opts.orphan is None:
+            headers["Warning"] = deletion.JOB_WARNING
+        if resource.plural == "namespaces":
+            return self._delete_namespace(route, current, opts)
+        key, meta = resource.store_key, current["metadata"]
+        finalizers = deletion.finalizers(resource, current, opts)
+        grace = deletion.grace_period(resource, current, opts)
+        if meta.get("deletionTimestamp") and not (grace == 0 and not meta.get("finalizers")):
+            return Reply(200, self._served(resource, current), headers=headers)  # already being deleted
+        if grace or finalizers:
+            # pending: the kubelet ends a pod's grace period, the garbage collector (or whoever owns the other
+            # finalizers) the rest
+            deletion.mark(current, grace=grace or 0, finalizers=finalizers)
+            if opts.dry_run:
+                if key in GENERATION:
+                    meta["generation"] = meta.get("generation", 1) + 1
+                return Reply(200, self._served(resource, current), headers=headers)
             try:
-                current = self.store.delete(resource.store_key, route.namespace, route.name)
+                updated = self.store.update(key, current)
             except NotFoundError:
                 raise not_found(resource.plural, resource.group, route.name) from None
-            if resource.store_key == "pods":
+            if not grace:
+                self._finalize(key, updated)
+            return Reply(200, self._served(resource, updated), headers=headers)
+        if grace == 0:
+            deletion.mark(current, grace=0, finalizers=None)  # a pod: answered with the deletion it went through
+        if not opts.dry_run:
+            try:
+                if grace == 0:
+                    current = self.store.update(key, current)
+                current = self.store.delete(key, route.namespace, route.name)
+            except NotFoundError:
+                raise not_found(resource.plural, resource.group, route.name) from None
+            if key == "pods":
                 self.logs.forget_pod(route.namespace, route.name)
-            self._collect(resource.store_key, current, policy)
-        if resource.plural == "pods" and resource.group == "":
-            return Reply(200, self._served(resource, current))  # pods return the deleted object
-        return Reply(200, success(name=route.name, group=resource.group, plural=resource.plural, uid=uid or ""))
+            self._collect(key, current, "Background")
+        elif grace == 0 and key in GENERATION:
+            meta["generation"] = meta.get("generation", 1) + 1
+        if (resource.group, resource.plural) == ("", "pods"):
+            return Reply(200, self._served(resource, current), headers=headers)  # pods return the object
+        return Reply(200, success(name=route.name, group=resource.group, plural=resource.plural,
+                                  uid=meta.get("uid") or ""), headers=headers)
+
+    def _finalize(self, key: str, obj: Obj) -> None:
+        """The garbage collector's part of a deletion, done at once: orphan or delete the dependents, drop its
+        finalizer; the object goes when no finalizer is left."""
+        meta = obj["metadata"]
+        held = meta.get("finalizers") or []
+        if deletion.ORPHAN in held:
+            self._collect(key, obj, "Orphan")
+        if deletion.FOREGROUND in held:
+            self._collect(key, obj, "Background")
+        remaining = [f for f in held if f not in (deletion.ORPHAN, deletion.FOREGROUND)]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        try:
+            if remaining:
+                self.store.mutate(key, namespace, name, lambda o: o["metadata"].__setitem__("finalizers", remaining))
+            else:
+                self.store.mutate(key, namespace, name, lambda o: o["metadata"].pop("finalizers", None))
+                self._delete_quietly(key, self.store.get(key, namespace, name), "Background")
+        except NotFoundError:
+            return
+
+    def _delete_namespace(self, route: Route, current: Obj, opts: deletion.Options) -> Reply:
+        """A Namespace's own Delete: Terminating, answered as such; the namespace controller then empties it and
+        removes it (here at once)."""
+        meta = current["metadata"]
+        if not meta.get("deletionTimestamp"):
+            meta["deletionTimestamp"] = now_rfc3339()
+        current.setdefault("status", {})["phase"] = "Terminating"
+        if opts.dry_run:
+            return Reply(200, self._served(route.resource, current))
+        try:
+            terminating = self.store.update("namespaces", current)
+        except NotFoundError:
+            raise not_found("namespaces", "", route.name) from None
+        self._delete_quietly("namespaces", terminating, "Background")
+        return Reply(200, self._served(route.resource, terminating))
 
     def _deletecollection(self, request: Request, route: Route) -> Reply:
         matches = object_filter(route, request.query)

@@ -76,6 +76,15 @@ GENERATION = frozenset({"jobs", "cronjobs", "pods", "networkpolicies"})
 others (namespaces, events, secrets, service accounts, nodes) have none."""
 
 
+def _generational(resource: str, obj: Obj) -> Any:
+    """The part of OBJ whose change bumps its generation: the spec, but for a pod's nodeName (the scheduler sets
+    it through the binding subresource, which leaves the generation alone)."""
+    spec = obj.get("spec")
+    if resource == "pods" and isinstance(spec, dict) and "nodeName" in spec:
+        return {k: v for k, v in spec.items() if k != "nodeName"}
+    return spec
+
+
 def now_rfc3339() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -196,9 +205,9 @@ class Store:
             meta["uid"] = current["metadata"]["uid"]
             meta["creationTimestamp"] = current["metadata"]["creationTimestamp"]
             if resource in GENERATION:
-                # bumped by a spec change, and by the start of a deletion (a deletionTimestamp set)
+                # bumped by a spec change (not by binding a pod to its node), and by the start of a deletion
                 meta["generation"] = current["metadata"].get("generation", 1) + (
-                    obj.get("spec") != current.get("spec")) + (
+                    _generational(resource, obj) != _generational(resource, current)) + (
                     bool(meta.get("deletionTimestamp")) and not current["metadata"].get("deletionTimestamp"))
             else:
                 meta.pop("generation", None)

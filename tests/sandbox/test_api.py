@@ -167,7 +167,11 @@ def test_delete_missing_is_not_found(api: client.ApiClient) -> None:
 def test_delete_pod_returns_the_pod(api: client.ApiClient, bare: Sandbox) -> None:
     bare.store.create("pods", pod("p"))
     deleted = client.CoreV1Api(api).delete_namespaced_pod("p", NS)
-    assert deleted.kind == "Pod" and deleted.metadata.name == "p" and bare.store.find("pods", NS, "p") is None
+    # a running pod is deleted gracefully: the kubelet (none here) removes it once its containers stopped
+    assert (deleted.kind, deleted.metadata.name, deleted.metadata.deletion_grace_period_seconds) == ("Pod", "p", 30)
+    assert bare.store.find("pods", NS, "p")["metadata"]["deletionTimestamp"]
+    client.CoreV1Api(api).delete_namespaced_pod("p", NS, grace_period_seconds=0)
+    assert bare.store.find("pods", NS, "p") is None
 
 
 # -- patch and update -----------------------------------------------------------------------------------

@@ -375,3 +375,109 @@ def test_an_unparsable_resource_version_is_a_500_for_a_watch_and_a_400_for_a_lis
     listed = call("GET", f"{BATCH}/cronjobs", {"resourceVersion": "abc"})
     assert (listed.code, listed.json()["reason"], listed.json()["message"]) == (
         400, "BadRequest", f"invalid resource version: {problem}")
+
+
+# -- deletes ---------------------------------------------------------------------------------------------
+
+
+def _job_with_pod(bare: Sandbox, call: Call, name: str) -> dict[str, Any]:
+    created = call("POST", f"{BATCH}/jobs", body=job(name)).json()
+    bare.store.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": f"{name}-abcde", "namespace": NS, "labels": {"job-name": name},
+        "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": name,
+                             "uid": created["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}]},
+        "spec": {"containers": [{"name": "task", "image": "busybox:1.36"}]}})
+    return created
+
+
+def test_preconditions_that_do_not_hold_are_conflicts_in_rest_before_deletes_words(call: Call) -> None:
+    created = call("POST", f"{BATCH}/cronjobs", body=cronjob()).json()
+    uid = created["metadata"]["uid"]
+    other = "00000000-0000-0000-0000-000000000000"
+    answer = call("DELETE", f"{BATCH}/cronjobs/nightly", body={"preconditions": {"uid": other}})
+    assert (answer.code, answer.json()["reason"]) == (409, "Conflict")
+    assert answer.json()["message"] == (
+        f'Operation cannot be fulfilled on CronJob.batch "nightly": the UID in the precondition ({other}) does not '
+        f"match the UID in record ({uid}). The object might have been deleted and then recreated")
+    assert answer.json()["details"] == {"name": "nightly", "group": "batch", "kind": "CronJob"}
+    stale = call("DELETE", f"{BATCH}/cronjobs/nightly", body={"preconditions": {"resourceVersion": "1"}})
+    assert stale.code == 409 and stale.json()["message"].endswith(
+        f'the ResourceVersion in the precondition (1) does not match the ResourceVersion in record '
+        f'({created["metadata"]["resourceVersion"]}). The object might have been modified')
+    assert call("DELETE", f"{BATCH}/cronjobs/nightly", body={"preconditions": {"uid": uid}}).code == 200
+
+
+def test_an_unknown_propagation_policy_is_invalid_delete_options(call: Call) -> None:
+    call("POST", f"{BATCH}/cronjobs", body=cronjob())
+    answer = call("DELETE", f"{BATCH}/cronjobs/nightly", {"propagationPolicy": "Sometimes"})
+    assert (answer.code, answer.json()["details"]["kind"], answer.json()["details"]["group"]) == (
+        422, "DeleteOptions", "meta.k8s.io")
+    assert answer.json()["message"] == (
+        'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Sometimes": supported '
+        'values: "Foreground", "Background", "Orphan", "nil"')
+
+
+@pytest.mark.parametrize(("query", "finalizer", "warned"), [
+    ({"propagationPolicy": "Foreground"}, "foregroundDeletion", False),
+    ({"propagationPolicy": "Orphan"}, "orphan", False),
+    ({}, "orphan", True),  # batch/v1 Jobs orphan their pods by default, and say so
+])
+def test_a_job_deleted_with_a_gc_finalizer_is_answered_as_the_object_being_deleted(
+        call: Call, bare: Sandbox, query: dict[str, str], finalizer: str, warned: bool) -> None:
+    _job_with_pod(bare, call, "worker")
+    answer = call("DELETE", f"{BATCH}/jobs/worker", query)
+    meta = answer.json()["metadata"]
+    assert (answer.code, answer.json()["kind"], meta["finalizers"], meta["deletionGracePeriodSeconds"]) == (
+        200, "Job", [finalizer], 0)
+    assert meta["deletionTimestamp"] and meta["generation"] == 2
+    assert ("child pods are preserved by default" in answer.headers.get("Warning", "")) is warned
+    # the garbage collector's part is done at once: the Job is gone, its pod deleted or orphaned
+    assert bare.store.find("jobs", NS, "worker") is None
+    left = bare.store.find("pods", NS, "worker-abcde")
+    assert (left is None) if finalizer == "foregroundDeletion" else ("ownerReferences" not in left["metadata"])
+
+
+def test_a_background_delete_answers_with_a_status(call: Call, bare: Sandbox) -> None:
+    created = _job_with_pod(bare, call, "worker")
+    answer = call("DELETE", f"{BATCH}/jobs/worker", {"propagationPolicy": "Background"})
+    assert answer.json() == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                             "details": {"name": "worker", "group": "batch", "kind": "jobs",
+                                         "uid": created["metadata"]["uid"]}}
+    assert "Warning" not in answer.headers
+
+
+def test_a_finalizer_of_someone_else_keeps_the_object_until_it_is_removed(call: Call) -> None:
+    body = cronjob()
+    body["metadata"]["finalizers"] = ["example.com/keep"]
+    call("POST", f"{BATCH}/cronjobs", body=body)
+    deleting = call("DELETE", f"{BATCH}/cronjobs/nightly", {"propagationPolicy": "Background"}).json()
+    assert deleting["metadata"]["finalizers"] == ["example.com/keep"] and deleting["metadata"]["deletionTimestamp"]
+    assert call("GET", f"{BATCH}/cronjobs/nightly").code == 200
+    call("PATCH", f"{BATCH}/cronjobs/nightly", body={"metadata": {"finalizers": None}},
+         content_type="application/merge-patch+json")
+    assert call("GET", f"{BATCH}/cronjobs/nightly").code == 404
+
+
+def test_pods_are_deleted_gracefully_when_a_node_runs_them(call: Call, bare: Sandbox) -> None:
+    unscheduled = call("POST", f"{CORE}/pods", body=pod("gated")).json()
+    gone = call("DELETE", f"{CORE}/pods/gated").json()
+    # not scheduled: at once, answered with the deletion it went through
+    assert (gone["metadata"]["deletionGracePeriodSeconds"], gone["metadata"]["generation"]) == (0, 2)
+    assert gone["metadata"]["uid"] == unscheduled["metadata"]["uid"] and call("GET", f"{CORE}/pods/gated").code == 404
+    call("POST", f"{CORE}/pods", body=pod("running"))
+    bare.store.mutate("pods", NS, "running", lambda p: p["spec"].update(nodeName="sandbox-node-1"))
+    assert bare.store.get("pods", NS, "running")["metadata"]["generation"] == 1  # binding: no new generation
+    pending = call("DELETE", f"{CORE}/pods/running").json()
+    assert (pending["metadata"]["deletionGracePeriodSeconds"], pending["metadata"]["generation"]) == (30, 2)
+    assert call("GET", f"{CORE}/pods/running").code == 200  # until the kubelet (none here) stopped it
+    assert call("DELETE", f"{CORE}/pods/running", {"gracePeriodSeconds": "0"}).code == 200
+    assert call("GET", f"{CORE}/pods/running").code == 404
+
+
+def test_a_namespace_is_answered_terminating(call: Call, bare: Sandbox) -> None:
+    call("POST", "/api/v1/namespaces", body={"metadata": {"name": "doomed"}})
+    answer = call("DELETE", "/api/v1/namespaces/doomed").json()
+    assert (answer["kind"], answer["status"], answer["spec"]) == ("Namespace", {"phase": "Terminating"},
+                                                                  {"finalizers": ["kubernetes"]})
+    assert answer["metadata"]["deletionTimestamp"] and "deletionGracePeriodSeconds" not in answer["metadata"]
+    assert bare.store.find("namespaces", "", "doomed") is None  # the namespace controller's work, done at once
