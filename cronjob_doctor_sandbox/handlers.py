@@ -123,6 +123,8 @@ class Api:
             chunks = streams.pod_log(store=self.store, logs=self.logs, namespace=route.namespace,
                                      name=route.name, query=request.query, faults=self.faults,
                                      alive=request.alive)
+            if chunks is None:
+                return Reply(204, b"", content_type="")  # no node to ask: no content, not even a type
             return StreamReply("text/plain", chunks)
         handler = getattr(self, "_" + verb)
         result: Reply | StreamReply = handler(request, route)

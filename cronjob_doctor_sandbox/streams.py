@@ -7,6 +7,7 @@ client goes away (`alive()` turns false), the server stops, or their time is up.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -125,11 +126,30 @@ def watch_events(
         store.wait_for_change(current, max(min(min(wake) - now, 0.5), 0.01))
 
 
+_RFC3339 = "2006-01-02T15:04:05Z07:00"
+_LAYOUT = (("2006", r"\d{4}"), ("-", "-"), ("01", r"\d{2}"), ("-", "-"), ("02", r"\d{2}"), ("T", "T"), ("15", r"\d{2}"),
+           (":", ":"), ("04", r"\d{2}"), (":", ":"), ("05", r"\d{2}(\.\d+)?"), ("Z07:00", r"(Z|[+-]\d{2}:\d{2})"))
+_RANGES = (("month", 1, 12), ("day", 1, 31), ("hour", 0, 23), ("minute", 0, 59), ("second", 0, 59))
+
+
 def _parse_time(text: str) -> datetime:
+    """sinceTime as metav1.Time parses it (Go's time.Parse with RFC 3339); a 400 with Go's message if not."""
+    rest = text
+    for element, pattern in _LAYOUT:
+        match = re.match(pattern, rest)
+        if match is None:
+            raise ApiError(400, f'parsing time "{text}" as "{_RFC3339}": cannot parse "{rest}" as "{element}"')
+        rest = rest[match.end():]
+    if rest:
+        raise ApiError(400, f'parsing time "{text}": extra text: "{rest}"')
+    numbers = [int(part) for part in re.findall(r"\d+", text[:19])[1:6]]
+    for (unit, low, high), value in zip(_RANGES, numbers, strict=False):
+        if not low <= value <= high:
+            raise ApiError(400, f'parsing time "{text}": {unit} out of range')
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ApiError(400, f'parsing time "{text}" as "2006-01-02T15:04:05Z07:00": cannot parse') from None
+        raise ApiError(400, f'parsing time "{text}": day out of range') from None
 
 
 def _container(pod: Obj, name: str | None) -> str:
@@ -162,20 +182,24 @@ def _waiting_reason(pod: Obj, container: str) -> str:
 def pod_log(
     *, store: Store, logs: LogStore, namespace: str, name: str, query: dict[str, str], faults: Faults,
     alive: Callable[[], bool],
-) -> Iterator[bytes]:
-    """The kubelet's log endpoint: validation happens before the first chunk so errors get a proper status."""
+) -> Iterator[bytes] | None:
+    """The kubelet's log endpoint: validation happens before the first chunk so errors get a proper status.
+
+    None for a pod no node runs yet: the apiserver has nowhere to ask and answers 204 No Content."""
+    since: datetime | None = None
+    if query.get("sinceTime"):
+        since = _parse_time(query["sinceTime"])  # the options are decoded before anything is looked up
+    elif query.get("sinceSeconds"):
+        since = datetime.now(timezone.utc) - timedelta(seconds=int(query["sinceSeconds"]))
     pod = store.find("pods", namespace, name)
     if pod is None:
         raise not_found("pods", "", name)
     container = _container(pod, query.get("container"))
+    if not (pod.get("spec") or {}).get("nodeName"):
+        return None  # LogLocation: "If pod has not been assigned a host, return an empty location"
     previous = query.get("previous") in ("true", "1")
     follow = query.get("follow") in ("true", "1")
     timestamps = query.get("timestamps") in ("true", "1")
-    since: datetime | None = None
-    if query.get("sinceTime"):
-        since = _parse_time(query["sinceTime"])
-    elif query.get("sinceSeconds"):
-        since = datetime.now(timezone.utc) - timedelta(seconds=int(query["sinceSeconds"]))
     tail = int(query["tailLines"]) if query.get("tailLines") else None
     limit = int(query["limitBytes"]) if query.get("limitBytes") else None
     try:

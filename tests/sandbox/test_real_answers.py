@@ -481,3 +481,29 @@ def test_a_namespace_is_answered_terminating(call: Call, bare: Sandbox) -> None:
                                                                   {"finalizers": ["kubernetes"]})
     assert answer["metadata"]["deletionTimestamp"] and "deletionGracePeriodSeconds" not in answer["metadata"]
     assert bare.store.find("namespaces", "", "doomed") is None  # the namespace controller's work, done at once
+
+
+# -- pods/log --------------------------------------------------------------------------------------------
+
+
+def test_the_log_of_a_pod_no_node_runs_is_a_204_without_a_type(call: Call) -> None:
+    call("POST", f"{CORE}/pods", body=pod("gated", schedulingGates=[{"name": "example.com/hold"}]))
+    answer = call("GET", f"{CORE}/pods/gated/log", {"container": "task"})
+    # LogLocation: "If pod has not been assigned a host, return an empty location"; StreamObject: 204
+    assert (answer.code, answer.body, "Content-Type" in answer.headers) == (204, "", False)
+    # the container is checked first
+    wrong = call("GET", f"{CORE}/pods/gated/log", {"container": "nope"})
+    assert (wrong.code, wrong.json()["message"]) == (400, "container nope is not valid for pod gated")
+
+
+@pytest.mark.parametrize(("since", "message"), [
+    ("yesterday", 'parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"'),
+    ("2025-01-01", 'parsing time "2025-01-01" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "T"'),
+    ("2025-01-01T00:00:00", 'parsing time "2025-01-01T00:00:00" as "2006-01-02T15:04:05Z07:00": cannot parse "" '
+                            'as "Z07:00"'),
+    ("2025-13-01T00:00:00Z", 'parsing time "2025-13-01T00:00:00Z": month out of range'),
+])
+def test_a_bad_since_time_gets_go_time_parse_message(call: Call, since: str, message: str) -> None:
+    # decoded with the options, before the pod is looked up
+    answer = call("GET", f"{CORE}/pods/nope/log", {"sinceTime": since})
+    assert (answer.code, answer.json()["reason"], answer.json()["message"]) == (400, "BadRequest", message)
