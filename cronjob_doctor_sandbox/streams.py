@@ -169,14 +169,21 @@ def _container(pod: Obj, name: str | None) -> str:
     return name
 
 
-def _waiting_reason(pod: Obj, container: str) -> str:
+_PULL_FAILURES = {"ErrImagePull": "image can't be pulled", "ImagePullBackOff": "trying and failing to pull image"}
+
+
+def _not_started(pod: Obj, container: str) -> str:
+    """Why a kubelet has no log for a container that did not start: validateContainerLogStatus's words."""
+    name = pod["metadata"]["name"]
     status = pod.get("status") or {}
     for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
         if cs.get("name") == container:
-            reason = ((cs.get("state") or {}).get("waiting") or {}).get("reason")
-            if reason:
-                return str(reason)
-    return "ContainerCreating"
+            waiting = (cs.get("state") or {}).get("waiting")
+            if waiting is None:
+                return f'container "{container}" in pod "{name}" is waiting to start - no logs yet'
+            reason = str(waiting.get("reason") or "")
+            return f'container "{container}" in pod "{name}" is waiting to start: {_PULL_FAILURES.get(reason, reason)}'
+    return f'container "{container}" in pod "{name}" is not available'
 
 
 def pod_log(
@@ -207,10 +214,7 @@ def pod_log(
                                     tail=tail, poll=0.2)
         first = next(batches, None)
     except NoSuchLog as error:
-        message = str(error)
-        if not previous:
-            message = f"{message}: {_waiting_reason(pod, container)}"
-        raise ApiError(400, message) from None
+        raise ApiError(400, str(error) if previous else _not_started(pod, container)) from None
     return _log_chunks(first, batches, timestamps=timestamps, limit=limit, cut_after=faults.log_cut_point(),
                        faults=faults, alive=alive)
 

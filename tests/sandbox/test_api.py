@@ -427,8 +427,9 @@ def test_log_errors_are_400_with_the_kubelet_messages(api: client.ApiClient, bar
          "a container name must be specified for pod two, choose one of: [a b]"),
         (lambda: core.read_namespaced_pod_log("fresh", NS, previous=True),
          'previous terminated container "backup" in pod "fresh" not found'),
+        # no container status yet: the kubelet's validateContainerLogStatus says "not available"
         (lambda: core.read_namespaced_pod_log("two", NS, container="a"),
-         'container "a" in pod "two" is waiting to start: ContainerCreating'),
+         'container "a" in pod "two" is not available'),
     ]
     for call, message in cases:
         with pytest.raises(ApiException) as caught:

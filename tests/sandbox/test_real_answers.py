@@ -507,3 +507,24 @@ def test_a_bad_since_time_gets_go_time_parse_message(call: Call, since: str, mes
     # decoded with the options, before the pod is looked up
     answer = call("GET", f"{CORE}/pods/nope/log", {"sinceTime": since})
     assert (answer.code, answer.json()["reason"], answer.json()["message"]) == (400, "BadRequest", message)
+
+
+@pytest.mark.parametrize(("state", "message"), [
+    (None, 'container "task" in pod "p" is not available'),
+    ({"waiting": {"reason": "ContainerCreating"}}, 'container "task" in pod "p" is waiting to start: '
+                                                   "ContainerCreating"),
+    ({"waiting": {"reason": "ErrImagePull"}}, 'container "task" in pod "p" is waiting to start: image can\'t be '
+                                              "pulled"),
+    ({"waiting": {"reason": "ImagePullBackOff"}}, 'container "task" in pod "p" is waiting to start: trying and '
+                                                  "failing to pull image"),
+])
+def test_a_container_without_a_log_is_explained_in_the_kubelets_words(
+        call: Call, bare: Sandbox, state: dict[str, Any] | None, message: str) -> None:
+    """kwok serves a file whatever the container's state; a kubelet says why there is no log
+    (pkg/kubelet/kubelet_pods.go validateContainerLogStatus, v1.37.2)."""
+    statuses = [] if state is None else [{"name": "task", "state": state, "restartCount": 0}]
+    bare.store.create("pods", {"metadata": {"name": "p", "namespace": NS}, "spec": {
+        "nodeName": "sandbox-node-1", "containers": [{"name": "task", "image": "busybox:1.36"}]},
+        "status": {"phase": "Pending", "containerStatuses": statuses}})
+    answer = call("GET", f"{CORE}/pods/p/log")
+    assert (answer.code, answer.json()["reason"], answer.json()["message"]) == (400, "BadRequest", message)
