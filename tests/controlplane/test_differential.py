@@ -331,8 +331,9 @@ def script(b: Backend, t: Transcript, tmp: Path) -> None:
                       .json()["items"], f"a pod of Job {name}")
         t.normalise.alias(pods[0]["metadata"]["name"], f"{name}-<gen>")
         assert generated(pods[0]["metadata"]["name"], f"{name}-")
-    b.wait(lambda: w.call("GET", f"{batch}/jobs/worker-bg").json().get("status", {}).get("ready") == 1,
-           "Job worker-bg: its pod ready")
+    for name in names:  # the Jobs' status is in the answers below: each with its pod ready
+        b.wait(lambda name=name: w.call("GET", f"{batch}/jobs/{name}").json().get("status", {}).get("ready") == 1,
+               f"Job {name}: its pod ready")
     t("get-job", w.call("GET", f"{batch}/jobs/worker-bg"))
     t("delete-job-dry-run", w.call("DELETE", f"{batch}/jobs/worker-bg", {"dryRun": "All",
                                                                           "propagationPolicy": "Background"}))
