@@ -131,7 +131,7 @@ def admit(resource: Resource, obj: Obj) -> None:
         return
     spec = obj["spec"]
     podtemplate.default_pod_spec(spec)
-    status = {"phase": "Pending", "qosClass": qos_class(spec)}
+    status: Obj = {"phase": "Pending", "qosClass": qos_class(spec)}
     if spec.get("schedulingGates"):
         status["conditions"] = [{"type": "PodScheduled", "status": "False", "lastProbeTime": None,
                                  "lastTransitionTime": now_rfc3339(), "reason": "SchedulingGated",

@@ -27,7 +27,7 @@ import typer
 try:  # typer 0.28 vendors click: click is not installed with it
     from typer._click import ClickException
 except ImportError:  # older typer depends on click and raises its exceptions
-    from click import ClickException  # type: ignore[no-redef,import-not-found,unused-ignore]
+    from click import ClickException  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 from cronjob_doctor.errors import DoctorError, InputError
 
