@@ -23,7 +23,11 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.exceptions import TyperException
+
+try:  # typer 0.28 vendors click: click is not installed with it
+    from typer._click import ClickException
+except ImportError:  # older typer depends on click and raises its exceptions
+    from click import ClickException  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 from cronjob_doctor.errors import DoctorError, InputError
 
@@ -200,7 +204,7 @@ def exit_codes(err: Console, *, debug: bool = False) -> Iterator[None]:
     """The one place that turns errors into `error: ...` / `hint: ...` lines and exit codes (README table)."""
     try:
         yield
-    except (typer.Exit, typer.Abort, TyperException):  # typer's own exits and usage errors pass through
+    except (typer.Exit, typer.Abort, ClickException):  # typer's own: click's until 0.28, typer's since
         raise
     except DoctorError as exc:
         if debug:

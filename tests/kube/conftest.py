@@ -47,11 +47,14 @@ def pod(
     name: str, *, ns: str = NS, container: str = "backup", state: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     statuses = [] if state is None else [{"name": container, "state": state, "restartCount": 0}]
+    spec: dict[str, Any] = {"containers": [{"name": container, "image": "alpine:3.20"}]}
+    if state is not None:
+        spec["nodeName"] = "sandbox-node-1"  # a pod with container statuses runs on a node (else: logs are a 204)
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name, "namespace": ns, "labels": {"app": "backup"}},
-        "spec": {"containers": [{"name": container, "image": "alpine:3.20"}]},
+        "spec": spec,
         "status": {
             "phase": "Running" if state and "running" in state else "Pending",
             "containerStatuses": statuses,

@@ -108,7 +108,8 @@ def test_server_side_timeout_resumes_from_the_last_version(
 def test_bookmarks_advance_the_version_without_events(
     kube: Kube, bare: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(watch_module, "WATCH_WINDOW_SECONDS", 2)  # longer than the sandbox's 1 s bookmarks
+    # a real apiserver sends a BOOKMARK about 2 s before timeoutSeconds, once the resourceVersion moved
+    monkeypatch.setattr(watch_module, "WATCH_WINDOW_SECONDS", 3)
     collector = Collector(kube)
     time.sleep(0.3)
     bare.store.create(
@@ -120,7 +121,7 @@ def test_bookmarks_advance_the_version_without_events(
             "spec": {"containers": [{"name": "c", "image": "i"}]},
         },
     )
-    time.sleep(3)  # a bookmark carries the pod's version to the job watch, then the request ends
+    time.sleep(3.5)  # a bookmark carries the pod's version to the job watch, then the request ends
     collector.finish()
     assert collector.events.empty()
     versions = [int(r.query["resourceVersion"]) for r in bare.requests if r.query.get("watch") == "true"]

@@ -27,9 +27,10 @@ def pod(name: str, *, ns: str = NS, labels: dict[str, str] | None = None, phase:
     if owner is not None:
         meta["ownerReferences"] = [{"apiVersion": "batch/v1", "kind": "Job", "name": owner["metadata"]["name"],
                                     "uid": owner["metadata"]["uid"], "controller": True}]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-            "spec": {"containers": [{"name": c, "image": "alpine:3.20"} for c in containers]},
-            "status": {"phase": phase}}
+    spec: dict[str, Any] = {"containers": [{"name": c, "image": "alpine:3.20"} for c in containers]}
+    if phase != "Pending":
+        spec["nodeName"] = "sandbox-node-1"  # it ran somewhere (without a node, pods/log answers 204)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": {"phase": phase}}
 
 
 def job_body(name: str, *, restart_policy: str = "Never", labels: dict[str, str] | None = None) -> dict[str, Any]:
