@@ -116,3 +116,13 @@ def test_once_waits_for_a_run_that_starts_after_it_and_says_it_caught_up_an_earl
     jobs = [json.loads(line)["job"] for line in result.stdout.splitlines()]
     assert jobs[-1] == later
     assert f"caught up ok/{earlier}, a run that started before record did" in result.stderr
+
+
+def test_the_metrics_server_listens_on_loopback_unless_told_otherwise(kubeconfig: str, tmp_path: Path) -> None:
+    result = invoke("record", "ok/log-rotate", "--metrics-port", "0", "--duration", "1s", "--bundle",
+                    str(tmp_path / "rec"), "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.output
+    assert "record: metrics on http://127.0.0.1:" in result.stderr
+    opened = invoke("record", "ok/log-rotate", "--metrics-port", "0", "--metrics-address", "0.0.0.0",
+                    "--duration", "1s", "--bundle", str(tmp_path / "rec2"), "--kubeconfig", kubeconfig)
+    assert "record: metrics on http://0.0.0.0:" in opened.stderr
