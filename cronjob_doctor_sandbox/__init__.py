@@ -28,11 +28,12 @@ class Sandbox:
     """An API server, its store and its controllers, started and stopped together.
 
     `seed` names a seed from `sandbox.seeds` (None: an empty store, no namespaces); `time_scale` is passed to
-    the controllers (simulated seconds per real second, so runs finish fast).
+    the controllers (simulated seconds per real second, so runs finish fast); `bookmark_interval` the seconds
+    between two watch BOOKMARKs (a real apiserver's minute by default; one also comes 2 s before a timeout).
     """
 
     def __init__(self, seed: str | None = "incident", time_scale: float = 0.02, *, port: int = 0,
-                 bookmark_interval: float = 1.0, controllers: bool = True) -> None:
+                 bookmark_interval: float = 60.0, controllers: bool = True) -> None:
         self.seed = seed
         self.controllers = controllers
         self.time_scale = time_scale

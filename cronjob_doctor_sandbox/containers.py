@@ -48,12 +48,17 @@ class ContainerRun:
     position: int = 0
     exit_code: int | None = 0
     sampler: bool = False
+    sampler_token: str = ""
     next_sample: float = 0.0
     t0: float = 0.0
 
     @property
     def name(self) -> str:
         return str(self.spec["name"])
+
+    def sampler_line(self) -> str:
+        """The sampler's line for this instance's memory now."""
+        return scenarios.sampler_line(self.memory, self.peak, self.sampler_token)
 
     @property
     def field_path(self) -> str:

@@ -13,29 +13,29 @@ Obj = dict[str, Any]
 
 
 def to_events_v1(core: Obj) -> Obj:
-    """core/v1 Event -> events.k8s.io/v1 Event."""
+    """core/v1 Event -> events.k8s.io/v1 Event, field for field as Convert_core_Event_To_v1_Event does: a legacy
+    event (no eventTime, no reportingComponent) keeps eventTime null and has no reportingController."""
     out: Obj = {"kind": "Event", "apiVersion": "events.k8s.io/v1", "metadata": copy.deepcopy(core["metadata"])}
-    source = core.get("source") or {}
-    fields = {
-        # eventTime is required in events.k8s.io/v1 (the generated clients reject null); legacy core events
-        # only carry first/lastTimestamp, so the view falls back to those
-        "eventTime": core.get("eventTime") or _micro(core.get("firstTimestamp") or core.get("lastTimestamp")
-                                                     or core["metadata"].get("creationTimestamp")),
+    optional = {
         "series": core.get("series"),
-        "reportingController": core.get("reportingComponent") or source.get("component"),
-        "reportingInstance": core.get("reportingInstance") or source.get("host"),
+        "reportingController": core.get("reportingComponent"),
+        "reportingInstance": core.get("reportingInstance"),
         "action": core.get("action"),
         "reason": core.get("reason"),
-        "regarding": core.get("involvedObject"),
         "related": core.get("related"),
         "note": core.get("message"),
         "type": core.get("type"),
-        "deprecatedSource": source or None,
-        "deprecatedFirstTimestamp": core.get("firstTimestamp"),
-        "deprecatedLastTimestamp": core.get("lastTimestamp"),
         "deprecatedCount": core.get("count"),
     }
-    out.update({k: copy.deepcopy(v) for k, v in fields.items() if v not in (None, "", {})})
+    always = {  # struct-typed or without omitempty: sent even when empty
+        "eventTime": core.get("eventTime"),
+        "regarding": core.get("involvedObject") or {},
+        "deprecatedSource": core.get("source") or {},
+        "deprecatedFirstTimestamp": core.get("firstTimestamp"),
+        "deprecatedLastTimestamp": core.get("lastTimestamp"),
+    }
+    out.update({k: copy.deepcopy(v) for k, v in optional.items() if v not in (None, "", {}, 0)})
+    out.update(copy.deepcopy(always))
     return out
 
 

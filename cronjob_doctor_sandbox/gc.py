@@ -12,7 +12,8 @@ from .logstore import LogStore
 from .store import NotFoundError, Obj, Store
 
 # Resources that can be dependents in the sandbox, owners first so a cascade walks downwards.
-DEPENDENT_RESOURCES = ("cronjobs", "jobs", "pods", "secrets", "serviceaccounts", "networkpolicies", "events")
+DEPENDENT_RESOURCES = ("cronjobs", "jobs", "pods", "secrets", "serviceaccounts", "networkpolicies", "events",
+                       "leases")
 
 
 def collect(store: Store, logs: LogStore, resource: str, obj: Obj) -> list[tuple[str, str, str]]:

@@ -14,19 +14,29 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import defaults, eventsview, routes, streams
+from . import defaults, deletion, eventsview, routes, streams
 from .listing import list_objects, object_filter
 from .logstore import LogStore
 from .patches import JSON_PATCH, MERGE_TYPES, json_patch, merge
 from .routes import Resource, Route
-from .status import ApiError, already_exists, conflict, failure, forbidden, not_found, success
-from .store import AlreadyExistsError, ConflictError, NotFoundError, Store
+from .status import (
+    ApiError,
+    already_exists,
+    conflict,
+    failure,
+    forbidden,
+    invalid,
+    not_found,
+    parse_resource_version,
+    success,
+)
+from .store import GENERATION, AlreadyExistsError, ConflictError, NotFoundError, Store, now_rfc3339
 from .testing.authz import Attributes, Authorizer
 from .testing.faults import Faults
 
 Obj = dict[str, Any]
 _WITH_STATUS = {"jobs", "cronjobs", "pods", "namespaces", "nodes"}
-_DEPENDENT_KEYS = ("pods", "jobs", "cronjobs", "events", "secrets", "serviceaccounts", "networkpolicies")
+_DEPENDENT_KEYS = ("pods", "jobs", "cronjobs", "events", "secrets", "serviceaccounts", "networkpolicies", "leases")
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -67,7 +77,7 @@ class Api:
     """The REST semantics of the sandbox API server."""
 
     def __init__(self, *, store: Store, logs: LogStore, authz: Authorizer, faults: Faults,
-                 cluster: Callable[[], Any], user: str = "sandbox-user", bookmark_interval: float = 1.0) -> None:
+                 cluster: Callable[[], Any], user: str = "sandbox-user", bookmark_interval: float = 60.0) -> None:
         self.store, self.logs, self.authz, self.faults = store, logs, authz, faults
         self._cluster = cluster
         self.user = user
@@ -113,6 +123,8 @@ class Api:
             chunks = streams.pod_log(store=self.store, logs=self.logs, namespace=route.namespace,
                                      name=route.name, query=request.query, faults=self.faults,
                                      alive=request.alive)
+            if chunks is None:
+                return Reply(204, b"", content_type="")  # no node to ask: no content, not even a type
             return StreamReply("text/plain", chunks)
         handler = getattr(self, "_" + verb)
         result: Reply | StreamReply = handler(request, route)
@@ -143,7 +155,7 @@ class Api:
             return eventsview.to_events_v1(obj)
         obj.setdefault("apiVersion", resource.api_version)
         obj.setdefault("kind", resource.kind)
-        return obj
+        return defaults.served(resource, obj)
 
     @staticmethod
     def _stored(resource: Resource, obj: Obj) -> Obj:
@@ -171,15 +183,29 @@ class Api:
             query["fieldSelector"] = ",".join(filter(None, [query.get("fieldSelector"),
                                                             f"metadata.name={route.name}"]))
         matches = object_filter(route, query)
+        since: int | None = None
+        version = query.get("resourceVersion") or ""
+        if version:
+            try:
+                since = parse_resource_version(version)
+            except ValueError as error:
+                raise ApiError(500, str(error), reason="") from None  # a real apiserver: 500, no reason
+        # SetListOptionsDefaults (the WatchList feature, on by default): a watch from "" or "0" that does not
+        # say otherwise sends the initial events, ended by a BOOKMARK when bookmarks are allowed
+        explicit = query.get("sendInitialEvents")
+        initial = explicit == "true" or (explicit is None and not query.get("resourceVersionMatch") and not since)
         bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
         timeout = float(query.get("timeoutSeconds") or 1800)
 
-        def bookmark(rv: str) -> Obj:
-            return {"kind": resource.kind, "apiVersion": resource.api_version, "metadata": {"resourceVersion": rv}}
+        def bookmark(rv: str, initial_end: bool) -> Obj:
+            metadata: Obj = {"resourceVersion": rv}
+            if initial_end:
+                metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
+            return defaults.zero_object(resource, metadata)
 
         chunks = streams.watch_events(
             store=self.store, key=resource.store_key, namespace=route.namespace or None,
-            since=query.get("resourceVersion"), matches=matches,
+            since=since or None, initial=initial, matches=matches,
             render=lambda obj: self._served(resource, obj), bookmark=bookmark if bookmarks else None,
             bookmark_interval=self.bookmark_interval, timeout=timeout, alive=request.alive, faults=self.faults)
         return StreamReply("application/json", chunks)
@@ -207,11 +233,16 @@ class Api:
         if resource.plural in _WITH_STATUS:
             obj.pop("status", None)  # PrepareForCreate: the status is the controllers' to write
         defaults.apply_defaults(resource, obj)
+        defaults.admit(resource, obj)
         defaults.validate(resource, obj)
         if request.query.get("dryRun") == "All":
             if self.store.find(resource.store_key, route.namespace, meta["name"]) is not None:
                 raise already_exists(resource.plural, resource.group, meta["name"])
-            return Reply(201, obj)
+            # everything a create sets but the resourceVersion, which only storing gives
+            meta["creationTimestamp"] = now_rfc3339()
+            if resource.store_key in GENERATION:
+                meta["generation"] = 1
+            return Reply(201, self._served(resource, obj))
         try:
             created = self.store.create(resource.store_key, self._stored(resource, obj))
         except AlreadyExistsError:
@@ -243,7 +274,8 @@ class Api:
         """PUT and PATCH: compute the new object from the current one and store it unless it moved on."""
         resource = route.resource
         for _attempt in range(5):
-            current = self._served(resource, self._load(route))
+            stored = self._load(route)
+            current = self._served(resource, json.loads(json.dumps(stored)))
             new = change(json.loads(json.dumps(current)))
             new.setdefault("metadata", {})
             new["metadata"]["name"], new["metadata"]["namespace"] = route.name, route.namespace
@@ -257,8 +289,10 @@ class Api:
                                        "resourceVersion": new["metadata"].get("resourceVersion")}
                 elif "status" in current:
                     new["status"] = current["status"]
+            if "spec" in stored and new.get("spec") == current.get("spec"):
+                new["spec"] = stored["spec"]  # unchanged but for the served shape: no new generation
             defaults.apply_defaults(resource, new)
-            defaults.validate(resource, new)
+            defaults.validate(resource, new, old=current)
             defaults.validate_update(resource, current, new)
             if request.query.get("dryRun") == "All":
                 return Reply(200, new)
@@ -271,39 +305,99 @@ class Api:
                 if retry and not explicit:
                     continue  # a patch applies to whatever is current, as the real server retries it
                 raise conflict(resource.plural, resource.group, route.name) from None
+            if resource.plural != "namespaces" and deletion.deleted_on_update(updated):
+                self._delete_quietly(resource.store_key, updated, "Background")  # its last finalizer went
             return Reply(200, self._served(resource, updated))
         raise conflict(resource.plural, resource.group, route.name)
 
     def _delete(self, request: Request, route: Route) -> Reply:
+        """The generic registry's Delete (deletion.py has its rules): preconditions; a pod's grace period; the
+        garbage collector's finalizers (the object is answered, with deletionTimestamp, and goes once they are
+        done: here at once); else deleted now, answered with a Status (pods: the object)."""
         resource = route.resource
-        options = request.json() if request.body.strip() else {}
-        policy = request.query.get("propagationPolicy") or options.get("propagationPolicy")
-        if options.get("orphanDependents") is True or request.query.get("orphanDependents") == "true":
-            policy = "Orphan"
-        if policy is None:
-            # batch/v1 Jobs keep the legacy default: deleting one via the API orphans its pods
-            policy = "Orphan" if (resource.group, resource.plural) == ("batch", "jobs") else "Background"
-        if policy not in ("Background", "Foreground", "Orphan"):
-            raise ApiError(422, f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported '
-                                f'value: "{policy}": supported values: "Foreground", "Background", "Orphan", "nil"')
+        body = request.json() if request.body.strip() else {}
+        opts = deletion.options(body if isinstance(body, dict) else {}, request.query)
         current = self._load(route)
-        preconditions = options.get("preconditions") or {}
-        uid = current["metadata"].get("uid")
-        if preconditions.get("uid") and preconditions["uid"] != uid:
-            raise ApiError(409, f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in "
-                                f"object meta: {uid}", reason="Conflict")
-        dry_run = request.query.get("dryRun") == "All" or options.get("dryRun") == ["All"]
-        if not dry_run:
+        deletion.check_preconditions(resource, current, opts.preconditions)
+        headers = {}
+        if (resource.group, resource.plural) == ("batch", "jobs") and opts.policy is None and opts.orphan is None:
+            headers["Warning"] = deletion.JOB_WARNING
+        if resource.plural == "namespaces":
+            return self._delete_namespace(route, current, opts)
+        key, meta = resource.store_key, current["metadata"]
+        finalizers = deletion.finalizers(resource, current, opts)
+        grace = deletion.grace_period(resource, current, opts)
+        if meta.get("deletionTimestamp") and not (grace == 0 and not meta.get("finalizers")):
+            return Reply(200, self._served(resource, current), headers=headers)  # already being deleted
+        if grace or finalizers:
+            # pending: the kubelet ends a pod's grace period, the garbage collector (or whoever owns the other
+            # finalizers) the rest
+            deletion.mark(current, grace=grace or 0, finalizers=finalizers)
+            if opts.dry_run:
+                if key in GENERATION:
+                    meta["generation"] = meta.get("generation", 1) + 1
+                return Reply(200, self._served(resource, current), headers=headers)
             try:
-                current = self.store.delete(resource.store_key, route.namespace, route.name)
+                updated = self.store.update(key, current)
             except NotFoundError:
                 raise not_found(resource.plural, resource.group, route.name) from None
-            if resource.store_key == "pods":
+            if not grace:
+                self._finalize(key, updated)
+            return Reply(200, self._served(resource, updated), headers=headers)
+        if grace == 0:
+            deletion.mark(current, grace=0, finalizers=None)  # a pod: answered with the deletion it went through
+        if not opts.dry_run:
+            try:
+                if grace == 0:
+                    current = self.store.update(key, current)
+                current = self.store.delete(key, route.namespace, route.name)
+            except NotFoundError:
+                raise not_found(resource.plural, resource.group, route.name) from None
+            if key == "pods":
                 self.logs.forget_pod(route.namespace, route.name)
-            self._collect(resource.store_key, current, policy)
-        if resource.plural == "pods" and resource.group == "":
-            return Reply(200, self._served(resource, current))  # pods return the deleted object
-        return Reply(200, success(name=route.name, group=resource.group, plural=resource.plural, uid=uid or ""))
+            self._collect(key, current, "Background")
+        elif grace == 0 and key in GENERATION:
+            meta["generation"] = meta.get("generation", 1) + 1
+        if (resource.group, resource.plural) == ("", "pods"):
+            return Reply(200, self._served(resource, current), headers=headers)  # pods return the object
+        return Reply(200, success(name=route.name, group=resource.group, plural=resource.plural,
+                                  uid=meta.get("uid") or ""), headers=headers)
+
+    def _finalize(self, key: str, obj: Obj) -> None:
+        """The garbage collector's part of a deletion, done at once: orphan or delete the dependents, drop its
+        finalizer; the object goes when no finalizer is left."""
+        meta = obj["metadata"]
+        held = meta.get("finalizers") or []
+        if deletion.ORPHAN in held:
+            self._collect(key, obj, "Orphan")
+        if deletion.FOREGROUND in held:
+            self._collect(key, obj, "Background")
+        remaining = [f for f in held if f not in (deletion.ORPHAN, deletion.FOREGROUND)]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        try:
+            if remaining:
+                self.store.mutate(key, namespace, name, lambda o: o["metadata"].__setitem__("finalizers", remaining))
+            else:
+                self.store.mutate(key, namespace, name, lambda o: o["metadata"].pop("finalizers", None))
+                self._delete_quietly(key, self.store.get(key, namespace, name), "Background")
+        except NotFoundError:
+            return
+
+    def _delete_namespace(self, route: Route, current: Obj, opts: deletion.Options) -> Reply:
+        """A Namespace's own Delete: Terminating, answered as such; the namespace controller then empties it and
+        removes it (here at once)."""
+        meta = current["metadata"]
+        if not meta.get("deletionTimestamp"):
+            meta["deletionTimestamp"] = now_rfc3339()
+        current.setdefault("status", {})["phase"] = "Terminating"
+        if opts.dry_run:
+            return Reply(200, self._served(route.resource, current))
+        try:
+            terminating = self.store.update("namespaces", current)
+        except NotFoundError:
+            raise not_found("namespaces", "", route.name) from None
+        self._delete_quietly("namespaces", terminating, "Background")
+        return Reply(200, self._served(route.resource, terminating))
 
     def _deletecollection(self, request: Request, route: Route) -> Reply:
         matches = object_filter(route, request.query)
@@ -375,11 +469,15 @@ class Api:
         elif spec.get("nonResourceAttributes"):
             status = {"allowed": True}
         else:
-            raise ApiError(422, 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.'
-                                "resourceAttributes: Invalid value: \"null\": exactly one of "
-                                "nonResourceAttributes or resourceAttributes must be specified", reason="Invalid")
+            raise invalid("", "authorization.k8s.io", "", [{
+                "reason": "FieldValueInvalid", "field": "spec",
+                "message": "Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be "
+                           "specified"}])
+        # the typed round trip drops empty strings (omitempty) and writes an empty metadata
+        spec = {key: {k: v for k, v in value.items() if v not in ("", None)} if isinstance(value, dict) else value
+                for key, value in spec.items()}
         return Reply(201, {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
-                           "metadata": {"creationTimestamp": None}, "spec": spec, "status": status})
+                           "metadata": {}, "spec": spec, "status": status})
 
     def _metrics(self, request: Request, route: Route) -> Reply:
         cluster = self._cluster()

@@ -135,6 +135,15 @@ class Kubelet:
         c.active = True
         image = str(c.spec.get("image", ""))
         path = c.field_path
+        if not scenarios.valid_reference(image):
+            # The kubelet cannot even name the image: InvalidImageName, and it never tries again.
+            message = (f'Failed to apply default image tag "{image}": couldn\'t parse image name "{image}": '
+                       "invalid reference format")
+            self._event(run, "InspectFailed", message, path, warning=True)
+            self._event(run, "Failed", "Error: InvalidImageName", path, warning=True)
+            c.waiting = ("InvalidImageName", message)
+            self._write(run)
+            return
         error = scenarios.image_pull_error(run.scenario if c.target else "success", image)
         policy = c.spec.get("imagePullPolicy", "IfNotPresent")
         pod = self._pod(run)
@@ -217,6 +226,7 @@ class Kubelet:
         c.timeline = list(plan.steps)
         c.exit_code = plan.exit_code
         c.sampler = plan.sampler
+        c.sampler_token = plan.sampler_token
         c.t0 = time.monotonic()
         self._write(run)
         self._tick(run, c, c.instance)
@@ -236,7 +246,7 @@ class Kubelet:
                 return
             if c.sampler and step.at >= c.next_sample:
                 c.next_sample = int(step.at) + 1
-                self.logs.append(run.namespace, run.name, c.name, scenarios.sampler_line(c.memory, c.peak))
+                self.logs.append(run.namespace, run.name, c.name, c.sampler_line())
             if step.line is not None:
                 self.logs.append(run.namespace, run.name, c.name, step.line)
         if c.position < len(c.timeline):
@@ -245,13 +255,13 @@ class Kubelet:
                 due = min(due, c.next_sample)
                 if c.next_sample <= elapsed:
                     c.next_sample += 1
-                    self.logs.append(run.namespace, run.name, c.name, scenarios.sampler_line(c.memory, c.peak))
+                    self.logs.append(run.namespace, run.name, c.name, c.sampler_line())
         elif c.exit_code is None:
             if not c.sampler:
                 return  # hung and silent until something kills it
             if c.next_sample <= elapsed:
                 c.next_sample = int(elapsed) + 1
-                self.logs.append(run.namespace, run.name, c.name, scenarios.sampler_line(c.memory, c.peak))
+                self.logs.append(run.namespace, run.name, c.name, c.sampler_line())
             due = c.next_sample
         else:
             code = c.exit_code

@@ -14,7 +14,7 @@ from typing import Any
 
 from .routes import Route
 from .selectors import fields_match, labels_match, parse_fields, parse_labels
-from .status import ApiError
+from .status import ApiError, parse_resource_version
 from .store import Store
 from .tables import table as render_table
 
@@ -45,6 +45,11 @@ def list_objects(store: Store, route: Route, query: dict[str, str], served: Call
                  table: bool = False) -> Obj:
     """An XList (or a Table) of the objects the query selects, one page of it when `limit` is given."""
     resource = route.resource
+    if query.get("resourceVersion"):
+        try:
+            parse_resource_version(query["resourceVersion"])
+        except ValueError as error:
+            raise ApiError(400, f"invalid resource version: {error}") from None
     matches = object_filter(route, query)
     after: tuple[str, str] | None = None
     continued_rv: int | None = None

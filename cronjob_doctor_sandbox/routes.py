@@ -57,6 +57,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("events.k8s.io", "v1", "events", "event", "Event", True, short_names=("ev",)),
     Resource("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", True,
              short_names=("netpol",)),
+    Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True),
     Resource("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview",
              "SelfSubjectAccessReview", False, verbs=("create",)),
     Resource("metrics.k8s.io", "v1beta1", "pods", "", "PodMetrics", True, verbs=tuple(_READ), key="podmetrics"),

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cronjob_doctor.debugjob.sampler import MARKER
+from cronjob_doctor.debugjob import sampler as memory_sampler
 
 from . import shell
 
@@ -42,6 +42,8 @@ class Plan:
     steps: tuple[Step, ...]
     exit_code: int | None
     sampler: bool
+    sampler_token: str = ""
+    """The token the script's sampler snippet prints on its lines."""
 
     @property
     def peak(self) -> int:
@@ -76,6 +78,18 @@ def image_pull_error(scenario: str, image: str) -> str | None:
         f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": failed to resolve reference '
         f'"{ref}": {ref}: not found'
     )
+
+
+_REFERENCE = re.compile(
+    r"(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::\d+)?/)?"  # registry host[:port]/
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"  # lowercase path
+    r"(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"  # :tag, @digest
+)
+
+
+def valid_reference(image: str) -> bool:
+    """Whether containerd's reference grammar accepts the image name (an uppercase path does not parse)."""
+    return bool(_REFERENCE.fullmatch(image))
 
 
 def qualified_image(image: str) -> str:
@@ -121,6 +135,7 @@ class _Run:
         self.ended = False
         self.failure_done = False
         self.sampler = False
+        self.sampler_token = ""
         self.rng = random.Random(f"{scenario}/{attempt}")
 
     # -- building blocks ---------------------------------------------------------------------------------
@@ -153,16 +168,15 @@ class _Run:
     # -- interpretation ----------------------------------------------------------------------------------
 
     def script(self, script: str) -> None:
+        # The sampler snippet runs beside the script, untraced: the kubelet prints its lines on the clock.
+        token, script = memory_sampler.split_instrumented(script)
+        if token is not None:
+            self.sampler, self.sampler_token = True, token
         trace = False
         errexit = False
         for line in shell.logical_lines(script):
             if self.ended:
                 return
-            if MARKER in line:
-                self.sampler = True
-                if trace:
-                    self.say("+ set +x", 0.01)
-                continue
             for text in shell.split_commands(line):
                 command = shell.parse(text, self.env)
                 if command.words[:1] == ("set",):
@@ -194,7 +208,7 @@ class _Run:
             self._fallback_failure()
         self.t += 0.1
         self.steps.append(Step(round(self.t, 3), None, self.memory))
-        return Plan(tuple(self.steps), self.exit_code, self.sampler)
+        return Plan(tuple(self.steps), self.exit_code, self.sampler, self.sampler_token)
 
     def command(self, command: shell.Command) -> None:
         handler = getattr(self, "_cmd_" + command.name.replace("-", "_"), None)
@@ -348,7 +362,7 @@ _APK_CURL = [
 ]
 
 
-def sampler_line(current: int, peak: int) -> str:
+def sampler_line(current: int, peak: int, token: str) -> str:
     """The line the sampler snippet prints each second (cgroup v2 memory.current / memory.peak)."""
-    return f"{MARKER} current={current} peak={peak}"
+    return f"{memory_sampler.MARKER} sampler={token} current={current} peak={peak}"
 

@@ -122,8 +122,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             data = str(reply.body).encode()
         self.send_response(reply.code)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(data)))
+        if reply.content_type:
+            self.send_header("Content-Type", reply.content_type)
+        if reply.code != 204:
+            self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
         for name, value in reply.headers.items():
             self.send_header(name, value)

@@ -43,7 +43,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.reason = reason or _REASONS.get(code, "")
+        self.reason = _REASONS.get(code, "") if reason is None else reason  # "": a Status without a reason
         self.details = details
         self.headers = headers or {}
 
@@ -51,16 +51,18 @@ class ApiError(Exception):
         return failure(self.code, self.message, reason=self.reason, details=self.details)
 
 
-def failure(code: int, message: str, *, reason: str = "", details: Obj | None = None) -> Obj:
-    """A `status: Failure` Status, shaped exactly as the API server sends it."""
+def failure(code: int, message: str, *, reason: str | None = None, details: Obj | None = None) -> Obj:
+    """A `status: Failure` Status, shaped exactly as the API server sends it (REASON "": none, as some are)."""
     body: Obj = {
         "kind": "Status",
         "apiVersion": "v1",
         "metadata": {},
         "status": "Failure",
         "message": message,
-        "reason": reason or _REASONS.get(code, ""),
     }
+    reason = _REASONS.get(code, "") if reason is None else reason
+    if reason:
+        body["reason"] = reason
     if details:
         body["details"] = details
     body["code"] = code
@@ -133,12 +135,26 @@ def invalid(kind: str, group: str, name: str, causes: list[Obj]) -> ApiError:
     listed = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     subject = f"{kind}.{group}" if group else kind
     details = _details(name, group, kind)
+    if not kind:
+        details.pop("kind")  # omitempty: a kind-less object (an empty SelfSubjectAccessReview spec) has none
     details["causes"] = causes
     return ApiError(422, f'{subject} "{name}" is invalid: {listed}', reason="Invalid", details=details)
 
 
 def bad_request(message: str) -> ApiError:
     return ApiError(400, message)
+
+
+def parse_resource_version(text: str) -> int:
+    """A resourceVersion query parameter as the apiserver parses it (strconv.ParseUint), or ValueError with the
+    message it gives: `resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`."""
+    if text.isascii() and text.isdigit():
+        if int(text) < 2**64:
+            return int(text)
+        problem = "value out of range"
+    else:
+        problem = "invalid syntax"
+    raise ValueError(f'resourceVersion: Invalid value: "{text}": strconv.ParseUint: parsing "{text}": {problem}')
 
 
 def expired(message: str) -> Obj:

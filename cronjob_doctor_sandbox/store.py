@@ -71,6 +71,20 @@ def _page_copy(obj: Obj) -> Obj:
     return copied
 
 
+GENERATION = frozenset({"jobs", "cronjobs", "pods", "networkpolicies"})
+"""Resources whose strategy keeps metadata.generation (set to 1 on create, bumped when the spec changes); the
+others (namespaces, events, secrets, service accounts, nodes) have none."""
+
+
+def _generational(resource: str, obj: Obj) -> Any:
+    """The part of OBJ whose change bumps its generation: the spec, but for a pod's nodeName (the scheduler sets
+    it through the binding subresource, which leaves the generation alone)."""
+    spec = obj.get("spec")
+    if resource == "pods" and isinstance(spec, dict) and "nodeName" in spec:
+        return {k: v for k, v in spec.items() if k != "nodeName"}
+    return spec
+
+
 def now_rfc3339() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -166,7 +180,8 @@ class Store:
                 raise AlreadyExistsError(f"{resource} {namespace}/{name} already exists")
             meta.setdefault("uid", str(uuid.uuid4()))
             meta.setdefault("creationTimestamp", now_rfc3339())
-            meta.setdefault("generation", 1)
+            if resource in GENERATION:
+                meta.setdefault("generation", 1)
             self._rv += 1
             meta["resourceVersion"] = str(self._rv)
             bucket[(namespace, name)] = obj
@@ -189,10 +204,13 @@ class Store:
                 )
             meta["uid"] = current["metadata"]["uid"]
             meta["creationTimestamp"] = current["metadata"]["creationTimestamp"]
-            if obj.get("spec") != current.get("spec"):
-                meta["generation"] = current["metadata"].get("generation", 1) + 1
+            if resource in GENERATION:
+                # bumped by a spec change (not by binding a pod to its node), and by the start of a deletion
+                meta["generation"] = current["metadata"].get("generation", 1) + (
+                    _generational(resource, obj) != _generational(resource, current)) + (
+                    bool(meta.get("deletionTimestamp")) and not current["metadata"].get("deletionTimestamp"))
             else:
-                meta["generation"] = current["metadata"].get("generation", 1)
+                meta.pop("generation", None)
             if obj == current:
                 return copy.deepcopy(current)
             self._rv += 1
@@ -279,7 +297,8 @@ class Store:
                     raise AlreadyExistsError(f"{resource} {key[0]}/{key[1]} already exists")
                 meta.setdefault("uid", str(uuid.uuid4()))
                 meta.setdefault("creationTimestamp", now_rfc3339())
-                meta.setdefault("generation", 1)
+                if resource in GENERATION:
+                    meta.setdefault("generation", 1)
                 self._rv += 1
                 meta["resourceVersion"] = str(self._rv)
                 bucket[key] = obj

@@ -187,12 +187,14 @@ def pod(
     started: str | None = T0,
     node: str | None = "node-2",
     restart: str = "Never",
+    reported: bool = True,
 ) -> Obj:
     """A v1 Pod of a CronJob's Job with the given container statuses (default: one running `backup`).
 
     `of` is the Job the pod belongs to (a `job()` dict): its name, namespace, uid and creation time are the pod's
     labels, owner and creation time, and the pod is named `<job>-x7k2p` unless `name` says otherwise.
-    `controller_uid=None` leaves the controller-uid labels out, as on pods of old Job controllers."""
+    `controller_uid=None` leaves the controller-uid labels out, as on pods of old Job controllers;
+    `reported=False` leaves the container statuses out: the containers are in the spec only, none reported yet."""
     if of is not None:
         job_meta = of["metadata"]
         job, namespace = job_meta["name"], job_meta.get("namespace", namespace)
@@ -222,10 +224,12 @@ def pod(
     status: Obj = {}
     if phase is not None:
         status["phase"] = phase
-    status.update({"conditions": conditions or [], "containerStatuses": statuses})
+    status["conditions"] = conditions or []
+    if reported:
+        status["containerStatuses"] = statuses
     if started is not None:
         status["startTime"] = started
-    if init_statuses:
+    if init_statuses and reported:
         status["initContainerStatuses"] = init_statuses
     if reason:
         status["reason"] = reason

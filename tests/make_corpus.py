@@ -31,6 +31,8 @@ from tests.builders import (
 
 ROOT = Path(__file__).parent / "corpus"
 MEM = "##cronjob-doctor-mem"
+TOKEN = "k3j4h-5f0c1e2d9a8b7c6d"
+"""The sampler token of the runs below: only marker lines carrying it are memory samples (meta.json records it)."""
 POD = "tf-state-backup-29565120-x7k2p"
 APK_OK = [
     "+ apk add --no-cache curl",
@@ -50,6 +52,21 @@ UPLOAD = ["+ chmod +x /tmp/mc /tmp/kubectl",
           "+ /tmp/mc cp /tmp/state.json backup/tf-state-backups/state-20260320.json"]
 Case = dict[str, Any]
 CASES: dict[str, Callable[[], Case]] = {}
+EXIT_137_RELABEL = {
+    "from": {"verdict": "unknown"},
+    "to": {"verdict": "oom", "detail": "exit-137"},
+    "reason": "Issue 15 names memory in all its forms, among them 'exit 137 that no probe, deadline or deletion "
+              "explains', and it wins over DESIGN.md's older 'exit 137 alone is not OOM'. Here the pod's spec has no "
+              "livenessProbe, the Job failed on BackoffLimitExceeded (not DeadlineExceeded), and the pod, still "
+              "present, has no deletionTimestamp, eviction or disruption: nothing but memory explains the SIGKILL. "
+              "A held-out real case with the same evidence (oom-exit-137-reason-error-200mi-default) was resolved "
+              "by raising the memory limit.",
+}
+SYNTHETIC = {
+    "kind": "synthetic",
+    "generator": "tests/make_corpus.py",
+    "label_reason": "written together with the rules; the label is the verdict a careful human would give",
+}
 
 
 def case(name: str) -> Callable[[Callable[[], Case]], Callable[[], Case]]:
@@ -60,7 +77,7 @@ def case(name: str) -> Callable[[Callable[[], Case]], Callable[[], Case]]:
 
 
 def mem(*mib: float) -> list[str]:
-    return [f"{MEM} current={int(m * 1024 * 1024)} peak={int(m * 1024 * 1024)}" for m in mib]
+    return [f"{MEM} sampler={TOKEN} current={int(m * 1024 * 1024)} peak={int(m * 1024 * 1024)}" for m in mib]
 
 
 def failed_job(**kw: Any) -> dict[str, Any]:
@@ -77,7 +94,7 @@ def err_pod(exit_code: int = 1, **kw: Any) -> dict[str, Any]:
 
 def bundle(*, expected: dict[str, Any], pods: Any = None, job_: Any = None, events: Any = None,
            files: dict[str, Any] | None = None, **extra: Any) -> Case:
-    out: Case = {"expected.json": expected}
+    out: Case = {"expected.json": expected, "source.json": SYNTHETIC}
     if pods is not None:
         out["pods.json"] = {"apiVersion": "v1", "kind": "List", "items": pods} if isinstance(pods, list) else pods
     if job_ is not None:
@@ -102,7 +119,8 @@ def _incident() -> Case:
                       type_="Normal", component="job-controller"),
                 event("BackoffLimitExceeded", "Job has reached the specified backoff limit", kind="Job",
                       name="tf-state-backup-29565120", component="job-controller")],
-        files={**logs(text), "meta.json": {"variant": "original", "original_limits": {"backup": "128Mi"}}},
+        files={**logs(text), "meta.json": {"variant": "original", "original_limits": {"backup": "128Mi"},
+                                           "sampler_token": TOKEN}},
     )
 
 
@@ -126,7 +144,7 @@ def _oom_init() -> Case:
 def _oom_child() -> Case:
     text = log(*APK_OK, *mem(70), MC, *mem(118, 126), STABLE, KUBECTL, "Killed")
     return bundle(expected={"verdict": "oom", "detail": "child"}, pods=[err_pod(137)], job_=failed_job(),
-                  files=logs(text))
+                  files={**logs(text), "meta.json": {"sampler_token": TOKEN}})
 
 
 @case("oom-child-killed-during-apk")
@@ -182,7 +200,7 @@ def _oom_raised() -> Case:
         pods=[pod(container("backup", terminated(reason="Completed", exit_code=0)), phase="Succeeded",
                   name="tf-state-backup-doctor-k3j4h-p0o9i", job="tf-state-backup-doctor-k3j4h", memory_limit="512Mi")],
         files={**logs(text, pod_name="tf-state-backup-doctor-k3j4h-p0o9i"),
-               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}}},
+               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}, "sampler_token": TOKEN}},
     )
 
 
@@ -727,7 +745,21 @@ def _ok5() -> Case:
         job_=job("tf-state-backup-doctor-m4n5b", succeeded=1, conditions=job_complete(), memory_limit="512Mi"),
         pods=[_ok_pod("tf-state-backup-doctor-m4n5b-qqqqq", job="tf-state-backup-doctor-m4n5b", memory_limit="512Mi")],
         files={**logs(text, pod_name="tf-state-backup-doctor-m4n5b-qqqqq"),
-               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}}},
+               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}, "sampler_token": TOKEN}},
+    )
+
+
+@case("success-raised-run-workload-prints-a-forged-sample-line")
+def _ok6() -> Case:
+    # The script prints a line shaped like the sampler's, without the run's token: an ordinary log line, no peak.
+    forged = f"{MEM} current=999999999999 peak=999999999999"
+    text = log(*APK_OK, *mem(31), MC, forged, *mem(48), STABLE, KUBECTL, *mem(62, 71), *UPLOAD)
+    return bundle(
+        expected={"verdict": "success", "detail": "not-memory"},
+        job_=job("tf-state-backup-doctor-m4n5b", succeeded=1, conditions=job_complete(), memory_limit="512Mi"),
+        pods=[_ok_pod("tf-state-backup-doctor-m4n5b-qqqqq", job="tf-state-backup-doctor-m4n5b", memory_limit="512Mi")],
+        files={**logs(text, pod_name="tf-state-backup-doctor-m4n5b-qqqqq"),
+               "meta.json": {"variant": "512Mi", "original_limits": {"backup": "128Mi"}, "sampler_token": TOKEN}},
     )
 
 
@@ -742,7 +774,11 @@ def _u1() -> Case:
 
 @case("unknown-exit-137-alone")
 def _u2() -> Case:
-    return bundle(expected={"verdict": "unknown"}, pods=[err_pod(137)], job_=failed_job())
+    # Named before issue 15: the pod's spec (no liveness probe) and status (no deletion, eviction or deadline)
+    # leave nothing but memory to explain the SIGKILL, so the label is now oom/exit-137 (see its source.json).
+    case = bundle(expected={"verdict": "oom", "detail": "exit-137"}, pods=[err_pod(137)], job_=failed_job())
+    case["source.json"] = {**SYNTHETIC, "label_changed": EXIT_137_RELABEL}
+    return case
 
 
 @case("unknown-exit-1-without-logs")
@@ -781,9 +817,10 @@ def _write(root: Path, files: Case) -> None:
 
 
 def main() -> None:
-    if ROOT.exists():
-        shutil.rmtree(ROOT)
+    # Only the generated cases are rewritten: the real cases from public threads live beside them.
     for name, build in CASES.items():
+        if (ROOT / name).exists():
+            shutil.rmtree(ROOT / name)
         _write(ROOT / name, build())
     print(f"wrote {len(CASES)} cases to {ROOT}")
 

@@ -80,3 +80,23 @@ def test_write_saves_verdict_json_private(tmp_path: Path) -> None:
     written = target / "verdict.json"
     assert json.loads(written.read_text()) == json.loads(result.stdout)
     assert written.stat().st_mode & 0o777 == 0o600
+
+
+def test_analyze_of_the_bundle_root_diagnose_wrote_gives_diagnoses_verdict(tmp_path: Path) -> None:
+    """Several variants write one bundle per run under the root; analyze of the root judges them together."""
+    from typer.testing import CliRunner
+
+    from cronjob_doctor.cli import app
+
+    runner = CliRunner()
+    demo = runner.invoke(app, ["demo", "-q", "-o", "json", "--bundle", str(tmp_path / "root")])
+    assert demo.exit_code == 0, demo.stderr
+    diagnosed = json.loads(demo.stdout)
+    assert sorted(p.name for p in (tmp_path / "root").iterdir() if p.is_dir()) == [
+        "512Mi-run1", "failed-jobs", "original-run1"]
+    again = runner.invoke(app, ["analyze", str(tmp_path / "root"), "-o", "json"])
+    assert again.exit_code == 1, again.stderr
+    analyzed = json.loads(again.stdout)
+    for key in ("verdict", "detail", "confidence", "summary"):
+        assert analyzed.get(key) == diagnosed.get(key), key
+    assert [r["variant"] for r in analyzed["runs"]] == [r["variant"] for r in diagnosed["runs"]]

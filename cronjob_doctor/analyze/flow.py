@@ -1,7 +1,9 @@
 """The `analyze` flow: read a saved bundle (or raw `kubectl get -o json` dumps), run the verdict engine, and
 optionally write verdict.json into the bundle.
 
-Offline by design: it never imports the kubernetes client and never prints (cli.py renders the result).
+Offline by design: it never imports the kubernetes client and never prints (cli.py renders the result). The
+bundle is untrusted input: bundle.read() reads only inside it and within stated bounds, and says in notes what
+it skipped or cut; those notes reach the report.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from pathlib import Path
 
 from cronjob_doctor import bundle as bundles
 from cronjob_doctor.errors import InputError
-from cronjob_doctor.rules.base import Verdict
-from cronjob_doctor.rules.engine import analyze
+from cronjob_doctor.k8s.objects import int_field
+from cronjob_doctor.rules.base import DebugRun, Verdict
+from cronjob_doctor.rules.debug_runs import debug_run_of
+from cronjob_doctor.rules.engine import analyze, analyze_runs, failure_on_record
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,33 @@ def _target(data: bundles.Bundle) -> str | None:
     return None
 
 
+def _runs(root: Path) -> list[tuple[DebugRun, bundles.Bundle]]:
+    """The run bundles under a diagnose bundle root (one per variant and run: `original-run1/`, `512Mi-run1/`)."""
+    found = []
+    for child in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        if not (child / "meta.json").is_file():
+            continue
+        sub = bundles.read(child)
+        run = debug_run_of(sub)
+        if run is not None:
+            found.append((run, sub))
+    # diagnose's order: the variants as given, then the runs (older bundles without it: by name)
+    return sorted(found, key=lambda pair: (int_field(pair[1].meta.get("order")) or 0, pair[0].bundle))
+
+
+def _judge(data: bundles.Bundle, root: Path) -> Verdict:
+    """A run's bundle on its own, or the root of several runs judged together as diagnose judged them."""
+    runs = _runs(root) if data.job is None and not data.pods else []
+    if runs:
+        return analyze_runs(runs, original_limit_bytes=None, on_record=failure_on_record(data))
+    return analyze(data)
+
+
 def run(settings: AnalyzeSettings) -> AnalyzeOutcome:
     """Read the bundle, judge it, and write verdict.json when asked; InputError for unreadable input."""
     data = bundles.read(settings.bundle)
     try:
-        verdict = analyze(data)
+        verdict = _judge(data, settings.bundle)
     except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
         # The reader checks JSON and kinds; a known field of the wrong type (metadata: "x", conditions: 5)
         # surfaces while the facts are derived. It is the input's fault: say so instead of a traceback.
@@ -63,6 +89,8 @@ def run(settings: AnalyzeSettings) -> AnalyzeOutcome:
             f"bundle {settings.bundle}: a file holds a field of an unexpected type ({type(exc).__name__}: {exc})",
             hint="the files must be Kubernetes objects as `kubectl get -o json` prints them",
         ) from exc
+    # after the rules ran: long log lines are cut as they are read
+    verdict = replace(verdict, notes=(*verdict.notes, *(n for n in data.notes() if n not in verdict.notes)))
     context = {**verdict.context, "bundle": str(settings.bundle)}
     target = _target(data)
     if target:

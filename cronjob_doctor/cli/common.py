@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
+
+try:  # typer 0.28 vendors click: click is not installed with it
+    from typer._click import ClickException
+except ImportError:  # older typer depends on click and raises its exceptions
+    from click import ClickException  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 from cronjob_doctor.errors import DoctorError, InputError
 
@@ -39,8 +43,9 @@ INTERNAL_ERROR = 70
 EXIT_CODES_HELP = (
     "Exit codes: 0 the run(s) succeeded / nothing wrong found; 1 a failure was diagnosed; "
     "2 usage or input error; 3 cannot reach or use the cluster (unreachable, unauthorised, forbidden, "
-    f"not found); {INTERNAL_ERROR} internal error (a bug: --debug shows the traceback); 130 interrupted "
-    "(after cleanup)."
+    "not found, another diagnose of it running); 4 the capture is partial (a log could not be read to its "
+    f"end: the report says which, at lowered confidence); {INTERNAL_ERROR} internal error (a bug: --debug "
+    "shows the traceback); 130 interrupted (after cleanup)."
 )
 
 
@@ -199,7 +204,7 @@ def exit_codes(err: Console, *, debug: bool = False) -> Iterator[None]:
     """The one place that turns errors into `error: ...` / `hint: ...` lines and exit codes (README table)."""
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+    except (typer.Exit, typer.Abort, ClickException):  # typer's own: click's until 0.28, typer's since
         raise
     except DoctorError as exc:
         if debug:

@@ -10,6 +10,7 @@ import typer
 from cronjob_doctor.cli.app import app
 from cronjob_doctor.cli.common import EXIT_CODES_HELP, Common, command, consoles, install_sigterm, resolve_target
 from cronjob_doctor.cli.completion import complete_target
+from cronjob_doctor.errors import InputError
 
 if TYPE_CHECKING:
     from cronjob_doctor.diagnose.flow import Outcome
@@ -50,8 +51,13 @@ def diagnose_cmd(
     ] = None,
     bundle: Annotated[
         str | None, typer.Option(metavar="DIR", show_default=False,
-                                 help="Bundle directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>).")
+                                 help="Bundle directory, new or empty (default: a new "
+                                 "./cronjob-doctor-<ns>-<cronjob>-<UTC time>, -2, -3... when taken).")
     ] = None,
+    bundle_subdir: Annotated[
+        bool, typer.Option("--bundle-subdir", help="When --bundle names a directory that is not empty, write into "
+                           "a fresh subdirectory of it (without this flag it is refused).")
+    ] = False,
     keep: Annotated[bool, typer.Option("--keep", help="Leave the debug Job(s) in the cluster.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the debug Job(s) as YAML for kubectl apply -f - and their "
@@ -59,7 +65,12 @@ def diagnose_cmd(
     ] = False,
     no_trace: Annotated[bool, typer.Option("--no-trace", help="Do not prepend set -x.")] = False,
     no_sample: Annotated[bool, typer.Option("--no-sample", help="Do not run the memory sampler.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running, or "
+                                        "beside a debug Job a diagnose that is gone left running.")] = False,
+    adopt: Annotated[bool, typer.Option("--adopt", help="Take over the debug Job(s) a diagnose that is gone "
+                                        "(killed) left behind: follow to the end, judge, clean up.")] = False,
+    delete_orphans: Annotated[bool, typer.Option("--delete-orphans", help="Delete the debug Jobs a diagnose "
+                                                 "that is gone left behind, then run as usual.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream container logs to the terminal.")] = False,
     no_redact: Annotated[
         bool,
@@ -70,11 +81,14 @@ def diagnose_cmd(
     from cronjob_doctor.diagnose.settings import DiagnoseSettings
 
     install_sigterm()
+    if dry_run and common.output == "markdown":
+        raise InputError("--dry-run writes the debug Jobs as YAML (text, yaml) or a JSON List (json), not markdown")
     parsed, kube = resolve_target(common, target)  # loads the kubeconfig; no request is sent before the flags pass
     settings = DiagnoseSettings.from_flags(
         target=str(parsed), memory=memory, runs=runs, image=image, container=container, timeout=timeout,
-        bundle=bundle, keep=keep, dry_run=dry_run, trace=not no_trace, sample=not no_sample, force=force,
-        show_logs=not quiet, redact=not no_redact,
+        bundle=bundle, bundle_subdir=bundle_subdir, keep=keep, dry_run=dry_run, trace=not no_trace,
+        sample=not no_sample, force=force, adopt=adopt, delete_orphans=delete_orphans, show_logs=not quiet,
+        redact=not no_redact,
     )
     return run_diagnose(settings, common=common, kube=kube).exit_code
 
@@ -88,13 +102,18 @@ def run_diagnose(settings: DiagnoseSettings, *, common: Common, kube: Kube, comm
     out, err = consoles(common)
     view = LiveView(err, plain=not err.is_terminal)
     hooks = flow.Hooks(header=view.header, phase=view.phase, log_line=view.log_line, note=view.note)
+    kube.on_retry = view.note  # a retried call is a wait: say what for
     try:
         outcome = flow.run(settings, kube=kube, hooks=hooks, now=datetime.now(timezone.utc),
                            command=command_text or common.command)
     finally:
         view.close()
-    if outcome.dry_run_text is not None:
-        out.file.write(outcome.dry_run_text)
+    if outcome.dry_run is not None:
+        fmt = common.output or "text"
+        report.write(out, outcome.dry_run, fmt=fmt)
+        if fmt == "json":  # the Jobs on stdout for kubectl apply; what changed, for the reader, on stderr
+            for job in outcome.dry_run.jobs:
+                err.print(job.diff, markup=False, highlight=False, soft_wrap=True, end="")
     elif outcome.verdict is not None:
         report.write(out, outcome.verdict, fmt=common.output or "text")
     return outcome

@@ -15,7 +15,8 @@ from cronjob_doctor.cli.completion import complete_target
 HELP = (
     "Past runs of a CronJob: each Job's scheduled time (UTC and the CronJob's timeZone), outcome, reason, "
     "duration, retries, and whether its pods and logs still exist; a summary; warnings (evidence about to be "
-    "lost, hangs, overlaps, schedule surprises, missed runs); verdicts for failed runs whose pods remain.\n\n"
+    "lost, hangs, overlaps, schedule surprises, missed runs); verdicts for failed runs whose pods remain (or, with "
+    "--bundles, whose record bundle holds them).\n\n"
     "NS/NAME is the CronJob, or the Job named in a KubeJobFailed alert (NS/NAME-<scheduled time>): a Job "
     "already pruned by the CronJob controller falls back to its CronJob.\n\n"
     "Exit codes: 0 the latest finished run succeeded (or nothing finished); 1 the CronJob is failing now (its "

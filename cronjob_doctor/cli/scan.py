@@ -31,7 +31,7 @@ def scan_cmd(
     from cronjob_doctor.k8s.names import check_namespace
     from cronjob_doctor.scan import flow
 
-    out, _err = consoles(common)
+    out, err = consoles(common)
     if all_namespaces and common.namespace:
         raise InputError("give -A or -n NAMESPACE, not both")
     if common.namespace is not None:
@@ -39,6 +39,15 @@ def scan_cmd(
     kube = cli_common.connect(common)
     scope = None if all_namespaces else (common.namespace or kube.default_namespace)
     result = flow.run(flow.ScanSettings(namespace=scope, only_failing=failing), kube=kube)
+    if scope is not None and result.total == 0:
+        # An empty answer must not read as "all healthy": say where we looked and where to look instead.
+        from cronjob_doctor.resolve import namespace_suggestion
+
+        whose = "" if common.namespace else " (the context's namespace)"
+        hint = namespace_suggestion(kube, scope) or "scan every namespace: cronjob-doctor scan -A"
+        result = replace(result, notes=(*result.notes, f"no CronJobs in namespace {scope}{whose}; {hint}"))
+        err.print(f"note: no CronJobs in namespace {scope}{whose}", markup=False, highlight=False)
+        err.print(f"hint: {hint}", markup=False, highlight=False)
     result = replace(result, command=common.command)
     report.write(out, result, fmt=common.output or "text")
     return result.exit_code

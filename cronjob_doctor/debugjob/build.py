@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from cronjob_doctor.debugjob.sampler import SNIPPET
+from cronjob_doctor.debugjob import sampler as memory_sampler
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.k8s.shell import shell_script
@@ -63,6 +63,9 @@ class DebugJob:
     """The debug Job's activeDeadlineSeconds."""
     deadline_source: str = "the default"
     """Where it came from: `--timeout`, `the CronJob's own`, or `the default`."""
+    sampler_token: str | None = None
+    """The token the memory sampler prints on its lines (None: no sampler runs); only lines with it are samples.
+    Also in the Job's `cronjob-doctor/sampler-token` annotation; the bundle's meta.json records it."""
 
     @property
     def name(self) -> str:
@@ -76,14 +79,13 @@ def job_name(cronjob_name: str, run_id: str) -> str:
     return f"{base}{suffix}"
 
 
-def _instrument(container: dict[str, Any], *, trace: bool, sampler: bool) -> bool:
+def _instrument(container: dict[str, Any], *, trace: bool, token: str | None) -> bool:
     """Prepend the sampler and `set -x` to the container's shell script; False when it runs no shell script."""
     script = shell_script(container)
     if script is None:
         return False
-    prefix = (SNIPPET + "\n" if sampler else "") + ("set -x\n" if trace else "")
     words = [str(word) for word in container.get(script.field) or []]
-    words[script.index] = prefix + script.text
+    words[script.index] = memory_sampler.instrument(script.text, token=token, trace=trace)
     container[script.field] = words
     return True
 
@@ -112,8 +114,12 @@ def build(
     container: str | None = None,
     trace: bool = True,
     sampler: bool = True,
+    sampler_nonce: str = "",
 ) -> DebugJob:
-    """Clone the CronJob's jobTemplate into a one-off debug Job (rules in DESIGN.md, "The debug Job")."""
+    """Clone the CronJob's jobTemplate into a one-off debug Job (rules in DESIGN.md, "The debug Job").
+
+    `sampler_nonce`: the caller's random part of the sampler's token (e.g. `secrets.token_hex(8)`); without it
+    the token is the run id alone, which the workload could read in its pod's name."""
     meta = cronjob.get("metadata") or {}
     name, namespace = meta.get("name"), meta.get("namespace")
     template = ((cronjob.get("spec") or {}).get("jobTemplate")) or {}
@@ -152,11 +158,12 @@ def build(
             changes.append(f"container {target['name']}: image {target.get('image')} -> {variant.image}")
             target["image"] = variant.image
 
+    token = memory_sampler.token(run_id, sampler_nonce) if sampler else None
     to_instrument = targets if container else all_containers
     for target in to_instrument:
         if not (trace or sampler):
             break
-        if _instrument(target, trace=trace, sampler=sampler):
+        if _instrument(target, trace=trace, token=token):
             instrumented.append(str(target["name"]))
             what = " and ".join(p for p, on in (("set -x", trace), ("the memory sampler", sampler)) if on)
             changes.append(f"container {target['name']}: {what} prepended to the shell script")
@@ -207,7 +214,8 @@ def build(
         "batch.kubernetes.io/job-name",
     ):
         template_labels.pop(generated, None)
-    pod_template.setdefault("metadata", {}).setdefault("labels", {}).update({RUN_ID_LABEL: run_id})
+    pod_template.setdefault("metadata", {}).setdefault("labels", {}).update(
+        {MANAGED_BY_KEY: MANAGED_BY, RUN_ID_LABEL: run_id})
 
     labels = dict((template.get("metadata") or {}).get("labels") or {})
     labels.update({MANAGED_BY_KEY: MANAGED_BY, SOURCE_LABEL: str(name)[:63], RUN_ID_LABEL: run_id})
@@ -220,6 +228,12 @@ def build(
             CHANGES_ANNOTATION: json.dumps(changes),
         }
     )
+    # Only the token of this run's own sampler may say which lines are samples: never one copied from the template.
+    annotations.pop(memory_sampler.TOKEN_ANNOTATION, None)
+    if token is not None and instrumented:
+        annotations[memory_sampler.TOKEN_ANNOTATION] = token
+    else:
+        token = None
     manifest = {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -233,7 +247,7 @@ def build(
         },
         "spec": spec,
     }
-    return DebugJob(manifest, changes, warnings, instrumented, original_limits, deadline, source)
+    return DebugJob(manifest, changes, warnings, instrumented, original_limits, deadline, source, token)
 
 
 def _label_value(text: str) -> str:

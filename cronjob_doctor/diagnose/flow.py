@@ -13,30 +13,43 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture import state as capture_state
+from cronjob_doctor.capture.completeness import INCOMPLETE_EXIT_CODE, LogGap, partial_verdict
 from cronjob_doctor.capture.follow import Capture, JobFollower
-from cronjob_doctor.capture.secrets import redactor_for
+from cronjob_doctor.capture.heartbeat import KEEP_ANNOTATION, Session
+from cronjob_doctor.capture.secrets import redactor_for, split_value_notes
 from cronjob_doctor.capture.snapshot import snapshot
 from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import DebugJob, Variant
-from cronjob_doctor.diagnose import preflight
+from cronjob_doctor.diagnose import adopt, preflight
+from cronjob_doctor.diagnose.lock import Host, LeaseLock
+from cronjob_doctor.diagnose.model import DryRun, PlannedJob
 from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
-from cronjob_doctor.k8s import jobs as joblib
-from cronjob_doctor.k8s import pods as podlib
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
-from cronjob_doctor.managed import MANAGED_BY, MANAGED_BY_KEY, RUN_ID_LABEL, SOURCE_LABEL
+from cronjob_doctor.managed import RUN_ID_LABEL
 from cronjob_doctor.redact import Redactor
+from cronjob_doctor.resolve import resolve_cronjob
 from cronjob_doctor.rules.base import DebugRun, Verdict
+from cronjob_doctor.rules.debug_runs import debug_run
+from cronjob_doctor.scan.left import LeftJob
+
+if TYPE_CHECKING:
+    from cronjob_doctor.kube.client import Kube
 
 DEFAULT_RAISED = 512 * 1024**2
+OUTAGE_RETRY_BUDGETS = 3
+"""How long diagnose waits out an unreachable API server mid-run, in retry budgets of the client (3 x 30 s by
+default: a restart takes seconds to a minute) before it reports the cluster lost, cleans up what it can and
+says what is left."""
 PARTIAL_FILE = "partial.json"
 """Written at the bundle root when diagnose did not finish: why, at which phase, and what is left in the cluster."""
 _NAME_ATTEMPTS = 3
@@ -45,13 +58,17 @@ _NAME_ATTEMPTS = 3
 
 @dataclass
 class Outcome:
-    """What diagnose produced: a verdict (None for --dry-run) and the text to print for a dry run."""
+    """What diagnose produced: a verdict, or (--dry-run) the debug Jobs it would create."""
 
     verdict: Verdict | None
-    dry_run_text: str | None = None
+    dry_run: DryRun | None = None
+    partial: bool = False
+    """Some evidence could not be captured (a log not read to its end): exit INCOMPLETE_EXIT_CODE, never 0."""
 
     @property
     def exit_code(self) -> int:
+        if self.verdict is not None and self.partial:
+            return INCOMPLETE_EXIT_CODE
         return self.verdict.exit_code if self.verdict else 0
 
 
@@ -63,6 +80,8 @@ class _Planned:
     directory: Path
     rebuild: Callable[[str], DebugJob]
     """The same debug Job under another run id (its name was taken)."""
+    order: int = 0
+    """Its place in the plan (variants in the order given, then runs), for the runs table."""
     attempted: bool = False
     """A create request was sent: the Job may exist even if the answer never came."""
     created: bool = False
@@ -81,24 +100,6 @@ class Hooks:
     log_line: Callable[[str, str, str, str], None] = lambda pod, container, ts, text: None
     note: Callable[[str], None] = lambda text: None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def resolve_cronjob(kube: Any, namespace: str, name: str) -> dict[str, Any]:
-    """The CronJob named, or the CronJob owning the Job named (the alert names the failed Job)."""
-    try:
-        return dict(kube.get_cronjob(namespace, name))
-    except NotFound as missing:
-        try:
-            job = kube.get_job(namespace, name)
-        except NotFound:
-            raise missing from None
-        owner = joblib.cronjob_of(job)
-        if owner is None:
-            raise InputError(
-                f"job {namespace}/{name} was not created by a CronJob (no CronJob ownerReference)",
-                hint="diagnose takes a CronJob or a Job that a CronJob created",
-            ) from None
-        return dict(kube.get_cronjob(namespace, owner))
 
 
 def original_limit_bytes(cronjob: dict[str, Any], container: str | None) -> int | None:
@@ -131,7 +132,7 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
     original = original_limit_bytes(cronjob, settings.container)
     chosen = variants(settings, original)
     several = len(chosen) * settings.runs > 1
-    planned = []
+    planned: list[_Planned] = []
     used: set[str] = set()
     for variant in chosen:
         for index in range(1, settings.runs + 1):
@@ -146,6 +147,7 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
                         container=settings.container,
                         trace=settings.trace,
                         sampler=settings.sample,
+                        sampler_nonce=secrets.token_hex(8),
                     )
                 except (AttributeError, TypeError, KeyError, ValueError) as exc:
                     # a field of a type the API would not send (a proxy, an old or patched server): input's fault
@@ -161,32 +163,21 @@ def plan(settings: DiagnoseSettings, cronjob: dict[str, Any], root: Path) -> lis
             used.add(run_id)
             slug = variant.name.split(" ")[0]
             directory = root / f"{slug}-run{index}" if several else root
-            planned.append(_Planned(variant, index, build(run_id), directory, build))
+            planned.append(_Planned(variant, index, build(run_id), directory, build, order=len(planned)))
     return planned
 
 
-def dry_run(settings: DiagnoseSettings, kube: Any) -> Outcome:
-    cronjob = resolve_cronjob(kube, settings.target.namespace, settings.target.name)
-    parts = []
-    for item in plan(settings, cronjob, Path(".")):
-        parts.append(f"# variant {item.variant.name}, run {item.index}: {item.debug.name}\n")
-        parts.extend(f"# warning: {w}\n" for w in item.debug.warnings)
-        parts.append(debugjob.to_yaml(item.debug.manifest))
-        parts.append("---\n# diff against the CronJob's jobTemplate\n")
-        parts.append(debugjob.diff(cronjob, item.debug))
-    return Outcome(None, "".join(parts))
-
-
-def _refuse_concurrent(kube: Any, namespace: str, name: str) -> None:
-    selector = f"{MANAGED_BY_KEY}={MANAGED_BY},{SOURCE_LABEL}={name[:63]}"
-    running = [
-        j["metadata"]["name"] for j in kube.list_jobs(namespace, label_selector=selector) if not joblib.finished(j)
-    ]
-    if running:
-        raise Conflict(
-            f"another diagnose of cronjob {namespace}/{name} is running: job {', '.join(running)}",
-            hint="wait for it, or run anyway with --force",
-        )
+def dry_run(settings: DiagnoseSettings, kube: Kube) -> DryRun:
+    """Plan the debug Jobs exactly as a real run would (names, changes, instrumentation); create nothing."""
+    resolved = resolve_cronjob(kube, settings.target.namespace, settings.target.name, command="diagnose")
+    cronjob = resolved.cronjob
+    jobs = tuple(
+        PlannedJob(variant=item.variant.name, run=item.index, manifest=item.debug.manifest,
+                   diff=debugjob.diff(cronjob, item.debug), warnings=tuple(item.debug.warnings))
+        for item in plan(settings, cronjob, Path("."))
+    )
+    meta = cronjob.get("metadata") or {}
+    return DryRun(cronjob=f"{meta.get('namespace')}/{meta.get('name')}", jobs=jobs, via=resolved.via)
 
 
 @dataclass
@@ -195,6 +186,7 @@ class _Progress:
 
     root: Path
     namespace: str
+    session: Session | None = None
     planned: list[_Planned] = field(default_factory=list)
     phase: str = "before creating the debug Job"
     cleanup: str = "nothing was created"
@@ -205,69 +197,107 @@ class _Progress:
 def run(
     settings: DiagnoseSettings,
     *,
-    kube: Any,
+    kube: Kube,
     hooks: Hooks,
     now: datetime,
     command: str,
     stop: threading.Event | None = None,
+    host: Host | None = None,
 ) -> Outcome:
     """The whole flow; raises DoctorError subclasses (Interrupted after Ctrl-C/SIGTERM), returns the verdict
     otherwise. Whatever stops it after the bundle directory exists, it cleans up first, then the error names
-    what is left in the cluster and partial.json marks the bundle."""
+    what is left in the cluster and partial.json marks the bundle.
+
+    While it runs it holds the CronJob's Lease (diagnose/lock.py): a second diagnose of the same CronJob is
+    refused (Conflict, exit 3), and a debug Job left by a diagnose that is gone is found and named."""
     if settings.dry_run:
-        return dry_run(settings, kube)
+        return Outcome(None, dry_run=dry_run(settings, kube))
+    host = host or Host()
     namespace = settings.target.namespace
-    cronjob = resolve_cronjob(kube, namespace, settings.target.name)
+    resolved = resolve_cronjob(kube, namespace, settings.target.name, command="diagnose")
+    cronjob = resolved.cronjob
+    if resolved.via:
+        hooks.note(f"diagnosing cronjob {namespace}/{cronjob['metadata']['name']}: {resolved.via}")
     name = cronjob["metadata"]["name"]
     missing_optional = preflight.check(kube, namespace)
-    if not settings.force:
-        _refuse_concurrent(kube, namespace, name)
-    root = Path(settings.bundle) if settings.bundle else bundle_io.default_bundle_dir(namespace, name, now)
-    bundle_io.make_private_dir(root)
-    progress = _Progress(root=root, namespace=namespace)
+    session = Session.new(host=host.name, pid=host.pid, now=now)
+    lock = LeaseLock(kube, namespace=namespace, cronjob=name, session=session, clock=host.clock,
+                     pid_alive=host.pid_alive)
+    lock.acquire(force=settings.force)
     try:
-        return _run(
-            settings,
-            kube=kube,
-            hooks=hooks,
-            command=command,
-            stop=stop or threading.Event(),
-            cronjob=cronjob,
-            missing_optional=[str(p) for p in missing_optional],
-            progress=progress,
-        )
-    except KeyboardInterrupt:
-        _mark_partial(progress, "interrupted (Ctrl-C or SIGTERM)")
-        raise Interrupted(
-            f"interrupted {progress.phase}; {progress.cleanup}",
-            hint=f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})",
-        ) from None
-    except DoctorError as exc:
-        _mark_partial(progress, str(exc))
-        if any(item.attempted for item in progress.planned):
-            # The reader must learn what is left in the cluster from the one error line they will read.
-            exc.message = f"{exc.message}; {progress.cleanup}"
-        exc.hint = exc.hint or f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})"
-        raise
+        orphans = adopt.find_orphans(settings, kube, namespace=namespace, cronjob=name, host=host, lock=lock)
+        root = bundle_io.bundle_root(settings.bundle, namespace=namespace, name=name, now=now,
+                                     subdir=settings.bundle_subdir)
+        capture_state.begin(root, command="diagnose", session=session.id, host=session.host, pid=session.pid,
+                            now=host.clock())
+        lock.start_heartbeat()
+        progress = _Progress(root=root, namespace=namespace, session=session)
+        try:
+            outcome = _run(
+                settings,
+                kube=kube,
+                hooks=hooks,
+                command=command,
+                stop=stop or threading.Event(),
+                cronjob=cronjob,
+                resolved_via=resolved.via,
+                missing_optional=[str(p) for p in missing_optional],
+                progress=progress,
+                orphans=orphans,
+                lock=lock,
+            )
+        except KeyboardInterrupt:
+            _mark_partial(progress, "interrupted (Ctrl-C or SIGTERM)")
+            _finish_states(progress, capture_state.PARTIAL, host.clock(), "interrupted (Ctrl-C or SIGTERM)")
+            raise Interrupted(
+                f"interrupted {progress.phase}; {progress.cleanup}",
+                hint=f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})",
+            ) from None
+        except DoctorError as exc:
+            _mark_partial(progress, str(exc))
+            _finish_states(progress, capture_state.PARTIAL, host.clock(), str(exc))
+            if any(item.attempted for item in progress.planned):
+                # The reader must learn what is left in the cluster from the one error line they will read.
+                exc.message = f"{exc.message}; {progress.cleanup}"
+            exc.hint = exc.hint or f"the evidence captured so far is in {root} (marked partial in {PARTIAL_FILE})"
+            raise
+        _finish_states(progress, capture_state.PARTIAL if outcome.partial else capture_state.COMPLETE,
+                       host.clock(), None)
+        return outcome
+    finally:
+        lock.release()
+
+
+def _finish_states(progress: _Progress, state: str, now: datetime, reason: str | None) -> None:
+    """Complete the capture markers of the bundle root and every run directory (capture/state.py)."""
+    directories = {progress.root, *(item.directory for item in progress.planned)}
+    for directory in directories:
+        if directory.is_dir():
+            with contextlib.suppress(OSError):
+                capture_state.finish(directory, state=state, now=now, reason=reason)
 
 
 def _run(
     settings: DiagnoseSettings,
     *,
-    kube: Any,
+    kube: Kube,
     hooks: Hooks,
     command: str,
     stop: threading.Event,
     cronjob: dict[str, Any],
+    resolved_via: str | None,
     missing_optional: list[str],
     progress: _Progress,
+    orphans: list[LeftJob],
+    lock: LeaseLock,
 ) -> Outcome:
-    from cronjob_doctor.rules.engine import analyze_runs
+    from cronjob_doctor.rules.engine import analyze_runs, failure_on_record
 
     namespace, root = progress.namespace, progress.root
     name = cronjob["metadata"]["name"]
     bundle_io.write_json(root, "cronjob.json", cronjob)
-    notes = [f"not allowed to {p} in {namespace}: that evidence is skipped" for p in missing_optional]
+    notes = [f"diagnosed cronjob {namespace}/{name}: {resolved_via}"] if resolved_via else []
+    notes += [f"not allowed to {p} in {namespace}: that evidence is skipped" for p in missing_optional]
     redactor, secret_notes = redactor_for(kube, namespace, cronjob, enabled=settings.redact)
     notes += secret_notes
     notes += snapshot(kube, cronjob=cronjob, root=root, redact=redactor.redact if redactor.enabled else None)
@@ -279,8 +309,18 @@ def _run(
             )
         except DoctorError as exc:
             notes.append(f"networkpolicies unavailable: {exc}")
-    planned = plan(settings, cronjob, root)
+    notes += adopt.handle_orphans(settings, kube, orphans, namespace=namespace, note=hooks.note)
+    planned = _adopted(orphans, root) if settings.adopt else plan(settings, cronjob, root)
     progress.planned = planned
+    stamp = {**(progress.session.annotations() if progress.session else {}),
+             **({KEEP_ANNOTATION: "true"} if settings.keep else {})}
+    for item in planned:
+        if item.directory != root:
+            bundle_io.make_private_dir(item.directory)
+            if progress.session is not None:
+                capture_state.begin(item.directory, command="diagnose", session=progress.session.id,
+                                    host=progress.session.host, pid=progress.session.pid,
+                                    now=progress.session.started)
     if planned:
         first = planned[0].debug
         notes.append(f"deadline: activeDeadlineSeconds {first.deadline_seconds} ({first.deadline_source}"
@@ -292,7 +332,7 @@ def _run(
     try:
         progress.phase = "while the debug Job ran"
         _run_all(kube, planned, settings=settings, hooks=hooks, stop=stop, target=f"{namespace}/{name}",
-                 redactor=redactor)
+                 redactor=redactor, stamp=stamp)
     finally:
         phase, progress.phase = progress.phase, "while cleaning up"
         _cleanup(kube, progress, keep=settings.keep, hooks=hooks)
@@ -307,12 +347,20 @@ def _run(
             f"lost the cluster while following job {', '.join(i.debug.name for i in lost)}: {lost[0].failure}"
         )
     runs_and_bundles = [(_to_run(item, original), bundle_io.read(item.directory)) for item in planned if item.capture]
-    verdict = analyze_runs(runs_and_bundles, original_limit_bytes=original)
+    # The root holds the CronJob's record (jobs.json, failed-jobs/): with several runs it sits above their bundles.
+    verdict = analyze_runs(runs_and_bundles, original_limit_bytes=original,
+                           on_record=failure_on_record(bundle_io.read(root)))
+    # what reading left out or cut for the rules (a long line), by run
+    notes += [f"{data.path.name}/{note}" if data.path else note for _run, data in runs_and_bundles
+              for note in data.notes()]
+    gaps = [gap for item in planned if item.capture for gap in item.capture.gaps]
+    described = {gap.describe() for gap in gaps}
     for item in planned:
         if item.error:
             notes.append(f"{item.debug.name}: {item.error}")
         if item.capture:
-            notes.extend(f"{item.debug.name}: {n}" for n in item.capture.notes)
+            notes.extend(f"{item.debug.name}: {n}" for n in item.capture.notes if n not in described)
+    notes += split_value_notes(redactor, root)
     verdict = _redacted(_with_context(
         verdict,
         notes=notes,
@@ -329,12 +377,33 @@ def _run(
     redaction = redactor.note()
     if redaction:
         verdict = _with_context(verdict, notes=[redaction], context={})
+    if lock.notes:
+        verdict = _with_context(verdict, notes=list(lock.notes), context={})
+    partial = [item for item in planned if item.capture is not None and item.capture.partial]
+    if partial:
+        verdict = partial_verdict(verdict, gaps=gaps)
+        _mark_partial(progress, "; ".join(verdict.notes[: 1 + len(gaps)]), incomplete_logs=gaps,
+                      runs=[str(item.directory) for item in partial])
     bundle_io.write_json(root, "verdict.json", verdict.to_dict())
-    return Outcome(verdict)
+    return Outcome(verdict, partial=bool(partial))
+
+
+def _adopted(orphans: list[LeftJob], root: Path) -> list[_Planned]:
+    """A planned run per adopted debug Job, already created: follow, judge and clean up as usual."""
+
+    def refuse(run_id: str) -> DebugJob:
+        raise InputError("an adopted debug Job is never created again")
+
+    items = []
+    for index, orphan in enumerate(orphans, 1):
+        variant, debug = adopt.debug_job_of(orphan.job)
+        directory = root / f"adopted-{orphan.name}" if len(orphans) > 1 else root
+        items.append(_Planned(variant, index, debug, directory, refuse, attempted=True, created=True))
+    return items
 
 
 def _run_all(
-    kube: Any,
+    kube: Kube,
     planned: list[_Planned],
     *,
     settings: DiagnoseSettings,
@@ -342,11 +411,18 @@ def _run_all(
     stop: threading.Event,
     target: str,
     redactor: Redactor,
+    stamp: dict[str, str],
 ) -> None:
-    """Create every debug Job, then follow them side by side; Ctrl-C sets `stop` and the caller cleans up."""
+    """Create every debug Job (adopted ones exist already), then follow them side by side; Ctrl-C sets `stop`
+    and the caller cleans up."""
     for item in planned:
-        hooks.header(target, f"{item.variant.name} (run {item.index}/{settings.runs})", item.debug.changes)
-        _create(kube, item)
+        label = item.variant.name if item.created else f"{item.variant.name} (run {item.index}/{settings.runs})"
+        hooks.header(target, label, item.debug.changes)
+        if item.created:
+            hooks.note(f"following job {item.debug.name}")
+            continue
+        item.debug.manifest["metadata"].setdefault("annotations", {}).update(stamp)
+        _create(kube, item, stamp)
         hooks.note(f"created job {item.debug.name}")
     # Follow a little past the longest debug Job deadline: the Job controller needs a moment to mark it Failed.
     deadline = time.monotonic() + max(item.debug.deadline_seconds for item in planned) + 120
@@ -361,7 +437,12 @@ def _run_all(
             on_line=hooks.log_line if settings.show_logs else None,
             on_phase=hooks.phase,
             poll_metrics=not item.debug.instrumented,
+            sampler_token=item.debug.sampler_token,
+            # an API server restart (an upgrade, a control plane failover) is waited out; an outage is not
+            reconnect_seconds=1.0,
+            outage_seconds=OUTAGE_RETRY_BUDGETS * kube.retry_policy.max_seconds,
             redact=redactor.redact if redactor.enabled else None,
+            start_policy=settings.start_policy,
         )
         try:
             item.capture = follower.run(deadline=deadline)
@@ -388,8 +469,9 @@ def _run_all(
         raise
 
 
-def _create(kube: Any, item: _Planned) -> None:
-    """Create the debug Job; a name already taken by a Job that is not ours gets a fresh run id."""
+def _create(kube: Kube, item: _Planned, stamp: dict[str, str]) -> None:
+    """Create the debug Job; a name already taken by a Job that is not ours gets a fresh run id. `stamp`: the
+    session annotations (who made it: the heartbeat that tells a running diagnose from an orphan)."""
     for attempt in range(_NAME_ATTEMPTS):
         item.attempted = True
         try:
@@ -400,12 +482,13 @@ def _create(kube: Any, item: _Planned) -> None:
             if attempt == _NAME_ATTEMPTS - 1:
                 raise
             item.debug = item.rebuild(_run_id())
+            item.debug.manifest["metadata"].setdefault("annotations", {}).update(stamp)
             continue
         item.created = True
         return
 
 
-def _cleanup(kube: Any, progress: _Progress, *, keep: bool, hooks: Hooks) -> None:
+def _cleanup(kube: Kube, progress: _Progress, *, keep: bool, hooks: Hooks) -> None:
     """Delete our debug Jobs (unless --keep); record what is left and the command that removes it."""
     namespace = progress.namespace
     created = [item.debug.name for item in progress.planned if item.attempted]
@@ -446,7 +529,7 @@ def _cleanup(kube: Any, progress: _Progress, *, keep: bool, hooks: Hooks) -> Non
         progress.cleanup = "nothing was created"
 
 
-def _ours(kube: Any, namespace: str, item: _Planned) -> bool:
+def _ours(kube: Kube, namespace: str, item: _Planned) -> bool:
     """Whether the Job of an unanswered create exists and carries our run id (a namesake is never deleted)."""
     try:
         job = kube.get_job(namespace, item.debug.name)
@@ -456,8 +539,11 @@ def _ours(kube: Any, namespace: str, item: _Planned) -> bool:
     return bool(labels.get(RUN_ID_LABEL) == item.debug.manifest["metadata"]["labels"][RUN_ID_LABEL])
 
 
-def _mark_partial(progress: _Progress, reason: str) -> None:
-    """partial.json at the bundle root: the bundle is readable but incomplete, and this says why."""
+def _mark_partial(
+    progress: _Progress, reason: str, *, incomplete_logs: Sequence[LogGap] = (), runs: Sequence[str] = ()
+) -> None:
+    """partial.json at the bundle root: the bundle is readable but incomplete, and this says why (and, when
+    the run finished with a log not read to its end, which logs and which run directories)."""
     # If the disk failed too, the error message still says what happened.
     with contextlib.suppress(DoctorError):
         bundle_io.write_json(
@@ -469,6 +555,8 @@ def _mark_partial(progress: _Progress, reason: str) -> None:
                 "phase": progress.phase,
                 "cleanup": progress.cleanup,
                 "left_in_cluster": [f"job/{name}" for name in progress.left],
+                "incomplete_logs": [gap.to_dict() for gap in incomplete_logs],
+                "partial_runs": list(runs),
             },
         )
 
@@ -497,36 +585,16 @@ def _redacted(verdict: Verdict, redactor: Redactor) -> Verdict:
 
 def _to_run(item: _Planned, original: int | None) -> DebugRun:
     capture = item.capture or Capture()
-    job = capture.job or {}
-    outcome = joblib.final_outcome(job)
-    reason = joblib.failure_reason(job)[0]
-    exit_code = None
-    wanted = item.debug.instrumented[0] if item.debug.instrumented else None
-    for pod in capture.pods.values():
-        # the instrumented container (else the first app container): its current state, else its last one
-        name = wanted or next((str(s.get("name")) for s, init in podlib.container_statuses(pod) if not init), None)
-        ended = [t for t in podlib.terminations(pod) if not t.init and t.container == name]
-        if ended:
-            found = ended[0]
-            exit_code = found.exit_code
-            if found.reason not in (None, "Completed"):
-                reason = found.reason
-            continue
-        waiting = [w for w in podlib.waitings(pod) if not w.init and w.container == name]
-        if waiting and outcome != "succeeded":
-            reason = waiting[0].reason
-    duration = joblib.duration_seconds(job)
-    limit = item.variant.memory_bytes if item.variant.memory_bytes is not None else original
-    return DebugRun(
-        job=item.debug.name,
+    return debug_run(
+        job=capture.job or {},
+        pods=capture.pods.values(),
         variant=item.variant.name,
-        memory_limit=format_bytes(limit) if limit else None,
-        outcome=outcome,
-        reason=reason,
-        exit_code=exit_code,
+        memory_limit_bytes=item.variant.memory_bytes if item.variant.memory_bytes is not None else original,
+        instrumented=item.debug.instrumented[0] if item.debug.instrumented else None,
         peak_memory_bytes=capture.peak_memory_bytes,
-        duration_seconds=max(0.0, duration if duration is not None else capture.ended - capture.started),
         bundle=str(item.directory),
+        duration_fallback=capture.ended - capture.started,
+        name=item.debug.name,
     )
 
 
@@ -538,12 +606,15 @@ def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict
         "job": item.debug.name,
         "variant": item.variant.name,
         "run": item.index,
+        "order": item.order,
         "memory_limit_bytes": item.variant.memory_bytes if item.variant.memory_bytes is not None else original,
         "original_limits": item.debug.original_limits,
         "changes": item.debug.changes,
         "instrumented": item.debug.instrumented,
+        "sampler_token": item.debug.sampler_token,
         "peak_memory_bytes": capture.peak_memory_bytes,
         "partial": capture.partial,
+        "incomplete_logs": [gap.to_dict() for gap in capture.gaps],
         "notes": capture.notes,
     }
 

@@ -4,9 +4,12 @@ missing verb at once instead of failing halfway through a run."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cronjob_doctor.errors import Forbidden
+
+if TYPE_CHECKING:
+    from cronjob_doctor.kube.client import Kube
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,17 @@ DIAGNOSE = (
     Permission("get", "pods", subresource="log"),
     Permission("list", "events"),
     Permission("watch", "events"),
+    # the lock and heartbeat of a running diagnose (diagnose/lock.py), and the orphans it tells apart
+    Permission("create", "leases", "coordination.k8s.io"),
+    Permission("get", "leases", "coordination.k8s.io"),
+    Permission("list", "leases", "coordination.k8s.io"),
+    Permission("update", "leases", "coordination.k8s.io"),
+    Permission("delete", "leases", "coordination.k8s.io"),
     Permission("list", "networkpolicies", "networking.k8s.io", required=False),
 )
 
 
-def check(kube: Any, namespace: str, permissions: tuple[Permission, ...] = DIAGNOSE) -> list[Permission]:
+def check(kube: Kube, namespace: str, permissions: tuple[Permission, ...] = DIAGNOSE) -> list[Permission]:
     """Raise Forbidden naming every missing required permission; return the optional ones that are missing."""
     missing = [
         p

@@ -6,8 +6,9 @@ Nothing here reads the environment or the cluster.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from cronjob_doctor.capture.never_starts import StartPolicy
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s.duration import parse_duration
 from cronjob_doctor.k8s.names import Target, check_name, parse_target
@@ -61,7 +62,9 @@ class DiagnoseSettings:
     timeout_seconds: int | None = None
     """activeDeadlineSeconds of each debug Job (--timeout); None keeps the CronJob's own, else DEFAULT_TIMEOUT."""
     bundle: str | None = None
-    """Bundle root directory (default ./cronjob-doctor-<ns>-<cronjob>-<UTC time>)."""
+    """Bundle root directory (default: a new ./cronjob-doctor-<ns>-<cronjob>-<UTC time>, -2, -3... when taken)."""
+    bundle_subdir: bool = False
+    """With --bundle naming a directory that is not empty: write into a fresh subdirectory of it (else refused)."""
     keep: bool = False
     """Leave the debug Jobs in the cluster."""
     dry_run: bool = False
@@ -71,11 +74,18 @@ class DiagnoseSettings:
     sample: bool = True
     """Run the memory sampler beside shell scripts (--no-sample turns it off)."""
     force: bool = False
-    """Run even if another diagnose of this CronJob is running."""
+    """Run even if another diagnose of this CronJob is running, or beside a debug Job it left."""
+    adopt: bool = False
+    """Follow the debug Job(s) a diagnose that is gone left behind to their end, judge them and clean up,
+    instead of creating a new one (--adopt)."""
+    delete_orphans: bool = False
+    """Delete the debug Jobs a diagnose that is gone left behind, then run as usual (--delete-orphans)."""
     show_logs: bool = True
     """Stream container logs to the terminal (stderr) as they arrive."""
     redact: bool = True
     """Redact Secret values and credential patterns in the terminal, the bundle logs and the report."""
+    start_policy: StartPolicy = field(default_factory=StartPolicy)
+    """When a debug pod that cannot start is certain never to (capture.never_starts): stop following then."""
 
     @classmethod
     def from_flags(
@@ -89,11 +99,14 @@ class DiagnoseSettings:
         container: str | None = None,
         timeout: str | None = None,
         bundle: str | None = None,
+        bundle_subdir: bool = False,
         keep: bool = False,
         dry_run: bool = False,
         trace: bool = True,
         sample: bool = True,
         force: bool = False,
+        adopt: bool = False,
+        delete_orphans: bool = False,
         show_logs: bool = True,
         redact: bool = True,
     ) -> DiagnoseSettings:
@@ -106,6 +119,15 @@ class DiagnoseSettings:
             raise InputError(f"invalid --image {image!r}")
         if container is not None:
             check_name(container, "container name")
+        if adopt and delete_orphans:
+            raise InputError("--adopt and --delete-orphans exclude each other: adopt an orphan, or delete it")
+        if adopt:
+            given = [flag for flag, value in (("--memory", memory), ("--image", image), ("--timeout", timeout),
+                                              ("--dry-run", dry_run or None), ("--runs", runs if runs != 1 else None))
+                     if value is not None]
+            if given:
+                raise InputError(f"--adopt follows the debug Job as it was created: {', '.join(given)} cannot "
+                                 "apply to it", hint="adopt it first, then diagnose again with those flags")
         return cls(
             target=parse_target(target, default_namespace=namespace),
             memory=parse_memory_list(memory),
@@ -114,11 +136,14 @@ class DiagnoseSettings:
             container=container,
             timeout_seconds=int(seconds) if seconds is not None else None,
             bundle=bundle,
+            bundle_subdir=bundle_subdir,
             keep=keep,
             dry_run=dry_run,
             trace=trace,
             sample=sample,
             force=force,
+            adopt=adopt,
+            delete_orphans=delete_orphans,
             show_logs=show_logs,
             redact=redact,
         )

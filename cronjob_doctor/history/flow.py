@@ -8,7 +8,7 @@ given; the assembly itself is pure (timeline.py).
 from __future__ import annotations
 
 import json
-import re
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.capture.ended import read_leftovers
-from cronjob_doctor.errors import NotFound
 from cronjob_doctor.history.model import History, build
 from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import pods as podlib
@@ -25,7 +24,9 @@ from cronjob_doctor.k8s import scheduled_runs as runlib
 from cronjob_doctor.k8s.names import Target
 from cronjob_doctor.k8s.objects import name_of, namespace_of
 from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
+from cronjob_doctor.resolve import resolve_cronjob
 from cronjob_doctor.rules.base import Evidence, Verdict
+from cronjob_doctor.scan import orphans
 
 if TYPE_CHECKING:
     from cronjob_doctor.kube.client import Kube
@@ -96,21 +97,16 @@ def recorded_verdict(root: Path, namespace: str, cronjob: str, job: str) -> Verd
 def run(settings: HistorySettings, *, kube: Kube, now: datetime | None = None) -> History:
     """Read the CronJob, its Jobs and their pods (three calls, plus events and logs for failed runs whose
     pods remain) and build the History."""
-    namespace, name = settings.target.namespace, settings.target.name
-    try:
-        cronjob = kube.get_cronjob(namespace, name)
-    except NotFound as exc:
-        scheduled_job = re.fullmatch(r"(.+)-\d{8,10}", name)
-        if scheduled_job:  # the Job named in a KubeJobFailed alert rather than its CronJob
-            hint = f"history takes the CronJob: cronjob-doctor history {namespace}/{scheduled_job.group(1)}"
-        else:
-            hint = exc.hint or f"list them: cronjob-doctor scan -n {namespace}"
-        raise NotFound(exc.message, hint=hint) from exc
+    namespace = settings.target.namespace
+    resolved = resolve_cronjob(kube, namespace, settings.target.name, command="history")
+    cronjob = resolved.cronjob
+    name = name_of(cronjob)
     jobs = kube.list_jobs(namespace)
     pods = kube.list_pods(namespace, label_selector=JOB_POD_SELECTOR)
     moment = now or datetime.now(timezone.utc)
-    notes: list[str] = []
+    notes: list[str] = [f"history of cronjob {namespace}/{name}: {resolved.via}"] if resolved.via else []
     verdicts: dict[str, Verdict] = {}
+    recorded: list[str] = []
     if settings.verdicts:
         from cronjob_doctor.rules.engine import analyze
 
@@ -123,4 +119,8 @@ def run(settings: HistorySettings, *, kube: Kube, now: datetime | None = None) -
                     found = recorded_verdict(settings.bundles, namespace, name, record.job)
                     if found is not None:
                         verdicts[record.job] = found
-    return build(cronjob, jobs, pods, now=moment, limit=settings.limit, verdicts=verdicts, notes=notes)
+                        recorded.append(record.job)
+    left = orphans.debug_jobs_left(kube, namespace, cronjob=name, jobs=jobs, now=moment, host=socket.gethostname(),
+                                   pid_alive=orphans.pid_alive, notes=notes)
+    return build(cronjob, jobs, pods, now=moment, limit=settings.limit, verdicts=verdicts, recorded=recorded,
+                 notes=notes, left=left)

@@ -8,7 +8,7 @@ renderers (report/history.py) read only this module's types.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +20,14 @@ from cronjob_doctor.k8s.objects import name_of, namespace_of
 from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
 from cronjob_doctor.k8s.time import parse_time
 from cronjob_doctor.rules.base import Verdict
+from cronjob_doctor.scan.left import LeftJob
 
 Obj = dict[str, Any]
 
 @dataclass(frozen=True)
 class HistoryRow:
-    """A scheduled run as history shows it, with the verdict where its pods could still be analysed."""
+    """A scheduled run as history shows it, with its verdict: from the pods that remain, or (--bundles) the one
+    `record` wrote when it captured the run."""
 
     run: ScheduledRun
     verdict: Verdict | None = None
@@ -78,6 +80,8 @@ class History:
     warnings: tuple[CronJobWarning, ...]
     now: datetime
     notes: tuple[str, ...] = ()
+    left: tuple[LeftJob, ...] = ()
+    """Debug Jobs of this CronJob that cronjob-doctor left in the cluster (orphans of a killed diagnose, kept)."""
     zone: Any = field(default=None, compare=False)
     """The CronJob's time zone (tzinfo) for showing local times, None when UTC."""
     command: str | None = None
@@ -139,12 +143,16 @@ def build(
     now: datetime,
     limit: int = 20,
     verdicts: dict[str, Verdict] | None = None,
+    recorded: Sequence[str] = (),
     notes: Sequence[str] = (),
+    left: Sequence[LeftJob] = (),
 ) -> History:
-    """Assemble the History from API dicts (pure: the clock and any verdicts are passed in)."""
+    """Assemble the History from API dicts (pure: the clock and any verdicts are passed in). `recorded`: the
+    Jobs whose evidence a `record` bundle holds (--bundles)."""
     spec = cronjob.get("spec") or {}
     status = cronjob.get("status") or {}
-    records = runlib.scheduled_runs(cronjob, jobs, pods)
+    kept = set(recorded)
+    records = [replace(r, recorded=True) if r.job in kept else r for r in runlib.scheduled_runs(cronjob, jobs, pods)]
     time_zone = spec.get("timeZone") or None
     parsed, problem = schedlib.parse(spec.get("schedule"), time_zone)
     schedule_text = schedlib.describe(parsed, now) if parsed else f"schedule `{spec.get('schedule')}`: {problem}"
@@ -168,5 +176,6 @@ def build(
         warnings=tuple(warnings(cronjob, records, schedule=parsed, now=now)),
         now=now,
         notes=tuple(notes),
+        left=tuple(left),
         zone=parsed.zone if parsed and parsed.zone_name != "UTC" else None,
     )

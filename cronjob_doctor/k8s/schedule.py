@@ -6,7 +6,9 @@ Cron syntax is croniter's job (a well-kept library rather than a hand-written pa
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -57,6 +59,93 @@ class Schedule:
         return out
 
 
+_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    ("month", 1, 12, {n: i + 1 for i, n in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}),
+    ("day of week", 0, 6, {n: i for i, n in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}),
+)
+_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+TZ_PREFIX = re.compile(r"^\s*(CRON_TZ|TZ)=(\S+)\s+")
+
+
+def _value(text: str, low: int, high: int, names: dict[str, int], field: str) -> int:
+    number = names.get(text.lower())
+    if number is None:
+        if not text.isdigit():
+            raise ValueError(f"{field}: {text!r} is not a number" + (" or a name" if names else ""))
+        number = int(text)
+    if not low <= number <= high:
+        hint = " (Sunday is 0; 7 is not accepted)" if field == "day of week" and number == 7 else ""
+        raise ValueError(f"{field}: {number} is outside {low}-{high}{hint}")
+    return number
+
+
+def _check_field(text: str, field: str, low: int, high: int, names: dict[str, int]) -> None:
+    for part in text.split(","):
+        if not part:
+            raise ValueError(f"{field}: empty list item in {text!r}")
+        base, _, step = part.partition("/")
+        if step and (not step.isdigit() or int(step) == 0):
+            raise ValueError(f"{field}: bad step {step!r} in {part!r}")
+        if base in ("*", "?"):
+            if base == "?" and field not in ("day of month", "day of week"):
+                raise ValueError(f"{field}: '?' is only allowed for day of month and day of week")
+            continue
+        start, dash, end = base.partition("-")
+        first = _value(start, low, high, names, field)
+        if dash:
+            last = _value(end, low, high, names, field)
+            if first > last:
+                raise ValueError(f"{field}: range {base!r} runs backwards")
+
+
+def schedule_error(schedule: str) -> str | None:
+    """Why Kubernetes would reject `schedule` (the TZ prefix already removed), or None when it parses."""
+    text = schedule.strip()
+    if not text:
+        return "the schedule is empty"
+    if text.startswith("@"):
+        if text in _MACROS:
+            return None
+        if re.fullmatch(r"@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+", text):
+            return None
+        return f"unknown macro {text.split()[0]!r}"
+    fields = text.split()
+    if len(fields) != 5:
+        extra = " (a seconds field is not supported)" if len(fields) == 6 else ""
+        return f"expected 5 fields (minute hour day-of-month month day-of-week), found {len(fields)}{extra}"
+    for value, (field, low, high, names) in zip(fields, _FIELDS, strict=False):
+        try:
+            _check_field(value, field, low, high, names)
+        except ValueError as exc:
+            return str(exc)
+    return None
+
+
+@functools.cache
+def _zones() -> frozenset[str] | None:
+    """The tz database's zone names, read once: listing them walks the zoneinfo directories (~10 ms), and
+    `scan` checks every CronJob of a cluster. None when the system has no tz database to ask."""
+    try:
+        import zoneinfo
+
+        zones = zoneinfo.available_timezones()
+    except (ImportError, OSError):
+        return None
+    return frozenset(zones) or None
+
+
+def known_zone(name: str) -> bool | None:
+    """True/False when the tz database answers, None when the system has no tz database to ask."""
+    zones = _zones()
+    if zones is None:
+        return None
+    return name in zones or name == "UTC"
+
+
 def parse(expression: str | None, time_zone: str | None = None) -> tuple[Schedule | None, str | None]:
     """Parse a CronJob's schedule; returns the Schedule, or None and why it cannot be read."""
     text = (expression or "").strip()
@@ -73,9 +162,12 @@ def parse(expression: str | None, time_zone: str | None = None) -> tuple[Schedul
         zone: tzinfo = timezone.utc if zone_name == "UTC" else ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
         return None, f"unknown time zone {zone_name!r}"
-    # Kubernetes takes 5 fields or a macro; croniter would also take a 6th (seconds) field.
+    # Kubernetes takes 5 fields or a macro (robfig/cron's rules); croniter would take more.
     if not text.startswith("@") and len(text.split()) != 5:
         return None, f"schedule {text!r} is not a 5-field cron expression"
+    problem = schedule_error(text)
+    if problem is not None:
+        return None, f"schedule {text!r} is not a cron expression the CronJob controller accepts: {problem}"
     if not croniter.is_valid(text):
         return None, f"schedule {text!r} is not a cron expression this tool can read"
     return Schedule(expression=text, zone=zone, zone_name=zone_name), None

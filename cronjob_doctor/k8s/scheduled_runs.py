@@ -48,6 +48,8 @@ class ScheduledRun:
     logs: bool
     """Whether any container log can still be read (a pod exists and a container started)."""
     active: int = 0
+    recorded: bool = False
+    """A `record` bundle holds its evidence (pods, logs, statuses), whether or not its pods remain."""
 
     @property
     def when(self) -> datetime:
@@ -67,8 +69,9 @@ class ScheduledRun:
 
     @property
     def evidence_lost(self) -> bool:
-        """A failed run whose pods are gone: no logs, no termination reason, nothing to diagnose."""
-        return self.outcome == FAILED and not self.pods
+        """A failed run whose pods are gone and that no `record` bundle kept: no logs, no termination reason,
+        nothing to diagnose."""
+        return self.outcome == FAILED and not self.pods and not self.recorded
 
 
 def scheduled_run(job: Obj, pods: Sequence[Obj], *, cronjob_name: str | None = None,

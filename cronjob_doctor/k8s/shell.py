@@ -4,12 +4,14 @@ One answer for the debug Job (which prepends `set -x` to the script) and for lin
 runs `command + args` (or the image's entrypoint with `args` when there is no command). Recognised: any of
 sh, ash, bash, dash, zsh, ksh, mksh by name or path, behind `env [-i] [NAME=value ...]` or `busybox`, with
 options before or after `-c` (`-ec`, `-o pipefail`, `--login`), the script being the first operand after
-them, as POSIX says (`sh -c [options] command_string [command_name [argument...]]`). Pure.
+them, as POSIX says (`sh -c [options] command_string [command_name [argument...]]`). script_options says how
+a script treats failures (errexit, pipefail, pipelines). Pure.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,3 +91,29 @@ def shell_script(container: Any) -> ShellScript | None:
         return ShellScript(command[index], "command", index, shell, flags, options)
     offset = index - len(command) if command else index
     return ShellScript(args[offset], "args", offset, shell, flags, options)
+
+
+_ERREXIT = re.compile(r"(?m)^[ \t]{0,40}set[ \t]{1,10}(?:-[a-zA-Z]{0,10}e|-o[ \t]{1,10}errexit)")
+_PIPEFAIL = re.compile(r"(?m)^[ \t]{0,40}set[ \t]{1,10}[^\n]{0,40}pipefail")
+_PIPE = re.compile(r"(?<![|])\|(?![|&])")
+
+
+@dataclass(frozen=True)
+class ScriptOptions:
+    """How a shell script treats failures, from its shell's flags and its own `set` lines."""
+
+    errexit: bool
+    """`set -e` / `sh -e` / `-o errexit`: the script stops at the first failing simple command."""
+    pipefail: bool
+    """`set -o pipefail`: a pipeline fails when any of its commands does, not only the last."""
+    pipeline: bool
+    """The script pipes one command into another somewhere (`a | b`)."""
+
+
+def script_options(script: ShellScript) -> ScriptOptions:
+    """errexit, pipefail and whether the script has a pipeline (which, without pipefail, hides failures)."""
+    return ScriptOptions(
+        errexit="e" in script.flags or "errexit" in script.options or bool(_ERREXIT.search(script.text)),
+        pipefail="pipefail" in script.options or bool(_PIPEFAIL.search(script.text)),
+        pipeline=bool(_PIPE.search(script.text)),
+    )

@@ -23,7 +23,7 @@ from cronjob_doctor.errors import ClusterError, DoctorError, Gone, NotFound
 from cronjob_doctor.gcpause import gc_paused
 from cronjob_doctor.kube import config as kubeconfig_loader
 from cronjob_doctor.kube.errors import Call, api_status, map_error
-from cronjob_doctor.kube.retry import RetryPolicy
+from cronjob_doctor.kube.retry import RetryPolicy, is_refused_connect
 from cronjob_doctor.kube.retry import call as retry_call
 from cronjob_doctor.managed import MANAGED_BY_LABEL, RUN_ID_LABEL
 
@@ -77,6 +77,7 @@ RESOURCES: dict[str, Resource] = {
     "networkpolicies": Resource("networking.k8s.io/v1", "networkpolicies", "NetworkPolicy"),
     "secrets": Resource("v1", "secrets", "Secret"),
     "namespaces": Resource("v1", "namespaces", "Namespace"),
+    "leases": Resource("coordination.k8s.io/v1", "leases", "Lease"),
 }
 _POD_METRICS = Resource("metrics.k8s.io/v1beta1", "pods", "PodMetrics")
 _SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
@@ -110,6 +111,12 @@ class Kube:
         """The policy for every idempotent call; watch.py and logs.py also bound their resumes by it."""
         self.page_size = PAGE_SIZE
         """List page size (limit); the continue token fetches the rest."""
+        self._metrics_api: bool | None = None
+        self.answered = False
+        """The API server has answered at least once (any HTTP status): from then on a refused connection is
+        an outage to retry, before it a wrong address to report at once."""
+        self.on_retry: Callable[[str], None] | None = None
+        """Told `what failed; attempt n of m in s` before each retry wait (the live view shows long waits)."""
 
     @classmethod
     def connect(
@@ -167,6 +174,7 @@ class Kube:
             auth_settings=["BearerToken"],
         )
         rest_response = self._api.call_api(method, url, headers, body, post_params, _request_timeout=timeout)
+        self.answered = True
         raw: urllib3.BaseHTTPResponse = rest_response.response
         if not 200 <= raw.status <= 299:
             try:
@@ -187,12 +195,21 @@ class Kube:
 
     def retried(self, fn: Callable[[], T], call: Call) -> T:
         """Run an idempotent request under the retry policy and map what it finally raises."""
+        notify = self.on_retry
+
+        def on_retry(text: str) -> None:
+            if notify is not None:
+                notify(f"waiting: {call.verb} {call.object_ref()}: {text}")
+
         try:
-            return retry_call(self.retry_policy, fn)
+            return retry_call(self.retry_policy, fn, give_up=self._refused_first_contact, on_retry=on_retry)
         except DoctorError:
             raise
         except Exception as exc:
             raise self.fail(exc, call) from exc
+
+    def _refused_first_contact(self, exc: BaseException) -> bool:
+        return not self.answered and is_refused_connect(exc)
 
     def open_stream(
         self,
@@ -322,9 +339,31 @@ class Kube:
         """core/v1 Events, e.g. field_selector="involvedObject.name=x"."""
         return self.list_with_version("events", namespace, field_selector=field_selector)[0]
 
+    def list_leases(self, namespace: str | None, *, label_selector: str | None = None) -> list[Obj]:
+        """coordination.k8s.io/v1 Leases (diagnose's lock and heartbeat)."""
+        return self.list_with_version("leases", namespace, label_selector=label_selector)[0]
+
+    def get_lease(self, namespace: str, name: str) -> Obj:
+        """The coordination.k8s.io/v1 Lease."""
+        return self._get("leases", namespace, name)
+
     def list_networkpolicies(self, namespace: str | None) -> list[Obj]:
         """NetworkPolicies of a namespace."""
         return self.list_with_version("networkpolicies", namespace)[0]
+
+    def serves_metrics(self) -> bool:
+        """Whether the cluster serves metrics.k8s.io (metrics-server or an adapter), asked once: without it a
+        poll of pod metrics is one useless request every two seconds for the whole run."""
+        if self._metrics_api is None:
+            try:
+                self.send_json("GET", "/apis/metrics.k8s.io/v1beta1")
+                self._metrics_api = True
+            except ApiException as exc:
+                # 404: no such API group; 503: its APIService is registered but down, which can pass
+                self._metrics_api = api_status(exc) != 404
+            except Exception:  # noqa: BLE001  any other answer: leave it to the poll to find out
+                return True
+        return self._metrics_api
 
     def pod_metrics(self, namespace: str, name: str) -> Obj | None:
         """metrics.k8s.io PodMetrics, or None when the metrics API is absent (404/503) or has no sample yet."""
@@ -388,6 +427,44 @@ class Kube:
                 raise
 
         return self.retried(attempt, call)
+
+    def create_lease(self, namespace: str, manifest: Obj) -> Obj:
+        """Create a Lease, or raise Conflict (409 AlreadyExists) when one of that name exists: create-or-fail,
+        the lock. Not retried: a retry after a lost answer would meet our own Lease as a Conflict, and the
+        caller reads the Lease on Conflict anyway (holderIdentity tells whose it is)."""
+        res = RESOURCES["leases"]
+        call = Call("create", "leases", namespace, (manifest.get("metadata") or {}).get("name"))
+        try:
+            created: Obj = self.send_json("POST", res.path(namespace), body=manifest)
+        except Exception as exc:
+            raise self.fail(exc, call) from exc
+        return created
+
+    def replace_lease(self, namespace: str, manifest: Obj) -> Obj:
+        """PUT a Lease carrying the resourceVersion it was read at; Conflict (409) when it changed meanwhile, so
+        two writers never both believe they renewed or took it. Not retried, for the same reason."""
+        name = str((manifest.get("metadata") or {}).get("name"))
+        call = Call("update", "leases", namespace, name)
+        try:
+            replaced: Obj = self.send_json("PUT", RESOURCES["leases"].path(namespace, name), body=manifest)
+        except Exception as exc:
+            raise self.fail(exc, call) from exc
+        return replaced
+
+    def delete_lease(self, namespace: str, name: str, *, resource_version: str) -> bool:
+        """Delete a Lease only as it was last read (a resourceVersion precondition): a Lease someone else took
+        meanwhile is left alone (Conflict). False when it is already gone."""
+        body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"resourceVersion": resource_version}}
+        call = Call("delete", "leases", namespace, name)
+        try:
+            self.send_json("DELETE", RESOURCES["leases"].path(namespace, name), body=body)
+        except ApiException as exc:
+            if api_status(exc) == 404:
+                return False
+            raise self.fail(exc, call) from exc
+        except Exception as exc:
+            raise self.fail(exc, call) from exc
+        return True
 
     def delete_job(
         self, namespace: str, name: str, *, expect_label: tuple[str, str] = MANAGED_BY_LABEL
@@ -465,16 +542,19 @@ def iter_line_batches(response: urllib3.BaseHTTPResponse, *, chunk_size: int = 6
 
 
 @contextmanager
-def closing_on_stop(response: urllib3.BaseHTTPResponse, stop: threading.Event | None) -> Iterator[None]:
-    """Close `response` when the block ends, and shut its socket down as soon as `stop` is set, so a reader
-    blocked on a quiet stream wakes up within ~0.2 s instead of waiting for the server."""
+def closing_on_stop(
+    response: urllib3.BaseHTTPResponse, stop: threading.Event | None, *, also: threading.Event | None = None
+) -> Iterator[None]:
+    """Close `response` when the block ends, and shut its socket down as soon as `stop` (or `also`) is set, so
+    a reader blocked on a quiet stream wakes up within ~0.2 s instead of waiting for the server."""
     done = threading.Event()
     watcher: threading.Thread | None = None
-    if stop is not None:
+    events = [event for event in (stop, also) if event is not None]
+    if events:
 
         def _watch() -> None:
             while not done.is_set():
-                if stop.wait(0.2):
+                if events[0].wait(0.2) or any(event.is_set() for event in events):
                     with suppress(ValueError, RuntimeError, OSError, AttributeError):
                         response.shutdown()
                     return

@@ -7,6 +7,7 @@ lines; never writes files or to the terminal (capture/ does).
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -18,7 +19,7 @@ import urllib3
 import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 
-from cronjob_doctor.errors import DoctorError, NotFound
+from cronjob_doctor.errors import ClusterError, DoctorError, NotFound
 from cronjob_doctor.k8s.pods import container_state
 from cronjob_doctor.kube.client import CONNECT_TIMEOUT, RESOURCES, Kube, closing_on_stop, iter_line_batches
 from cronjob_doctor.kube.errors import (
@@ -232,6 +233,29 @@ def _log_error(
     return None
 
 
+class StreamEnd:
+    """How a followed log ended, filled in by `follow_log_batches` for its caller: `complete` (the container
+    terminated and its last line is read), `stopped` (`stop` was set first) or `pod-gone` (the pod was deleted
+    before the end could be confirmed: what was read is all there is). With `pod-gone`, `behind` says whether
+    the log was last seen to go on past the lines read (a stream had ended early and the rest was not read)."""
+
+    def __init__(self) -> None:
+        self.state = "open"
+        self.last: str | None = None
+        """The timestamp of the last line read."""
+        self.behind = False
+        self.log_end: str | None = None
+        """The timestamp of the log's last line when last looked at (while `behind`)."""
+
+
+class IncompleteLog(ClusterError):
+    """The container has terminated but its log could not be read to its last line: every request for the
+    rest was cut or ended early. The lines read are all correct; some after them are missing."""
+
+    reason = ""
+    """What was read and what is missing, without naming the container (the message names it)."""
+
+
 def follow_log_batches(
     kube: Kube,
     namespace: str,
@@ -243,17 +267,28 @@ def follow_log_batches(
     since_time: str | None = None,
     stop: threading.Event | None = None,
     poll_seconds: float = 1.0,
+    end: StreamEnd | None = None,
+    ended: threading.Event | None = None,
 ) -> Generator[list[LogChunk], None, None]:
     """A container's log lines until it has terminated and its log is read (or `stop` is set), as one non-empty
     list per network read: the lines that arrived together, so a capture can write, flush and hand them on once
     per read instead of once per line (a 1 GiB log is millions of lines).
 
-    A stream that drops before the container terminated is reopened from the last second seen, with the
-    duplicate lines skipped. previous=True reads the previous instance once."""
+    A stream that drops, or ends (a proxy's idle timeout ends it cleanly), before the container terminated is
+    reopened from the last second seen, with the duplicate lines skipped. Once the container has terminated,
+    a final read from the last second seen fetches what the stream missed, and the log's own last line
+    (tailLines=1) confirms nothing is missing; if that cannot be confirmed within the retry budget,
+    IncompleteLog. previous=True reads the previous instance once, then confirms it the same way.
+
+    `ended`: set by a caller that learnt (from its pod watch) that the instance followed has terminated while
+    its stream stays open. A kubelet ends the stream itself; a proxy in between, or a kubelet stand-in, may
+    not: the stream is then closed and the final read above decides what is missing."""
     follow = follow and not previous
     cursor = LogCursor()
     call = Call("get", "pods", namespace, pod, subresource="log")
+    end = end if end is not None else StreamEnd()
     failures = 0
+    read_total = 0
 
     def stopped() -> bool:
         return stop is not None and stop.is_set()
@@ -264,59 +299,155 @@ def follow_log_batches(
         else:
             time.sleep(poll_seconds)
 
+    def read(*, following: bool) -> Generator[list[LogChunk], None, tuple[bool, BaseException | None]]:
+        """One request from the last second seen: yields the new lines; returns (progressed, dropped)."""
+        response = _open(kube, namespace, pod, container, previous=previous, follow=following,
+                         since_time=cursor.since_time() or since_time)
+        if response is None:
+            return False, None  # nothing written yet: look at `stop`, then ask again
+        cursor.reopen()
+        progressed = False
+        try:
+            with closing_on_stop(response, stop, also=ended if following else None):
+                for raws in iter_line_batches(response):
+                    admitted = cursor.admit_batch(split_lines(raws))
+                    if admitted:
+                        nonlocal read_total
+                        read_total += len(admitted)
+                        progressed = True
+                        end.last = cursor.last
+                        if end.log_end and timestamp_key(end.last or "") >= timestamp_key(end.log_end):
+                            end.behind, end.log_end = False, None  # caught up with the end last seen
+                        yield admitted
+        except Exception as exc:
+            if stopped():
+                return progressed, None
+            if not is_connection_error(exc):
+                raise kube.fail(exc, call) from exc
+            if _is_read_timeout(exc):
+                return progressed, None  # silent for IDLE_READ_TIMEOUT_SECONDS: resume, it is not a failure
+            return progressed, exc
+        return progressed, None
+
+    # 1. follow (or read once) until the container has terminated
     while not stopped():
         try:
-            response = _open(
-                kube,
-                namespace,
-                pod,
-                container,
-                previous=previous,
-                follow=follow,
-                since_time=cursor.since_time() or since_time,
-            )
+            progressed, dropped = yield from read(following=follow)
         except ContainerWaiting:
             # the container is still being created or pulled; wait while the pod says so
             if _terminated(kube.get_pod(namespace, pod), container):
                 raise
             pause()
             continue
-        if response is None:
-            continue  # nothing written yet: look at `stop`, then ask again
-        cursor.reopen()
-        progressed, dropped = False, None
-        try:
-            with closing_on_stop(response, stop):
-                for raws in iter_line_batches(response):
-                    admitted = cursor.admit_batch(split_lines(raws))
-                    if admitted:
-                        progressed = True
-                        yield admitted
-        except Exception as exc:
-            if stopped():
-                return
-            if not is_connection_error(exc):
-                raise kube.fail(exc, call) from exc
-            if _is_read_timeout(exc):
-                continue  # silent for IDLE_READ_TIMEOUT_SECONDS: reopen and resume, it is not a failure
-            dropped = exc
-        if stopped():
+        except NotFound:
+            if previous or cursor.last is None:
+                raise
+            end.state = "pod-gone"  # deleted between two reads: its log went with it
             return
+        if stopped():
+            break
         failures = 0 if progressed else failures + (1 if dropped is not None else 0)
-        if dropped is not None and failures >= kube.retry_policy.attempts:
-            raise kube.fail(dropped, call) from dropped
+        if not follow and (dropped is None or failures >= kube.retry_policy.attempts):
+            break  # read once (or cut every time): the confirmation below says whether anything is missing
         if not follow:
-            if dropped is None:
-                return
             continue  # a one-shot read cut short: read the rest
         try:
             current = kube.get_pod(namespace, pod)
         except NotFound:
-            return  # the pod (and its log) is gone; what was read is all there is
-        if _terminated(current, container) and dropped is None:
+            end.state = "pod-gone"  # the pod (and its log) is gone; what was read is all there is
             return
+        if _terminated(current, container):
+            break
+        if ended is not None and ended.is_set():
+            end.state = "superseded"  # the instance followed ended and restarted in place: its successor's own
+            return                    # stream reads the log from here on
+        if dropped is not None and failures >= kube.retry_policy.attempts:
+            raise kube.fail(dropped, call) from dropped  # the container runs on, but no stream of it lasts
+        if "running" in container_state(current, container):
+            # The stream ended while the container runs on: a proxy's timeout, an API server restart, a cut. Note
+            # whether lines were left behind, so a pod deleted before the next read is known to take some with it.
+            _look_behind(kube, namespace, pod, container, cursor=cursor, end=end)
+        else:
+            end.behind = False  # the instance followed exited and the next one waits to start: a natural end
         if not progressed:
-            pause()  # the kubelet ended an idle stream (e.g. restart, rotation): don't spin
+            pause()  # the stream ended without news (a restart, a rotation, a proxy's timeout): don't spin
+    if stopped():
+        end.state = "stopped"
+        return
+    # 2. the container has terminated: read from the last second seen until its last line is ours
+    failures = 0
+    confirm_first = not follow  # a one-shot read just ended: look at the log's end before reading again
+    while not stopped():
+        try:
+            if not confirm_first:
+                progressed, dropped = yield from read(following=False)
+                if stopped():
+                    break
+                failures = 0 if progressed else failures + 1
+            confirm_first = False
+            last, behind = _log_end(kube, namespace, pod, container, previous=previous, cursor=cursor)
+        except NotFound:
+            if previous and cursor.last is None:
+                raise
+            end.state = "pod-gone"
+            return
+        except ClusterError:
+            failures += 1
+            last, behind = "?", True
+        end.behind, end.log_end = behind, (last if behind and last not in ("?", "") else end.log_end)
+        if not behind:
+            end.state = "complete"
+            return
+        if failures >= kube.retry_policy.attempts:
+            read_to = f"{read_total} line(s) read, up to {cursor.last}" if cursor.last else "no line read"
+            goes_on = f", the log goes on to {last}" if last not in ("?", "") else ""
+            reason = f"{read_to}{goes_on}; every request for the rest was cut or ended early ({failures} attempts)"
+            incomplete = IncompleteLog(
+                f"the log of container {container} in pod {namespace}/{pod}"
+                f"{' (previous instance)' if previous else ''} could not be read to its end: {reason}",
+                hint=f"read what the kubelet still has: kubectl -n {namespace} logs {pod} -c {container}"
+                + (" --previous" if previous else ""),
+            )
+            incomplete.reason = reason
+            raise incomplete
+    end.state = "stopped"
+
+
+def _look_behind(kube: Kube, namespace: str, pod: str, container: str, *, cursor: LogCursor, end: StreamEnd) -> None:
+    """After a stream ended early: whether the log already goes on past the lines read (`end.behind`)."""
+    try:
+        last, end.behind = _log_end(kube, namespace, pod, container, previous=False, cursor=cursor)
+    except NotFound:
+        return  # deleted meanwhile: the next read says so
+    except ClusterError:
+        end.behind = True  # no answer: nothing says the lines read are all there is
+        return
+    end.log_end = last if end.behind and last not in ("?", "") else end.log_end
+
+
+def _log_end(
+    kube: Kube, namespace: str, pod: str, container: str, *, previous: bool, cursor: LogCursor
+) -> tuple[str, bool]:
+    """The timestamp of the log's last line ("" for an empty log, "?" when the answer cannot be trusted), and
+    whether the cursor is behind it. The last `count + 1` lines are asked for (tailLines), so lines sharing the
+    cursor's last timestamp to the nanosecond (the runtime stamps one write's lines alike) are counted too."""
+    wanted = cursor.count + 1
+    text = read_log(kube, namespace, pod, container, previous=previous, tail_lines=wanted)
+    stamps = [split_line(line.encode()).timestamp for line in text.split("\n") if line]
+    if not stamps:
+        # An empty log: the current instance has written nothing (after a restart, the lines read were the
+        # previous instance's). A reply ended cleanly before its first line would read the same; a cut one raises.
+        return "", False
+    last = stamps[-1]
+    if cursor.last is None:
+        return last, True
+    end_key, seen_key = timestamp_key(last), timestamp_key(cursor.last)
+    if end_key != seen_key:
+        return last, end_key > seen_key
+    # More lines end on that very timestamp than were read: the rest are missing. (A short answer whose lines
+    # all carry it cannot be told from a short log: a reply ended cleanly inside such a burst goes unseen.)
+    sharing = len(list(itertools.takewhile(lambda stamp: timestamp_key(stamp) == seen_key, reversed(stamps))))
+    return last, sharing > cursor.count
 
 
 def read_log(

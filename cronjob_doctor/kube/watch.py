@@ -21,8 +21,10 @@ from cronjob_doctor.kube.errors import Call, is_connection_error
 
 Obj = dict[str, Any]
 
-WATCH_WINDOW_SECONDS = 5
-"""Server-side timeoutSeconds of each watch request: short, so a stalled connection is noticed quickly."""
+WATCH_WINDOW_SECONDS = 60
+"""Server-side timeoutSeconds of each watch request. Each window is one request, so a run of an hour costs a
+minute's worth per watch, not one every few seconds; a stalled connection is still noticed by the read
+timeout a little after the window (a stream cut outright is noticed at once)."""
 
 
 def _key(obj: Obj) -> str:

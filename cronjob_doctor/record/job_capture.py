@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from cronjob_doctor import bundle as bundle_io
+from cronjob_doctor.capture.completeness import LogGap, partial_verdict
 from cronjob_doctor.capture.ended import read_leftovers, write_leftovers
 from cronjob_doctor.capture.follow import JobFollower
-from cronjob_doctor.capture.secrets import redactor_for
+from cronjob_doctor.capture.secrets import redactor_for, split_value_notes
 from cronjob_doctor.errors import DoctorError, InputError
 from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s.time import format_time
@@ -62,6 +63,7 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
     bundle_io.make_private_dir(directory)
     bundle_io.write_json(directory, "cronjob.json", cronjob)
     notes: list[str] = []
+    gaps: list[LogGap] = []
     # `set -x` expands Secret values into the trace: they never reach the bundle.
     try:
         redactor, secret_notes = redactor_for(ctx.kube, namespace, cronjob, enabled=ctx.settings.redact)
@@ -101,13 +103,15 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
         # stopped with the recorder, not because the Job vanished: the next start resumes it
         interrupted = not ended and ctx.halt.is_set()
         partial = resume or capture.partial or capture.reconnects > 0 or not ended
-        notes += capture.notes
+        gaps = list(capture.gaps)
+        notes += [note for note in capture.notes if note not in {gap.describe() for gap in gaps}]
         if capture.reconnects:
             ctx.metrics.error("reconnect")
     redaction = redactor.note()
     if redaction:
         notes.append(redaction)
-    verdict = _verdict(directory, notes=notes, partial=partial)
+    notes += split_value_notes(redactor, directory)
+    verdict = _verdict(directory, notes=notes, partial=partial, gaps=gaps)
     outcome = joblib.final_outcome(final_job)
     reason = joblib.failure_reason(final_job)[0]
     end = joblib.end_time(final_job)
@@ -118,6 +122,7 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
         "interrupted": interrupted,
         "outcome": outcome,
         "finished_at": finished_at,
+        "incomplete_logs": [gap.to_dict() for gap in gaps],
         "notes": notes,
     }
     ctx.store.write_meta(directory, meta)
@@ -150,8 +155,9 @@ def capture_run(ctx: RunContext, *, job: Obj, cronjob: Obj, directory: Path, res
 
 
 
-def _verdict(directory: Path, *, notes: list[str], partial: bool) -> Obj:
-    """Analyse the bundle and write verdict.json; a bundle that cannot be read still gets an `unknown`."""
+def _verdict(directory: Path, *, notes: list[str], partial: bool, gaps: list[LogGap]) -> Obj:
+    """Analyse the bundle and write verdict.json; a bundle that cannot be read still gets an `unknown`. On a
+    partial capture the verdict names the incomplete logs and its confidence is lowered (capture.completeness)."""
     from cronjob_doctor.rules.engine import analyze
 
     try:
@@ -161,9 +167,11 @@ def _verdict(directory: Path, *, notes: list[str], partial: bool) -> Obj:
         data: Obj = {"verdict": "unknown", "confidence": 0.0, "summary": "the bundle could not be analysed",
                      "evidence": [], "remediation": [], "findings": []}
     else:
-        extra = tuple(notes) + (("partial capture: some evidence may be missing",) if partial else ())
-        data = replace(verdict, notes=verdict.notes + extra,
-                       context={**verdict.context, "bundle": str(directory), "partial": partial}).to_dict()
+        verdict = replace(verdict, notes=verdict.notes + tuple(notes),
+                          context={**verdict.context, "bundle": str(directory), "partial": partial})
+        if partial:
+            verdict = partial_verdict(verdict, gaps=gaps)
+        data = verdict.to_dict()
     bundle_io.write_json(directory, "verdict.json", data)
     return data
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cronjob_doctor.capture.completeness import INCOMPLETE_EXIT_CODE
 from cronjob_doctor.record.model import RecordedRun
 
 
@@ -32,7 +33,8 @@ class RecordSettings:
     """Size budget of the whole root (--max-bytes)."""
     metrics_port: int | None = None
     """Serve Prometheus metrics on this port (--metrics-port; 0 picks one)."""
-    metrics_addr: str = "0.0.0.0"
+    metrics_addr: str = "127.0.0.1"
+    """Where the metrics server listens (--metrics-address): loopback unless the operator opens it."""
     once: bool = False
     """Stop after the first run that started after record did is recorded (--once); earlier runs caught up on
     the way are recorded and reported, but do not end the wait."""
@@ -73,9 +75,11 @@ class RecordOutcome:
 
     @property
     def exit_code(self) -> int:
-        """130 when stopped by a signal; with --once, 1 if the run it waited for failed; with --duration, 1 if a
-        recorded run failed; else 0."""
+        """130 when stopped by a signal; 4 (capture.completeness) if a judged run was captured only partially;
+        with --once, 1 if the run it waited for failed; with --duration, 1 if a recorded run failed; else 0."""
         if self.interrupted:
             return 130
         judged = self.fresh if self.once else self.results
+        if any(r.partial for r in judged):
+            return INCOMPLETE_EXIT_CODE
         return 1 if any(r.failed for r in judged) else 0

@@ -23,6 +23,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "scan": ("text", "json", "yaml", "markdown"),
     "lint": ("text", "json", "yaml", "markdown", "sarif"),
     "record": ("text", "json"),
+    "dry-run": ("text", "yaml", "json"),
 }
 """The formats each kind of report comes in (the CLI refuses any other -o before doing any work)."""
 
@@ -30,7 +31,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
 def renderers(result: Any) -> Mapping[str, Renderer]:
     """The renderers for this result's kind of report."""
     from cronjob_doctor.history.model import History
-    from cronjob_doctor.lint.flow import LintReport
+    from cronjob_doctor.lint.engine import LintReport
     from cronjob_doctor.record.model import RecordedRun
     from cronjob_doctor.rules.base import Verdict
     from cronjob_doctor.scan.model import Scan
@@ -51,6 +52,12 @@ def renderers(result: Any) -> Mapping[str, Renderer]:
         from cronjob_doctor.report import lint
 
         return lint.RENDERERS
+    from cronjob_doctor.diagnose.model import DryRun
+
+    if isinstance(result, DryRun):
+        from cronjob_doctor.report import dry_run
+
+        return dry_run.RENDERERS
     if isinstance(result, RecordedRun):
         from cronjob_doctor.report import record
 

@@ -25,7 +25,9 @@ def emit(console: Console, renderers: Mapping[str, Callable[[T], RenderableType 
         raise InputError(f"unknown output format {name!r}", hint="use one of: " + ", ".join(renderers))
     output = renderer(subject)
     if not isinstance(output, str):
-        console.print(output)
+        # crop=False: renderables wrap their prose to the width themselves; code they pass through verbatim
+        # must reach the reader whole, even when it is wider than the terminal.
+        console.print(output, crop=False)
         return
     console.file.write(output if output.endswith("\n") else output + "\n")
     console.file.flush()

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.segment import Segment
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +21,8 @@ from cronjob_doctor.report import json as json_report
 from cronjob_doctor.report import yaml as yaml_report
 from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
+from cronjob_doctor.report.text import Indented, hint
+from cronjob_doctor.scan.left import ORPHAN, LeftJob
 
 _OUTCOME_STYLES = {SUCCEEDED: "green", FAILED: "red", RUNNING: "yellow"}
 
@@ -71,7 +72,9 @@ def reason_cell(run: ScheduledRun, separator: str = " / ") -> str:
 
 
 def evidence_cell(run: ScheduledRun) -> str:
-    """`1 pod, logs` / `pods gone`: what is left to read."""
+    """`1 pod, logs` / `pods gone` / `recorded`: what is left to read."""
+    if run.recorded:
+        return "recorded" if not run.pods else f"recorded, {len(run.pods)} pod" + ("s" if len(run.pods) != 1 else "")
     if not run.pods:
         return "pods gone" if run.finished else "no pods yet"
     count = f"{len(run.pods)} pod" + ("s" if len(run.pods) != 1 else "")
@@ -136,24 +139,8 @@ def settings_line(history: History) -> str:
 # ---------------------------------------------------------------------------------------------- text
 
 
-class Indented:
-    """Text wrapped under an indent, continuation lines aligned, no trailing spaces (rich's Padding pads
-    every line to the full width, which litters piped output and copied text)."""
-
-    def __init__(self, text: Text, level: int = 1) -> None:
-        self.text, self.margin = text, 2 * level
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(10, options.max_width - self.margin)
-        for line in self.text.wrap(console, width):
-            line.rstrip()
-            yield Segment(" " * self.margin)
-            yield from line.render(console)
-            yield Segment.line()
-
-
 def _indent(text: Text, level: int = 1) -> Indented:
-    return Indented(text, level)
+    return Indented(text, 2 * level)
 
 
 def _runs_table(history: History) -> Table:
@@ -163,7 +150,8 @@ def _runs_table(history: History) -> Table:
     grid.add_column("Scheduled (UTC)", no_wrap=True)
     grid.add_column("Outcome", no_wrap=True)
     grid.add_column("Took", no_wrap=True)
-    grid.add_column("Reason", overflow="fold")
+    words = [w for view in history.runs for w in reason_cell(view.run, "\n").split()]
+    grid.add_column("Reason", overflow="fold", min_width=max((len(w) for w in words), default=6))
     grid.add_column("Evidence", overflow="fold")
     grid.add_column("Retry", no_wrap=True, justify="right")
     for view in history.runs:
@@ -180,15 +168,29 @@ def _runs_table(history: History) -> Table:
     return grid
 
 
+def legend(history: History) -> str:
+    """What the table's shorthand means, only for what it shows."""
+    said = []
+    if any(short_job(v.run, history.name) != v.run.job for v in history.runs):
+        said.append(f"Job: {history.name}-<Job>")
+    if any(v.run.manual for v in history.runs):
+        said.append("(manual): made by hand (kubectl create job --from=cronjob/...), not by the schedule")
+    if any(v.run.orphan for v in history.runs):
+        said.append("*: owner CronJob gone (matched by name)")
+    if any(v.run.recorded for v in history.runs):
+        said.append("recorded: a record bundle holds its pods' statuses and logs (--bundles)")
+    return "; ".join(said)
+
+
 def _verdicts(history: History) -> list[RenderableType]:
     views = [v for v in history.runs if v.verdict is not None]
     if not views:
         return []
-    out: list[RenderableType] = [Text("Verdicts for failed runs whose pods remain", style="bold")]
+    out: list[RenderableType] = [Text("Verdicts (from the pods that remain, or recorded by record)", style="bold")]
     for view in views:
         verdict = view.verdict
         assert verdict is not None
-        line = Text(f"{view.run.job}: ", style="bold")
+        line = Text(f"{view.run.job} ({'recorded' if view.run.recorded else 'its pods'}): ", style="bold")
         line.append(f"{verdict.verdict} (confidence {verdict.confidence:.2f})", style="red")
         line.append(f" — {clean(verdict.summary)}")
         out.append(_indent(line))
@@ -215,10 +217,8 @@ def render_text(history: History) -> RenderableType:
         title = f"Runs ({len(history.runs)} shown, oldest first"
         title += f"; {history.hidden} older hidden by --limit)" if history.hidden else ")"
         parts += [Text(title, style="bold"), _runs_table(history)]
-        legend = f"Job: {history.name}-<Job>"
-        if any(v.run.orphan for v in history.runs):
-            legend += "; * owner CronJob gone (matched by name)"
-        parts.append(Text(legend, style="dim"))
+        if legend(history):
+            parts.append(Text(legend(history), style="dim"))
     else:
         parts.append(Text("No Jobs of this CronJob exist (none ran yet, or all were deleted).", style="bold"))
     parts += [Text(""), Text("Summary", style="bold")]
@@ -228,13 +228,53 @@ def render_text(history: History) -> RenderableType:
         for warning in history.warnings:
             parts.append(_indent(Text(f"! {clean(warning.text)}", style="yellow")))
             if warning.hint:
-                parts.append(_indent(Text(f"-> {clean(warning.hint)}"), 2))
+                parts += hint(warning.hint, indent=4)
     verdicts = _verdicts(history)
     if verdicts:
         parts += [Text(""), *verdicts]
+    parts += left_jobs_text(history.left)
     for note in history.notes:
         parts.append(Text(f"note: {clean(note)}", style="dim"))
     return Group(*parts)
+
+
+# ---------------------------------------------------------------------------------------------- left
+
+
+def left_next_steps(left: tuple[LeftJob, ...]) -> list[str]:
+    """The commands that adopt or delete each CronJob's orphans, once per CronJob."""
+    targets = dict.fromkeys(f"{job.namespace}/{job.cronjob}" for job in left if job.state == ORPHAN)
+    return [f"cronjob-doctor diagnose {target} --adopt    # or --delete-orphans" for target in targets]
+
+
+def left_jobs_text(left: tuple[LeftJob, ...]) -> list[RenderableType]:
+    """`Debug Jobs left by cronjob-doctor`: one line per Job, what state it is in and why; the commands."""
+    if not left:
+        return []
+    orphans = sum(1 for job in left if job.state == ORPHAN)
+    title = f"Debug Jobs left by cronjob-doctor ({orphans} orphan(s))"
+    parts: list[RenderableType] = [Text(""), Text(title, style="bold yellow" if orphans else "bold")]
+    for job in left:
+        line = Text(f"{job.namespace}/{job.name} ", style="bold")
+        line.append(job.state, style="yellow" if job.state == ORPHAN else "")
+        line.append(f" ({job.outcome if job.finished else 'still running'}): {clean(job.why)}")
+        parts.append(Indented(line, 2))
+    for step in left_next_steps(left):
+        parts += hint(step, indent=0, marker="next:")
+    return parts
+
+
+def left_job_dict(job: LeftJob) -> dict[str, Any]:
+    return {
+        "namespace": job.namespace,
+        "name": job.name,
+        "cronjob": job.cronjob,
+        "state": job.state,
+        "why": job.why,
+        "finished": job.finished,
+        "outcome": job.outcome,
+        "created": job.created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if job.created else None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------- json
@@ -266,6 +306,7 @@ def run_dict(view: HistoryRow, history: History) -> dict[str, Any]:
         "pods": list(run.pods),
         "logs_available": run.logs,
         "evidence_lost": run.evidence_lost,
+        "recorded": run.recorded,
         "verdict": view.verdict.to_dict() if view.verdict else None,
     }
 
@@ -302,6 +343,7 @@ def to_dict(history: History) -> dict[str, Any]:
         "warnings": [w.to_dict() for w in history.warnings],
         "runs": [run_dict(view, history) for view in history.runs],
         "hidden_runs": history.hidden,
+        "debug_jobs": [left_job_dict(job) for job in history.left],
         "notes": list(history.notes),
         "now": _iso(history.now),
     }
@@ -368,12 +410,13 @@ def render_markdown(history: History) -> str:
         lines.append("")
     views = [v for v in history.runs if v.verdict is not None]
     if views:
-        lines += ["### Verdicts for failed runs whose pods remain", ""]
+        lines += ["### Verdicts (from the pods that remain, or recorded by record)", ""]
         for view in views:
             verdict = view.verdict
             assert verdict is not None
+            source = "recorded" if view.run.recorded else "its pods"
             lines.append(
-                f"- {code(view.run.job)}: **{verdict.verdict}** ({verdict.confidence:.2f}) — "
+                f"- {code(view.run.job)} ({source}): **{verdict.verdict}** ({verdict.confidence:.2f}) — "
                 f"{clean(verdict.summary)}"
             )
         lines.append("")
@@ -386,6 +429,13 @@ def render_markdown(history: History) -> str:
         steps.append(("Capture every run from now on, so the next failure keeps its logs:",
                       f"cronjob-doctor record {target}"))
     steps.append(("After a fix, check the next scheduled runs:", f"cronjob-doctor history {target}"))
+    if history.left:
+        lines += ["### Debug Jobs left by cronjob-doctor", "",
+                  table(("Job", "State", "Status", "Why"),
+                        [(j.name, j.state, j.outcome if j.finished else "still running", j.why) for j in history.left]),
+                  ""]
+    for step in left_next_steps(history.left):
+        steps.insert(0, ("Adopt (follow and judge) or delete the debug Job a killed diagnose left:", step))
     lines += ["### Next steps", ""]
     for text, command in steps:
         lines += [text, "", fenced(command, "sh"), ""]

@@ -1,8 +1,11 @@
 """The live progress view of `diagnose` on stderr: what the debug Job changed, pod phases, the followed log.
 
 Given the stderr console, it never touches stdout (which carries only the report). Log lines come from pods:
-they are shown verbatim but never parsed as rich markup, and terminal escape sequences are dropped. Follower
-threads call it concurrently, so state changes are locked; printing relies on the console's own lock.
+they are shown verbatim but never parsed as rich markup, and terminal escape sequences are dropped. Every
+other line fits MAX_WIDTH columns (wrapped under a hanging indent). The changes a variant makes are listed
+once, not once per run. A long wait says what it waits for: the spinner on a terminal, a `waiting:` line every
+WAIT_NOTE_SECONDS in plain mode. Follower threads call it concurrently, so state changes are locked; printing
+relies on the console's own lock.
 """
 
 from __future__ import annotations
@@ -20,6 +23,14 @@ from rich.text import Text
 from cronjob_doctor.report.parts import clean
 
 _TIME = re.compile(r"(\d{2}:\d{2}:\d{2})(?:[.,](\d+))?")
+MAX_WIDTH = 100
+"""The widest line the view writes itself (container log lines are shown verbatim, however long)."""
+WAIT_NOTE_SECONDS = 15.0
+"""In plain mode, a pod waiting this long (Pending, pulling, backing off) gets a `waiting:` line, and again
+after each further interval."""
+REPEATING = frozenset({"ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff", "CreateContainerConfigError",
+                       "CreateContainerError", "RunContainerError", "ContainerCreating", "PodInitializing"})
+"""Waiting reasons the kubelet flips between while it retries: each is announced once per pod."""
 
 
 def clock_time(timestamp: str) -> str:
@@ -72,43 +83,105 @@ class _ActivePods:
 class LiveView:
     """Progress of a diagnose run; `plain` gives one line per event, for pipes, CI logs and dumb terminals."""
 
-    def __init__(self, console: Console, *, plain: bool, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, console: Console, *, plain: bool, clock: Callable[[], float] = time.monotonic,
+        wait_note_seconds: float = WAIT_NOTE_SECONDS,
+    ) -> None:
         self.console = console
         self.plain = plain
         self._clock = clock
+        self._wait_note_seconds = wait_note_seconds
         self._lock = threading.Lock()
         self._active: dict[str, tuple[str, float]] = {}
         self._phases: dict[str, tuple[str, float]] = {}
+        self._announced: set[tuple[str, str]] = set()
+        self._noted_wait: dict[str, float] = {}
+        self._changes_shown: set[tuple[str, tuple[str, ...]]] = set()
         self._live: Live | None = None
+        self._ticker: threading.Thread | None = None
+        self._stop = threading.Event()
         self._closed = False
 
     def _print(self, text: Text) -> None:
         # soft_wrap: a log line stays one line in a pipe or a CI log, and the terminal wraps it on screen.
         self.console.print(text, soft_wrap=True, highlight=False)
 
+    def _print_wrapped(self, text: Text, *, indent: int = 0, hanging: int = 2) -> None:
+        """A line of the view's own, wrapped to fit MAX_WIDTH (or the terminal, if narrower) under an indent."""
+        width = max(20, min(MAX_WIDTH, self.console.width) - indent - hanging)
+        lines = text.wrap(self.console, width, overflow="fold")
+        for number, line in enumerate(lines):
+            line.rstrip()
+            pad = indent if number == 0 else indent + hanging
+            self._print(Text(" " * pad) + line if pad else line)
+
     def header(self, target: str, variant: str, changes: list[str]) -> None:
-        """Announce a debug Job before it runs, with every way it differs from the CronJob's own Job."""
-        title = Text(f"diagnose {clean(target)}: variant {clean(variant)}", style="bold")
-        self._print(title)
+        """Announce a debug Job before it runs, with every way it differs from the CronJob's own Job (listed
+        once per variant: the runs of a variant make the same changes)."""
+        self._print_wrapped(Text(f"diagnose {clean(target)}: variant {clean(variant)}", style="bold"))
+        key = (target, tuple(changes))
+        with self._lock:
+            seen = key in self._changes_shown
+            self._changes_shown.add(key)
+        if seen:
+            return
         for change in changes:
-            self._print(Text(f"  changed: {clean(change)}"))
+            self._print_wrapped(Text(f"changed: {clean(change)}"), indent=2, hanging=9)
 
     def phase(self, pod: str, phase: str) -> None:
-        """Record a pod's new phase: a permanent line saying so, and the spinner for pods still running."""
+        """Record a pod's new phase: a permanent line saying so, and the spinner for pods still running. A
+        waiting reason the kubelet flips back to while retrying (ImagePullBackOff, ErrImagePull) is said once."""
         now = self._clock()
         with self._lock:
             previous = self._phases.get(pod)
-            self._phases[pod] = (phase, now)
+            repeat = phase in REPEATING and (pod, phase) in self._announced
+            self._announced.add((pod, phase))
+            # flipping between retry states is one wait, timed from its first state
+            retrying = previous is not None and previous[0] in REPEATING and phase in REPEATING
+            self._phases[pod] = (phase, previous[1] if retrying and previous else now)
             if is_terminal_phase(phase):
                 self._active.pop(pod, None)
             else:
-                self._active[pod] = (phase, now)
+                self._active[pod] = (phase, self._phases[pod][1])
             self._update_spinner()
+            self._start_ticker()
+        if repeat:
+            return
         line = Text(f"pod {clean(pod)}: ")
         line.append(clean(phase), style=f"bold {_phase_style(phase)}")
         if previous and previous[0] != phase:
             line.append(f" (after {_elapsed(now - previous[1])} {clean(previous[0])})", style="dim")
-        self._print(line)
+        self._print_wrapped(line)
+
+    def tick(self) -> None:
+        """In plain mode, a `waiting:` line for each pod that has waited WAIT_NOTE_SECONDS more in a phase
+        other than Running (on a terminal the spinner shows the same, live)."""
+        if not self.plain:
+            return
+        now = self._clock()
+        with self._lock:
+            waiting = [(pod, phase, since) for pod, (phase, since) in self._active.items() if phase != "Running"]
+            due = []
+            for pod, phase, since in waiting:
+                last = self._noted_wait.get(pod, since)
+                if now - last >= self._wait_note_seconds:
+                    self._noted_wait[pod] = now
+                    due.append((pod, phase, since))
+        for pod, phase, since in due:
+            self._print_wrapped(Text(f"waiting: pod {clean(pod)} {clean(phase)} for {_elapsed(now - since)}",
+                                     style="dim"))
+
+    def _start_ticker(self) -> None:
+        """Start the plain-mode ticker once a pod is active (caller holds the lock)."""
+        if not self.plain or self._ticker is not None or self._closed:
+            return
+
+        def run() -> None:
+            while not self._stop.wait(1.0):
+                self.tick()
+
+        self._ticker = threading.Thread(target=run, name="live-view-waits", daemon=True)
+        self._ticker.start()
 
     def _update_spinner(self) -> None:
         """Start the spinner when a pod is active, stop it when none is (caller holds the lock)."""
@@ -140,11 +213,13 @@ class LiveView:
         self._print(line)
 
     def note(self, text: str) -> None:
-        """Something the tool did or noticed (a Job created, a warning), between the log lines."""
-        self._print(Text(clean(text), style="yellow" if text.startswith(("warning", "error")) else ""))
+        """Something the tool did or noticed (a Job created, a warning, a retry), between the log lines."""
+        style = "yellow" if text.startswith(("warning", "error")) else "dim" if text.startswith("waiting") else ""
+        self._print_wrapped(Text(clean(text), style=style))
 
     def close(self) -> None:
-        """Stop the spinner (idempotent); later calls still print, as plain lines."""
+        """Stop the spinner and the ticker (idempotent); later calls still print, as plain lines."""
+        self._stop.set()
         with self._lock:
             self._closed = True
             self._update_spinner()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cronjob_doctor.report import runs as runs_table
-from cronjob_doctor.report.parts import clean, remediation_blocks, runner_ups
+from cronjob_doctor.report.parts import clean, one_line, remediation_blocks, runner_ups
 from cronjob_doctor.rules.base import Verdict
 
 # Verdicts whose cause comes and goes: one clean run proves little, so verification repeats the run.
@@ -51,7 +51,7 @@ def fenced(text: str, language: str = "") -> str:
 
 def _heading(verdict: Verdict) -> str:
     target = verdict.context.get("target")
-    name = f"{clean(str(target))} — " if target else ""
+    name = f"{one_line(str(target))} — " if target else ""
     return f"## cronjob-doctor: {name}{verdict.verdict}"
 
 
@@ -71,7 +71,7 @@ def _what_ran(context: dict[str, Any]) -> list[str]:
         out += [f"- {fact}" for fact in facts] + [""]
     if changes:
         out += ["Changes made to the debug Job (a copy of the CronJob's jobTemplate):", ""]
-        out += [f"- {clean(str(change))}" for change in changes] + [""]
+        out += [f"- {one_line(str(change))}" for change in changes] + [""]
     return out
 
 
@@ -99,7 +99,7 @@ def _evidence(verdict: Verdict) -> list[str]:
 
 
 def _root_cause(verdict: Verdict) -> list[str]:
-    headline = f"**{verdict.verdict}** (confidence {verdict.confidence:.2f}): {clean(verdict.summary)}"
+    headline = f"**{verdict.verdict}** (confidence {verdict.confidence:.2f}): {one_line(verdict.summary)}"
     out = ["### Root cause", "", headline, ""]
     if verdict.detail:
         out += [f"Detail: {code(verdict.detail)}", ""]
@@ -115,8 +115,8 @@ def _root_cause(verdict: Verdict) -> list[str]:
 
 
 def _fix(verdict: Verdict) -> list[str]:
-    if not verdict.remediation:
-        return []
+    if not verdict.remediation or verdict.verdict == "success":
+        return []  # nothing failed, so there is nothing to fix (a retried run's hint stays in the JSON)
     out = ["### Fix", ""]
     for item in verdict.remediation:
         for block in remediation_blocks(item):
@@ -183,10 +183,10 @@ def _footer(verdict: Verdict) -> list[str]:
     if verdict.context.get("bundle"):
         out += ["### Bundle", "", f"Evidence kept in {code(str(verdict.context['bundle']))}."]
         if verdict.context.get("cleanup"):
-            out.append(f"Cleanup: {clean(str(verdict.context['cleanup']))}")
+            out.append(f"Cleanup: {one_line(str(verdict.context['cleanup']))}")
         out.append("")
     elif verdict.context.get("cleanup"):
-        out += [f"Cleanup: {clean(str(verdict.context['cleanup']))}", ""]
+        out += [f"Cleanup: {one_line(str(verdict.context['cleanup']))}", ""]
     if verdict.notes:
         out += ["### Notes", ""] + [f"- {' '.join(clean(n).split())}" for n in verdict.notes] + [""]
     return out

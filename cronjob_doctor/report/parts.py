@@ -15,6 +15,10 @@ from cronjob_doctor.rules.base import Finding, Verdict
 # sequence in a log line must not recolour, move the cursor in, or retitle the reader's terminal.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters that move or reorder text without being controls: the Unicode line and paragraph separators
+# (str.splitlines() breaks on them) and the bidirectional overrides (a name that reads backwards). Shown
+# as escapes, so the reader sees that they are there.
+_INVISIBLE = re.compile("[\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 
 _COMMAND = re.compile(
     r"^\s*(?:\$\s+)?(?:kubectl|helm|cronjob-doctor|curl|wget|apk|apt-get|apt|docker|podman|mc|aws|gcloud|"
@@ -34,8 +38,16 @@ def severity(verdict_id: str) -> str:
 
 
 def clean(text: str) -> str:
-    """Drop terminal escape sequences and control characters (keeping tab and newline) from untrusted text."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n")))
+    """Drop terminal escape sequences and control characters (keeping tab and newline) from untrusted text,
+    and show line separators and bidirectional overrides as escapes."""
+    text = _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n")))
+    return _INVISIBLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def one_line(text: str) -> str:
+    """`clean(text)` on one line: a newline is shown as `\\n`. For what is one line by nature (a summary, a
+    name, a note): a pod name or an event message cannot start a line of the report (`VERDICT: success`)."""
+    return clean(text).replace("\n", "\\n")
 
 
 def runner_ups(verdict: Verdict) -> tuple[Finding, ...]:
@@ -112,4 +124,27 @@ def remediation_blocks(item: str) -> tuple[Block, ...]:
     if lines:
         code = "\n".join(lines)
         blocks.append(Block("code", code, _language(code)))
+    return tuple(blocks)
+
+
+_CLAUSE_COMMAND = re.compile(
+    r"(?:^|(?<=: ))((?:kubectl|cronjob-doctor|helm|curl|docker|mc|aws|gcloud|az|oc)\s[^;]*)")
+
+
+def hint_blocks(text: str) -> tuple[Block, ...]:
+    """Split a one-line hint (`capture every run before cleanup: cronjob-doctor record NS/NAME; or set ...`) into
+    prose and the commands in it, each command a code block to print whole: a wrapped command does not paste."""
+    text = clean(text)
+    blocks: list[Block] = []
+    position = 0
+    for match in _CLAUSE_COMMAND.finditer(text):
+        before = text[position:match.start(1)].strip()
+        if before:
+            blocks.append(Block("prose", before))
+        command = match.group(1).strip()
+        blocks.append(Block("code", command, "sh"))
+        position = match.end(1)
+    rest = text[position:].strip().lstrip(";").strip()
+    if rest:
+        blocks.append(Block("prose", rest))
     return tuple(blocks)

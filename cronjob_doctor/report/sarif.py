@@ -12,7 +12,7 @@ from typing import Any
 
 from cronjob_doctor import __version__
 from cronjob_doctor.lint.base import LintFinding
-from cronjob_doctor.lint.flow import LintReport
+from cronjob_doctor.lint.engine import LintReport
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}

@@ -15,9 +15,10 @@ from rich.text import Text
 
 from cronjob_doctor.report import json as json_report
 from cronjob_doctor.report import yaml as yaml_report
-from cronjob_doctor.report.history import Indented
+from cronjob_doctor.report.history import left_job_dict, left_jobs_text, left_next_steps
 from cronjob_doctor.report.markdown import fenced, table
 from cronjob_doctor.report.parts import clean
+from cronjob_doctor.report.text import Indented, hint
 from cronjob_doctor.scan.model import Scan, ScanRow
 
 _STYLES = {"succeeded": "green", "failed": "red", "running": "yellow"}
@@ -96,10 +97,11 @@ def render_text(scan: Scan) -> RenderableType:
             line.append(clean(row.last_reason or "failed"), style="red")
             if row.lost_evidence:
                 line.append(f"; {row.lost_evidence} failed run(s) lost their pods")
-            parts.append(Indented(line))
+            parts.append(Indented(line, 2))
         step = next_step(scan)
         if step:
-            parts.append(Text(f"next: {step}"))
+            parts += hint(step, indent=0, marker="next:")
+    parts += left_jobs_text(scan.left)
     parts += [Text(f"note: {clean(note)}", style="dim") for note in scan.notes]
     return Group(*parts)
 
@@ -134,6 +136,7 @@ def to_dict(scan: Scan) -> dict[str, Any]:
         "failing": scan.failing,
         "only_failing": scan.only_failing,
         "cronjobs": [row_dict(row) for row in scan.rows],
+        "debug_jobs": [left_job_dict(job) for job in scan.left],
         "notes": list(scan.notes),
         "now": _iso(scan.now),
     }
@@ -163,6 +166,12 @@ def render_markdown(scan: Scan) -> str:
             for r in scan.rows
         ]
         lines += [table(headers, rows), "", f"_{LEGEND}_", ""]
+    if scan.left:
+        lines += ["### Debug Jobs left by cronjob-doctor", "",
+                  table(("Job", "State", "Status", "Why"),
+                        [(f"{j.namespace}/{j.name}", j.state, j.outcome if j.finished else "still running", j.why)
+                         for j in scan.left]), ""]
+        lines += [fenced("\n".join(left_next_steps(scan.left)), "sh"), ""] if left_next_steps(scan.left) else []
     step = next_step(scan)
     if step:
         lines += ["### Next step", "", fenced(step, "sh"), ""]

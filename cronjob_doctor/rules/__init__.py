@@ -2,6 +2,7 @@
 
 RULES is in registry order: the engine breaks confidence ties by it, so families whose evidence comes from pod
 status come before those that read logs. A new family is one module, one line here and one test file.
+SilentRule is not a family: it answers a family's verdict with `detail: silent` for a run that exited 0.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from cronjob_doctor.rules.oom import OomRule
 from cronjob_doctor.rules.permission import PermissionRule
 from cronjob_doctor.rules.scheduling import SchedulingRule
 from cronjob_doctor.rules.script_error import ScriptErrorRule
+from cronjob_doctor.rules.silent import SilentRule
 from cronjob_doctor.rules.success import SuccessRule
 
 RULES: tuple[Rule, ...] = (
@@ -29,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     PermissionRule(),
     NetworkRule(),
     ScriptErrorRule(),
+    SilentRule(),
 )
 
 __all__ = ["RULES"]

@@ -58,3 +58,36 @@ def capture_hint(facts: Facts) -> str:
     ns = facts.namespace or "NAMESPACE"
     name = facts.cronjob_name or "CRONJOB"
     return f"capture a run with its evidence: cronjob-doctor diagnose {ns}/{name}"
+
+
+TAIL_LINES = 8
+"""An error among a log's last lines is the one the run died on."""
+
+
+def family_matches(facts: Facts, verdict: str) -> list[Match]:
+    """The job's own error lines of one family (a sidecar's log and recovery lines excluded), oldest first."""
+    return [m for m in facts.job_matches() if m.is_error and m.signature.verdict == verdict]
+
+
+def decisive(facts: Facts, matches: list[Match]) -> Match:
+    """The match that best explains the failure: one in a failed container's log, the latest there that names
+    a cause."""
+    failed = {(t.pod, t.container, t.last_state) for t in facts.failed_terminations()}
+    in_failed = [m for m in matches if m.log_key in failed] or matches
+    # A tool's closing `failed` line names no cause; an earlier line that names one explains it.
+    named = [m for m in in_failed if m.signature.detail is not None]
+    return (named or in_failed)[-1]
+
+
+def log_confidence(facts: Facts, match: Match, *, failed: bool) -> float:
+    """A log line's weight, raised when it is among the last lines of its log and the last error there."""
+    confidence = match.signature.weight
+    if not failed:
+        return confidence
+    if facts.log_lines.get(match.log_key, 0) - match.number <= TAIL_LINES:
+        confidence += 0.05
+    later = [m for m in facts.job_matches() if m.log_key == match.log_key and m.is_error and m.number > match.number
+             and m.signature.verdict != match.signature.verdict]
+    if not later:
+        confidence += 0.03
+    return confidence

@@ -6,7 +6,7 @@ Rules read a Bundle and yield Findings; they never touch a client, a clock or th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -112,13 +112,16 @@ class Verdict:
 
     @classmethod
     def from_finding(cls, top: Finding, findings: Iterable[Finding], **extra: Any) -> Verdict:
+        """The verdict `top` heads; no runner-up claims more confidence than the headline it lost to."""
+        ranked = tuple(f if f is top or f.confidence <= top.confidence else replace(f, confidence=top.confidence)
+                       for f in findings)
         return cls(
             verdict=top.verdict,
             confidence=top.confidence,
             summary=top.summary,
             evidence=top.evidence,
             remediation=top.remediation,
-            findings=tuple(findings),
+            findings=ranked,
             detail=top.detail,
             **extra,
         )

@@ -71,6 +71,16 @@ def _unknown(facts: Facts) -> Finding:
                    remediation=tuple(fixes))
 
 
+def failure_on_record(bundle: Bundle) -> bool | None:
+    """Whether the CronJob has a failed Job on record: True when the bundle holds one (jobs.json, failed-jobs/),
+    False when the record was captured with it (diagnose writes cronjob.json and jobs.json together) and shows
+    none, None when the bundle does not say (a run's bundle on its own)."""
+    facts = facts_of(bundle)
+    if bundle.failed_jobs or any(job.outcome == "failed" for job in facts.history):
+        return True
+    return False if bundle.cronjob is not None else None
+
+
 def _prefixed(finding: Finding, prefix: str) -> Finding:
     evidence = tuple(Evidence(f"{prefix}{e.source}", e.text) for e in finding.evidence)
     return replace(finding, evidence=evidence, summary=f"{finding.summary} [{prefix.rstrip('/')}]")
@@ -89,6 +99,7 @@ def analyze(bundle: Bundle, *, runs: Sequence[DebugRun] | None = None) -> Verdic
 def _analyze(bundle: Bundle, *, runs: Sequence[DebugRun] | None, judge_raised: bool) -> Verdict:
     findings, notes = _single(bundle)
     facts = facts_of(bundle)
+    notes += facts.notes
     earlier: list[Finding] = []
     for index, sub in enumerate(bundle.failed_jobs):
         sub_findings, sub_notes = _single(sub)
@@ -114,20 +125,26 @@ def _analyze(bundle: Bundle, *, runs: Sequence[DebugRun] | None, judge_raised: b
             )
     if runs:
         limit = facts.original_limit_bytes
-        return judge_runs([(run, None) for run in runs], original_limit_bytes=limit, facts=facts, fallback=verdict)
+        return judge_runs([(run, None) for run in runs], original_limit_bytes=limit, facts=facts, fallback=verdict,
+                          on_record=failure_on_record(bundle))
     job = facts.job
     orig, limit = facts.original_limit_bytes, facts.memory_limit_bytes
     if judge_raised and verdict.verdict == "success" and job is not None and orig and limit and limit > orig:
         # This bundle is a debug run with raised memory that succeeded: judge it against the original limit.
         run = DebugRun(job=job.name, variant=format_bytes(limit), memory_limit=format_bytes(limit), outcome="succeeded",
                   peak_memory_bytes=facts.peak_memory_bytes, duration_seconds=job.duration_seconds or 0.0)
-        verdict = replace(judge_runs([(run, verdict)], original_limit_bytes=orig, facts=facts, fallback=verdict),
-                          runs=())
+        verdict = replace(judge_runs([(run, verdict)], original_limit_bytes=orig, facts=facts, fallback=verdict,
+                                     on_record=failure_on_record(bundle)), runs=())
     return verdict
 
 
-def analyze_runs(bundles: list[tuple[DebugRun, Bundle]], *, original_limit_bytes: int | None) -> Verdict:
-    """The verdict over several diagnose runs, one bundle per run (variants such as original and 512Mi)."""
+def analyze_runs(bundles: list[tuple[DebugRun, Bundle]], *, original_limit_bytes: int | None,
+                 on_record: bool | None = None) -> Verdict:
+    """The verdict over several diagnose runs, one bundle per run (variants such as original and 512Mi).
+
+    `on_record` says whether the CronJob has a failed Job on record; by default the run bundles are asked (a
+    single run's bundle holds jobs.json and failed-jobs/; with several runs they sit in the parent directory,
+    which the caller can pass on)."""
     pairs: list[tuple[DebugRun, Verdict | None]] = []
     for run, bundle in bundles:
         single = _analyze(bundle, runs=None, judge_raised=False)  # each run's own outcome, for the runs table
@@ -139,7 +156,11 @@ def analyze_runs(bundles: list[tuple[DebugRun, Bundle]], *, original_limit_bytes
     if original_limit_bytes is None:
         original_limit_bytes = facts.original_limit_bytes
     fallback = pairs[0][1] if pairs else None
-    return judge_runs(pairs, original_limit_bytes=original_limit_bytes, facts=facts, fallback=fallback)
+    if on_record is None:
+        known = [failure_on_record(bundle) for _, bundle in bundles]
+        on_record = True if True in known else (False if False in known else None)
+    return judge_runs(pairs, original_limit_bytes=original_limit_bytes, facts=facts, fallback=fallback,
+                      on_record=on_record)
 
 
 def _in_run(run: DebugRun, evidence: Evidence) -> Evidence:
@@ -170,8 +191,13 @@ def _run_verdict(run: DebugRun, verdict: Verdict | None) -> str | None:
 
 
 def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_bytes: int | None, facts: Facts,
-               fallback: Verdict | None) -> Verdict:
-    """DESIGN.md's reasoning: which memory variant failed or succeeded, and the measured peak vs the limit."""
+               fallback: Verdict | None, on_record: bool | None = None) -> Verdict:
+    """DESIGN.md's reasoning: which memory variant failed or succeeded, and the measured peak vs the limit.
+
+    With no failure on record (`on_record` False: the record was read and shows none) and every run
+    succeeding, there is nothing to explain: the answer is success, whatever the peak (page cache grows into a
+    raised limit). None means the record is not known; then a run that succeeds with more memory is judged as
+    the fix of a failure."""
     runs = tuple(replace(run, verdict=_run_verdict(run, v)) for run, v in pairs)
     orig = original_limit_bytes
 
@@ -234,6 +260,20 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
         )
         return done(top)
     failed_original = [(r, v) for r, v in failed if original(r)]
+    clean = bool(runs) and all(r.outcome == "succeeded" and r.verdict in (None, "success") for r in runs)
+    if clean and on_record is False:
+        # Nothing failed, here or on record: "it did not reproduce with more memory" explains nothing.
+        above = (f"; the peak {remediation.memory_text(peak)} was above the original limit {limit_text} only "
+                 "because a raised limit lets the page cache grow" if peak is not None and orig is not None
+                 and peak > orig else "")
+        note = (f"nothing failed: the CronJob has no failed Job on record and all {len(runs)} run(s) succeeded"
+                f"{above}")
+        top = Finding(
+            verdict="success", confidence=0.9,
+            summary=f"all {len(runs)} run(s) succeeded and the CronJob has no failed Job on record: nothing to fix",
+            evidence=tuple(run_ev),
+        )
+        return done(top, (note,))
     if raised_ok:
         if peak is not None and orig is not None and peak > orig:
             top = Finding(

@@ -1,8 +1,9 @@
 """The `eviction` family: the pod was stopped from outside: node-pressure eviction, preemption, node lost or
 shut down, API eviction (drain) or deletion.
 
-Evidence: `status.reason` (Evicted, NodeLost, Terminated/Shutdown), the `DisruptionTarget` condition and its
-reason, `Preempted` / `Evicted` / `Killing` events, a deletionTimestamp. A SIGKILL here is not an OOM.
+Evidence: `status.reason` (Evicted, NodeLost, Terminated/Shutdown, NodeShutdown), the `DisruptionTarget` condition
+and its reason, `Preempted` / `Evicted` / node-controller events, containers whose state is unknown once their node
+is gone (ContainerStatusUnknown), a deletionTimestamp. A SIGKILL here is not an OOM.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class EvictionRule:
                 detail = "node-pressure"
             elif reason == "NodeLost":
                 detail = "node-lost"
-            elif reason in ("Terminated", "Shutdown") and "shutdown" in message.lower():
+            elif (reason in ("Terminated", "Shutdown", "NodeShutdown") and "shutdown" in message.lower()) \
+                    or reason == "NodeShutdown":
                 detail = "node-shutdown"
             elif reason == "Preempting" or reason == "Preempted":
                 detail = "preemption"
@@ -73,9 +75,24 @@ class EvictionRule:
                     evidence=tuple(evidence), remediation=(_FIX[detail], _POLICY),
                 )
                 return
+        # The kubelet lost the container with its node (or the pod was force-deleted): its state is unknown.
+        unknown = [t for t in facts.terminations if t.reason == "ContainerStatusUnknown" and not t.last_state]
+        lost = [p for p, phase, _, _ in facts.pod_status if phase == "Unknown"]
+        if unknown or lost:
+            evidence = [term_evidence(t) for t in unknown[:2]]
+            evidence += [Evidence("pods.json", f"pod {p} phase Unknown") for p in lost[:1]]
+            evidence += [Evidence(e.source, e.describe()) for e in facts.events
+                         if e.reason in ("NodeNotReady", "NodeControllerEviction", "TaintManagerEviction")][:2]
+            yield Finding(
+                verdict="eviction", detail="node-lost", confidence=0.9,
+                summary="the pod's containers were lost with their node (state unknown, exit 137 reported by the "
+                        "control plane, not by the container)",
+                evidence=tuple(evidence), remediation=(_FIX["node-lost"], _POLICY),
+            )
+            return
         for event in facts.events:
-            if event.reason in ("Evicted", "Preempted", "NodeNotReady", "TaintManagerEviction") and \
-                    event.kind in ("Pod", ""):
+            if event.reason in ("Evicted", "Preempted", "NodeNotReady", "TaintManagerEviction",
+                                "NodeControllerEviction") and event.kind in ("Pod", ""):
                 detail = {"Evicted": "node-pressure", "Preempted": "preemption"}.get(event.reason, "node-lost")
                 yield Finding(
                     verdict="eviction", detail=detail, confidence=0.85,

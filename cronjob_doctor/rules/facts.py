@@ -1,5 +1,6 @@
-"""Normalise a Bundle into facts the rules judge: terminations, waits, pod and Job conditions, events, log lines,
-the `set -x` trace, memory samples against the limit, and durations against the deadline.
+"""Normalise a Bundle into facts the rules judge: terminations, waits, pod and Job conditions, events, log lines
+(signature matches on each line's first 4 KiB, report rows skipped), the `set -x` trace, how each script treats
+failures, sidecars (sidecars.py), memory samples against the limit, and durations against the deadline.
 
 Facts are read from the API's own JSON shapes (core/v1 and events.k8s.io/v1 alike); nothing here decides a
 verdict, touches a client or reads the clock. `facts_of(bundle)` computes them once per bundle.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cronjob_doctor.bundle import Bundle, LogFile
-from cronjob_doctor.debugjob.sampler import is_sample_line, parse_sample
+from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, MemorySample, above_limit, parse_sample
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s import events as eventlib
 from cronjob_doctor.k8s import jobs as joblib
@@ -22,9 +23,12 @@ from cronjob_doctor.k8s import pods as podlib
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.objects import annotations_of, as_dicts, labels_of, name_of, namespace_of, status
 from cronjob_doctor.k8s.pods import Termination, Waiting
-from cronjob_doctor.k8s.quantity import parse_bytes
+from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
+from cronjob_doctor.k8s.shell import ScriptOptions, script_options, shell_script
 from cronjob_doctor.managed import ORIGINAL_LIMITS_ANNOTATION, SOURCE_LABEL
-from cronjob_doctor.rules.signatures import SIGNATURES, Signature
+from cronjob_doctor.rules import sidecars
+from cronjob_doctor.rules.sidecars import Sidecar
+from cronjob_doctor.rules.signatures import MAX_LINE, Signature, candidates
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,10 @@ class Event:
     kind: str
     name: str
     count: int = 1
+    when: str = ""
+    """The latest time the event carries (RFC 3339), empty when it carries none."""
+    since: str = ""
+    """The earliest time it carries: a repeated event happened from `since` to `when`."""
 
     @property
     def source(self) -> str:
@@ -86,10 +94,17 @@ class Match:
     text: str
     log_key: tuple[str, str, bool]
     groups: dict[str, str] = field(default_factory=dict)
+    transient: bool = False
+    """The line itself says the tool will retry (`retrying`, `will retry`, `attempt 2 of 5`)."""
 
     @property
     def where(self) -> str:
         return f"{self.source}:{self.number}"
+
+    @property
+    def is_error(self) -> bool:
+        """A failure text (not a line that says a retry recovered)."""
+        return self.signature.verdict != "recovered"
 
 
 @dataclass(frozen=True)
@@ -104,6 +119,7 @@ class JobRecord:
     duration_seconds: float | None
     active_deadline_seconds: int | None
     conditions: tuple[Condition, ...] = ()
+    start_time: str | None = None
 
 
 @dataclass
@@ -138,11 +154,41 @@ class Facts:
     """The pod template's containers (from the pod, the Job or the CronJob), for remediation."""
     image: str | None = None
     logs_present: bool = False
+    sidecars: dict[tuple[str, str], Sidecar] = field(default_factory=dict)
+    """(pod, container) -> the sidecar it is; its log and its ending are not the job's."""
+    scripts: dict[str, ScriptOptions] = field(default_factory=dict)
+    """container -> how its `sh -c` script treats failures, from the pod template."""
+    log_lines: dict[tuple[str, str, bool], int] = field(default_factory=dict)
+    """Per log: the number of its last non-empty line."""
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know that is not evidence: memory samples ignored as noise, lines that only look
+    like samples. The engine adds them to the verdict's notes."""
 
     # ------------------------------------------------------------------ helpers for rules
 
     def failed_terminations(self) -> list[Termination]:
-        return [t for t in self.terminations if t.failed]
+        """Terminations that failed, except sidecars stopped after the job's own containers ended."""
+        return [t for t in self.terminations if t.failed and not self.is_shutdown(t)]
+
+    def is_sidecar(self, pod: str, container: str) -> bool:
+        return (pod, container) in self.sidecars
+
+    def is_shutdown(self, term: Termination) -> bool:
+        """A sidecar that ended (any exit) once the job's own containers had ended: not the failure."""
+        car = self.sidecars.get((term.pod, term.container))
+        return car is not None and car.termination is term
+
+    def shutdowns(self) -> list[Sidecar]:
+        """Sidecars that ended non-zero once the job's own containers had ended."""
+        return [c for c in self.sidecars.values() if c.termination is not None and c.termination.failed]
+
+    def held(self) -> list[Sidecar]:
+        """Sidecars still running after the job's own containers succeeded: they keep the pod (and Job) open."""
+        return [c for c in self.sidecars.values() if c.running and c.why in ("held", "image", "outlived")]
+
+    def job_matches(self) -> list[Match]:
+        """Log signature matches of the job's own containers (a proxy's or log shipper's log is not the job's)."""
+        return [m for m in self.matches if not self.is_sidecar(m.log_key[0], m.log_key[1])]
 
     def main_container(self) -> str | None:
         for term in self.failed_terminations():
@@ -212,8 +258,12 @@ def _build(bundle: Bundle) -> Facts:
     facts.events = list(_events(bundle.events))
     _containers(bundle, facts)
     _limits(bundle, facts)
+    _scripts(bundle, facts)
+    for pod in bundle.pods:
+        facts.sidecars.update(sidecars.classify(pod, facts.terminations))
+    token = sampler_token(bundle)
     for log in bundle.logs:
-        _scan_log(log, facts)
+        _scan_log(log, facts, token=token, limit=_limit_of(bundle, log.pod, log.container))
     _metrics(bundle, facts)
     return facts
 
@@ -276,14 +326,15 @@ def job_record(job: dict[str, Any]) -> JobRecord:
     state = joblib.outcome(job)
     return JobRecord(name, state if state != joblib.SUSPENDED else joblib.RUNNING, joblib.failure_reason(job)[0],
                      joblib.failed_pods(job), joblib.duration_seconds(job), joblib.active_deadline_seconds(job),
-                     conditions)
+                     conditions, str(status(job).get("startTime") or "") or None)
 
 
 def _events(raw: Iterable[dict[str, Any]]) -> Iterable[Event]:
     for index, ev in enumerate(raw):
         obj = eventlib.about(ev)
         yield Event(index, str(ev.get("reason") or ""), eventlib.message(ev), str(ev.get("type") or ""),
-                    str(obj.get("kind") or ""), str(obj.get("name") or ""), eventlib.count(ev))
+                    str(obj.get("kind") or ""), str(obj.get("name") or ""), eventlib.count(ev), eventlib.when(ev),
+                    eventlib.since(ev))
 
 
 def _containers(bundle: Bundle, facts: Facts) -> None:
@@ -333,40 +384,103 @@ def _limits(bundle: Bundle, facts: Facts) -> None:
         facts.original_limit_source = facts.memory_limit_source
 
 
+def _scripts(bundle: Bundle, facts: Facts) -> None:
+    """How each container's `sh -c` script treats failures (errexit, pipefail, pipelines)."""
+    for candidate in [*bundle.pods, bundle.job, bundle.cronjob]:
+        for c in templates.containers(templates.pod_spec(candidate)):
+            name = str(c.get("name") or "")
+            script = shell_script(c)
+            if name not in facts.scripts and script is not None:
+                facts.scripts[name] = script_options(script)
+
+
 _TRACE = re.compile(r"^(\++) (.*)$")
 _KEEP_LAST = 8
+# Rows of a scanner's or benchmark's report: findings printed by design, not the run's own errors.
+_REPORT_ROW = re.compile(
+    r"^\s{0,8}(?:\[(?:FAIL|WARN|PASS|INFO|SKIP|NOTE|MANUAL)\]|(?:FAIL|PASS|WARN) - |[│┃║|]|[✓✗✔✘]\s)|"
+    r"\bCVE-\d{4}-\d{3,}|\bGHSA-[0-9a-z]{4}-")
+_TRANSIENT = re.compile(r"\bretrying\b|\bwill retry\b|\bretry(?:ing)? in\b|\bretries left\b|\btrying again\b|"
+                        r"\battempt \d{1,4} ?(?:of|/) ?\d{1,4}\b", re.IGNORECASE)
 
 
-def _scan_log(log: LogFile, facts: Facts) -> None:
+def sampler_token(bundle: Bundle) -> str | None:
+    """The token of the run's memory sampler: meta.json's `sampler_token`, else the debug Job's annotation. A
+    bundle with neither (a production Job's, or one written before tokens) has no trusted samples."""
+    value = bundle.meta.get("sampler_token") or annotations_of(bundle.job).get(TOKEN_ANNOTATION)
+    return str(value) if value else None
+
+
+def _limit_of(bundle: Bundle, pod: str, container: str) -> int | None:
+    """The memory limit of the container that wrote a log: its own pod's spec, else the Job's or CronJob's."""
+    own = [p for p in bundle.pods if name_of(p) == pod]
+    for candidate in [*own, *bundle.pods, bundle.job, bundle.cronjob]:
+        found = templates.container_named(templates.pod_spec(candidate), container)
+        if found is not None:
+            return templates.memory_limit_bytes(found)
+    return None
+
+
+def _take_sample(sample: MemorySample, facts: Facts, where: str) -> None:
+    if sample.highest is not None and (facts.peak_memory_bytes is None or sample.highest > facts.peak_memory_bytes):
+        facts.peak_memory_bytes = sample.highest
+        facts.peak_memory_source = where
+
+
+def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None, limit: int | None = None) -> None:
     key = (log.pod, log.container, log.previous)
     source = log.source
     tail: list[tuple[str, int, str]] = []
     count = 0
+    noise: list[tuple[int, int]] = []
+    lookalikes = 0
     for line in log.lines():
         count += 1
         text = line.text
-        if is_sample_line(text):
-            sample = parse_sample(text)
-            if sample and sample.highest is not None and (
-                facts.peak_memory_bytes is None or sample.highest > facts.peak_memory_bytes
-            ):
-                facts.peak_memory_bytes = sample.highest
-                facts.peak_memory_source = f"{source}:{line.number}"
-            continue
+        if MARKER in text:
+            # Only the sampler knows the run's token: a line without it is the workload's, shown and judged.
+            sample = parse_sample(text, token)
+            if sample is None:
+                lookalikes += 1
+            elif above_limit(sample, limit):
+                noise.append((line.number, sample.highest or 0))
+            else:
+                _take_sample(sample, facts, f"{source}:{line.number}")
+            if sample is not None:
+                text = sample.before  # the script's unfinished output the sampler's line was written after
+                if not text.strip():
+                    continue
         trace = _TRACE.match(text)
         if trace:
             facts.trace.append(TraceLine(source, line.number, len(trace.group(1)), trace.group(2), key))
             continue
         if not text.strip():
             continue
+        facts.log_lines[key] = line.number
         tail.append((source, line.number, text))
         del tail[:-_KEEP_LAST]
-        for sig in SIGNATURES:
-            found = sig.pattern.search(text)
+        head = text[:MAX_LINE]
+        if _REPORT_ROW.search(head):
+            continue
+        for sig in candidates(head):
+            found = sig.pattern.search(head)
             if found:
                 groups = {k: v for k, v in found.groupdict().items() if v is not None}
-                facts.matches.append(Match(sig, source, line.number, text.strip(), key, groups))
+                facts.matches.append(Match(sig, source, line.number, head.strip(), key, groups,
+                                           transient=bool(_TRANSIENT.search(head))))
                 break
+    if noise:
+        number, value = noise[0]
+        facts.notes.append(
+            f"{source}: {len(noise)} memory sample(s) above container {log.container}'s limit "
+            f"{format_bytes(limit or 0)} ignored as noise (impossible under a cgroup limit; first at line {number}: "
+            f"{value} bytes)"
+        )
+    if lookalikes:
+        why = "do not carry this run's sampler token" if token else "come from a run with no sampler token on record"
+        facts.notes.append(
+            f"{source}: {lookalikes} line(s) look like memory samples but {why}: read as ordinary log lines"
+        )
     facts.log_line_counts[key] = count
     facts.last_lines[key] = tail
     facts.logs_present = facts.logs_present or count > 0

@@ -1,4 +1,5 @@
-"""The `image-pull` family: ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull.
+"""The `image-pull` family: ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull; `detail` from the
+kubelet's message: `not-found`, `auth`, `rate-limit`, `registry` (unreachable, TLS), `invalid-name`.
 
 Evidence: container waiting reasons in pod status, then kubelet `Failed` / `BackOff` events ("Failed to pull
 image ..."). It must not confuse a pull failure with a crash of a started container.
@@ -18,26 +19,34 @@ PULL_REASONS = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImag
 
 def _cause(text: str) -> str:
     low = text.lower()
-    if "not found" in low or "manifest unknown" in low or "404" in low:
+    if "toomanyrequests" in low or "too many requests" in low or "rate limit" in low or " 429 " in f" {low} ":
+        return "rate-limit"
+    if "x509" in low or "certificate" in low or "tls:" in low:
+        return "registry"
+    if "not found" in low or "manifest unknown" in low or "404" in low or "no matching manifest" in low:
         return "not-found"
     if any(s in low for s in ("unauthorized", "authentication required", "pull access denied", "403",
                               "denied: requested access")):
         return "auth"
     if any(s in low for s in ("i/o timeout", "dial tcp", "no such host", "connection refused", "tls handshake",
-                              "toomanyrequests", "429")):
+                              "context deadline exceeded", "request canceled", "connection reset", ": eof")):
         return "registry"
     return "pull"
 
 
 _FIX = {
     "invalid-name": "fix the image reference in the CronJob (registry/repository:tag or @sha256:digest, lowercase)",
-    "not-found": "the tag or repository does not exist: push it or point the CronJob at one that does "
-                 "(check with `crane ls REPO` or `docker manifest inspect IMAGE`)",
+    "not-found": "the tag or repository does not exist (or has no variant for the node's architecture): push it or "
+                 "point the CronJob at one that does (check with `crane ls REPO` or `docker manifest inspect IMAGE`)",
     "auth": "give the pod pull credentials: an imagePullSecret in the pod spec or on its ServiceAccount "
             "(kubectl create secret docker-registry ...)",
-    "registry": "the registry is unreachable or rate-limiting from the node: mirror the image to an internal "
-                "registry and pin it by digest",
+    "registry": "the node cannot talk to the registry (unreachable, or a TLS certificate the node does not trust): "
+                "check the registry's health and certificate (and the CA on the nodes), or mirror the image to a "
+                "registry the nodes reach and pin it by digest",
     "never-pull": "imagePullPolicy Never needs the image preloaded on every node: use IfNotPresent",
+    "rate-limit": "the registry rate-limits anonymous pulls (Docker Hub: 100 per 6 h per IP): pull with credentials "
+                  "(an imagePullSecret), mirror the image to your own registry or a pull-through cache, and pin it "
+                  "by digest with imagePullPolicy IfNotPresent",
     "pull": "run `kubectl describe pod` on a failing pod for the kubelet's pull error, then fix the image "
             "reference or credentials",
 }

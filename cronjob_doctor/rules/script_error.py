@@ -11,7 +11,9 @@ from collections.abc import Iterable
 
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.rules._shared import (
+    decisive,
     during,
+    family_matches,
     match_evidence,
     short,
     step_for,
@@ -19,7 +21,7 @@ from cronjob_doctor.rules._shared import (
     trace_evidence,
 )
 from cronjob_doctor.rules.base import Evidence, Finding
-from cronjob_doctor.rules.facts import facts_of
+from cronjob_doctor.rules.facts import Facts, Match, facts_of
 
 _SIGNALLED = (137, 143)
 _FIX = {
@@ -29,9 +31,20 @@ _FIX = {
                "(curl -f, checksum) before extracting",
     "package": "the package or version does not exist in the configured repository: pin one that does, or "
                "bake it into the image",
-    "permission-denied": "the process cannot read/write/execute that path: check file modes, the image's user "
-                         "(securityContext.runAsUser, fsGroup) and readOnlyRootFilesystem",
+    "not-found": "the bucket or object the command names does not exist: create it, or fix its name (and the "
+                 "endpoint or region) in the job's configuration",
+    "version": "the client tool in the image is older than the server it talks to: use an image whose client "
+               "version matches (or is newer than) the server's (pg_dump must be at least the server's version)",
+    "data": "the script's jq/JSON handling breaks on the data it got (a null or missing field, an error page "
+            "instead of JSON): guard the filter (`.items[]?`, `// empty`, `select(.x != null)`) and check the "
+            "response before parsing it",
+    "sql": "a SQL statement failed: read the error; for psql, add -v ON_ERROR_STOP=1 so the first error fails",
 }
+
+
+def fixes(match: Match, facts: Facts, bundle: Bundle) -> list[str]:
+    """What to change for a script failure shown by a log line."""
+    return [_FIX.get(match.signature.detail or "", "fix the command")]
 
 
 class ScriptErrorRule:
@@ -43,21 +56,25 @@ class ScriptErrorRule:
             return
         terms = [t for t in facts.failed_terminations() if t.reason in (None, "Error", "")
                  and t.exit_code not in _SIGNALLED and t.exit_code is not None]
-        matches = [m for m in facts.matches if m.signature.verdict == "script-error"]
+        matches = family_matches(facts, "script-error")
         if matches:
-            match = matches[-1]
+            match = decisive(facts, matches)
             step = step_for(facts, match)
             evidence = [match_evidence(match)] + [term_evidence(t) for t in terms[:1]]
             if step is not None:
                 evidence.append(trace_evidence(step))
+            # `unable to select packages` after a failed index fetch is the network's fault: that error came first.
+            earlier = any(m.is_error and m.signature.verdict == "network" and m.log_key == match.log_key
+                          and m.number < match.number for m in facts.job_matches())
+            confidence = match.signature.weight if terms else match.signature.weight - 0.1
             yield Finding(
                 verdict="script-error", detail=match.signature.detail,
-                confidence=match.signature.weight if terms else match.signature.weight - 0.1,
+                confidence=min(confidence, 0.55) if earlier else confidence,
                 summary=f"{match.signature.label}{during(step)}",
                 evidence=tuple(evidence), remediation=(_FIX.get(match.signature.detail or "", "fix the command"),),
             )
             return
-        if any(m.signature.verdict != "script-error" for m in facts.matches):
+        if any(m.is_error and m.signature.verdict != "script-error" for m in facts.job_matches()):
             return  # another family's text is in the log: that is the deeper cause
         if not terms or not facts.logs_present:
             return  # without a log nothing shows the script's own failure: leave it to `unknown`

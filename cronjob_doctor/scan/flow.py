@@ -1,11 +1,13 @@
 """`scan [-A | -n NS]`: triage every CronJob in scope, worst first.
 
 Three paginated lists however many CronJobs there are (CronJobs, Jobs, Pods with a job-name label), never a
-call per CronJob; lint runs offline on the listed CronJobs. Read-only: nothing is created or changed.
+call per CronJob, and a fourth of cronjob-doctor's Leases when debug Jobs are among the Jobs (to tell orphans);
+lint runs offline on the listed CronJobs. Read-only: nothing is created or changed.
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cronjob_doctor.gcpause import gc_paused
+from cronjob_doctor.scan import orphans
 from cronjob_doctor.scan.model import Scan, build
 
 if TYPE_CHECKING:
@@ -62,7 +65,7 @@ def lint_errors(cronjobs: Sequence[Obj], notes: list[str]) -> dict[tuple[str, st
     the error-severity checks run: a check's severity is the worst its findings can have."""
     from cronjob_doctor.lint import CHECKS
     from cronjob_doctor.lint.base import Workload
-    from cronjob_doctor.lint.flow import lint_workloads
+    from cronjob_doctor.lint.engine import lint_workloads
 
     workloads = [Workload(obj=cronjob, source="cluster") for cronjob in cronjobs]
     report = lint_workloads(workloads, checks=[check for check in CHECKS if check.severity == "error"])
@@ -95,13 +98,17 @@ def _run(settings: ScanSettings, *, kube: Kube, now: datetime | None) -> Scan:
             pods = pending_pods.result()
     notes: list[str] = []
     scope = "all namespaces" if namespace is None else f"namespace {namespace}"
+    moment = now or datetime.now(timezone.utc)
+    left = orphans.debug_jobs_left(kube, namespace, jobs=jobs, now=moment, host=socket.gethostname(),
+                                   pid_alive=orphans.pid_alive, notes=notes)
     return build(
         cronjobs,
         jobs,
         pods,
         scope=scope,
-        now=now or datetime.now(timezone.utc),
+        now=moment,
         lint_errors=lint_errors(cronjobs, notes),
         only_failing=settings.only_failing,
         notes=notes,
+        left=left,
     )

@@ -17,6 +17,7 @@ from cronjob_doctor.k8s.objects import name_of, namespace_of
 from cronjob_doctor.k8s.pods import PodIndex
 from cronjob_doctor.k8s.scheduled_runs import ScheduledRun
 from cronjob_doctor.k8s.time import parse_time
+from cronjob_doctor.scan.left import LeftJob
 
 Obj = dict[str, Any]
 
@@ -82,6 +83,8 @@ class Scan:
     notes: tuple[str, ...] = ()
     command: str | None = None
     """The command line that produced this answer, for the ticket report's "what ran"."""
+    left: tuple[LeftJob, ...] = ()
+    """Debug Jobs cronjob-doctor left in scope: orphans of a diagnose that is gone, kept ones, running ones."""
 
     @property
     def exit_code(self) -> int:
@@ -138,6 +141,7 @@ def build(
     lint_errors: Mapping[tuple[str, str], int] | None = None,
     only_failing: bool = False,
     notes: Sequence[str] = (),
+    left: Sequence[LeftJob] = (),
 ) -> Scan:
     """Group Jobs and pods by CronJob in one pass each, build a row per CronJob, rank worst first."""
     grouped = joblib.group_jobs(cronjobs, jobs)
@@ -159,4 +163,5 @@ def build(
         only_failing=only_failing,
         now=now,
         notes=tuple(notes),
+        left=tuple(left),
     )

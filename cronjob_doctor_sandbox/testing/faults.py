@@ -30,10 +30,15 @@ class Faults:
         self.watch_cut_once = False
         self.log_cut_after: int | None = None
         self.log_cut_once = True
+        self.log_end_after: int | None = None
+        self.log_end_once = True
         self._gone = False
         self._down: Callable[[], None] | None = None
         self._up: Callable[[], None] | None = None
         self.cuts = 0
+        """Streams cut (dropped) by a fault so far."""
+        self.ends = 0
+        """Log streams ended cleanly by a fault so far."""
 
     def fail_next(self, n: int = 1, status: int = 500, retry_after: int | None = None,
                   path_contains: str | None = None, method: str | None = None) -> None:
@@ -64,6 +69,13 @@ class Faults:
         with self._lock:
             self.log_cut_after, self.log_cut_once = n_lines, once
 
+    def end_logs_after(self, n_lines: int | None, *, once: bool = True) -> None:
+        """End the next log stream (or every one) cleanly after `n_lines` lines, with the final chunk of a
+        chunked body, while the container may still run: what a proxy's or load balancer's idle timeout, or an
+        API server shutting down gracefully, does. The client sees a normal end of the body, not an error."""
+        with self._lock:
+            self.log_end_after, self.log_end_once = n_lines, once
+
     def watch_cut_point(self) -> int | None:
         with self._lock:
             limit = self.watch_cut_after
@@ -76,6 +88,13 @@ class Faults:
             limit = self.log_cut_after
             if limit is not None and self.log_cut_once:
                 self.log_cut_after = None
+            return limit
+
+    def log_end_point(self) -> int | None:
+        with self._lock:
+            limit = self.log_end_after
+            if limit is not None and self.log_end_once:
+                self.log_end_after = None
             return limit
 
     def gone_once(self) -> None:
@@ -104,5 +123,5 @@ class Faults:
     def reset(self) -> None:
         with self._lock:
             self._failures.clear()
-            self.watch_cut_after = self.log_cut_after = None
+            self.watch_cut_after = self.log_cut_after = self.log_end_after = None
             self._gone = False

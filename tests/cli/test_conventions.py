@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from cronjob_doctor import __version__
 from cronjob_doctor.cli import app
+from cronjob_doctor.report.parts import is_code_line
 from cronjob_doctor_sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +43,8 @@ def _invoke(args: list[str], **env: str) -> tuple[int, str]:
 
 
 def _widest(text: str) -> int:
-    return max((len(line) for line in text.splitlines()), default=0)
+    """The widest line of prose: commands and Dockerfile lines are printed whole, never wrapped."""
+    return max((len(line) for line in text.splitlines() if not is_code_line(line.strip())), default=0)
 
 
 # --- colour -----------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import yaml
 
 from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import Variant, build, diff, job_name
-from cronjob_doctor.debugjob.sampler import MARKER
+from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, split_instrumented
 from cronjob_doctor.errors import InputError
 from tests import builders
 from tests.builders import container_spec, pod_template
@@ -49,7 +49,8 @@ def test_incident_clone_raises_memory_and_traces_but_keeps_production_identity()
     assert container["resources"]["limits"]["memory"] == "512Mi"
     assert container["resources"]["requests"] == {"cpu": "50m", "memory": "64Mi"}
     script = container["command"][2]
-    assert "set -x\n" + SCRIPT in script and script.index(MARKER) < script.index("set -x")
+    assert script.endswith("; set -x; " + SCRIPT) and script.index(MARKER) < script.index("set -x")
+    assert split_instrumented(script) == ("ab12c", "set -x; " + SCRIPT)
     assert pod_spec(job)["restartPolicy"] == "Never"
     assert spec["backoffLimit"] == 0
     assert spec["activeDeadlineSeconds"] == 1800
@@ -117,7 +118,7 @@ def test_set_x_lands_in_the_script_wherever_it_is(command: Any, args: Any, where
     job = build(cronjob(**overrides), variant=Variant("original"), run_id="x1", timeout_seconds=60, sampler=False)
     container = pod_spec(job)["containers"][0]
     field, index = where
-    assert container[field][index] == "set -x\necho hi"
+    assert container[field][index] == "set -x; echo hi"
 
 
 def test_no_trace_leaves_the_script_alone() -> None:
@@ -170,7 +171,7 @@ def test_diff_shows_the_changes_as_yaml() -> None:
     text = diff(source, job)
     assert "-            memory: 128Mi" in text and "+            memory: 512Mi" in text
     assert "-      restartPolicy: OnFailure" in text and "+      restartPolicy: Never" in text
-    assert "+          set -x" in text and "           apk add --no-cache curl" in text
+    assert "-          set -e" in text and "; set -x; set -e" in text and "           apk add --no-cache curl" in text
     assert text.startswith("--- cronjob/tf-state-backup jobTemplate")
     manifest = yaml.safe_load(debugjob.to_yaml(job.manifest))
     assert manifest == job.manifest
@@ -192,4 +193,34 @@ def test_the_cronjobs_own_deadline_is_kept_unless_a_timeout_is_given() -> None:
 def test_no_sample_leaves_only_set_x() -> None:
     job = build(cronjob(), variant=Variant("original"), run_id="x1", timeout_seconds=60, sampler=False)
     script = pod_spec(job)["containers"][0]["command"][2]
-    assert script.startswith("set -x\n") and "cronjob-doctor-mem" not in script
+    assert script == "set -x; " + SCRIPT and "cronjob-doctor-mem" not in script
+    assert job.sampler_token is None and TOKEN_ANNOTATION not in job.manifest["metadata"]["annotations"]
+
+
+def test_the_sampler_token_is_the_run_id_and_the_callers_nonce_in_the_script_and_an_annotation() -> None:
+    job = build(cronjob(), variant=Variant("original"), run_id="ab12c", timeout_seconds=60, sampler_nonce="5f0c1e2d")
+    assert job.sampler_token == "ab12c-5f0c1e2d"
+    assert job.manifest["metadata"]["annotations"][TOKEN_ANNOTATION] == "ab12c-5f0c1e2d"
+    script = pod_spec(job)["containers"][0]["command"][2]
+    assert split_instrumented(script) == ("ab12c-5f0c1e2d", "set -x; " + SCRIPT)
+    assert "sampler=ab12c-5f0c1e2d " in script
+
+
+def test_no_token_when_no_container_runs_the_sampler_not_even_one_copied_from_the_template() -> None:
+    source = cronjob(command=["/usr/local/bin/backup", "--all"])
+    source["spec"]["jobTemplate"]["metadata"]["annotations"] = {TOKEN_ANNOTATION: "forged"}
+    job = build(source, variant=Variant("original"), run_id="x1", timeout_seconds=60)
+    assert job.sampler_token is None
+    assert TOKEN_ANNOTATION not in job.manifest["metadata"]["annotations"]
+
+
+@pytest.mark.parametrize("nonce", ["a b", 'x"; rm -rf /; "', "$(id)", "x" * 120])
+def test_a_nonce_that_is_not_a_plain_word_is_refused(nonce: str) -> None:
+    with pytest.raises(ValueError, match="sampler token"):
+        build(cronjob(), variant=Variant("original"), run_id="x1", timeout_seconds=60, sampler_nonce=nonce)
+
+
+def test_line_numbers_of_the_script_are_kept() -> None:
+    job = build(cronjob(), variant=Variant("original"), run_id="x1", timeout_seconds=60)
+    script = pod_spec(job)["containers"][0]["command"][2]
+    assert script.count("\n") == SCRIPT.count("\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
@@ -61,7 +62,7 @@ def test_incident_is_diagnosed_as_oom_with_all_evidence_kept(sandbox: Sandbox, k
     pod_spec = raised["spec"]["template"]["spec"]
     source_spec = cronjob_before["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert pod_spec["containers"][0]["resources"]["limits"]["memory"] == "512Mi"
-    assert "set -x\n" in pod_spec["containers"][0]["command"][2]
+    assert "; set -x; " in pod_spec["containers"][0]["command"][2]
     assert pod_spec["restartPolicy"] == "Never"
     assert raised["spec"]["backoffLimit"] == 0
     assert "ownerReferences" not in raised["metadata"]
@@ -73,8 +74,9 @@ def test_incident_is_diagnosed_as_oom_with_all_evidence_kept(sandbox: Sandbox, k
     assert writes_to(sandbox, "/cronjobs") == []
     assert sandbox.store.get("cronjobs", "tofu-state", "tf-state-backup")["spec"] == cronjob_before["spec"]
     assert debug_jobs(sandbox) == []
-    deletes = [r for r in sandbox.requests if r.method == "DELETE"]
+    deletes = [r for r in sandbox.requests if r.method == "DELETE" and "/jobs/" in r.path]
     assert sorted(r.path.rsplit("/", 1)[1] for r in deletes) == sorted(b["metadata"]["name"] for b in bodies.values())
+    assert sandbox.store.list("leases", "tofu-state")[0] == [], "the lock is released at the end"
 
     # The bundle: per-run logs with trace lines, pods.json with the OOMKilled termination, events, verdict.
     oom_dir = Path(runs["original (128Mi)"]["bundle"])
@@ -104,8 +106,20 @@ def test_the_alerted_job_name_resolves_to_its_cronjob(sandbox: Sandbox, kubeconf
 def test_dry_run_prints_the_job_and_diff_and_creates_nothing(sandbox: Sandbox, kubeconfig: str) -> None:
     result = invoke("diagnose", "tofu-state/tf-state-backup", "--dry-run", "--kubeconfig", kubeconfig)
     assert result.exit_code == 0, result.output
-    assert "kind: Job" in result.stdout and "+            memory: 512Mi" in result.stdout
+    assert "kind: Job" in result.stdout and "# +            memory: 512Mi" in result.stdout
     assert [r for r in sandbox.requests if r.method != "GET"] == []
+    # a YAML stream kubectl apply -f - takes: every document a Job, the diff only in comments
+    documents = [d for d in yaml.safe_load_all(result.stdout) if d is not None]
+    assert [d["kind"] for d in documents] == ["Job"]
+
+
+def test_dry_run_json_is_a_list_to_apply_and_the_diff_goes_to_stderr(sandbox: Sandbox, kubeconfig: str) -> None:
+    result = invoke("diagnose", "tofu-state/tf-state-backup", "--dry-run", "--memory", "original,512Mi",
+                    "-o", "json", "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert listed["kind"] == "List" and [i["kind"] for i in listed["items"]] == ["Job", "Job"]
+    assert "+            memory: 512Mi" in result.stderr
 
 
 def test_keep_leaves_the_debug_job(sandbox: Sandbox, kubeconfig: str, tmp_path: Path) -> None:

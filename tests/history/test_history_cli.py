@@ -94,10 +94,10 @@ def test_unknown_cronjob_is_a_cluster_error_with_a_hint(sandbox: Sandbox, kubeco
     assert "error:" in err and "nope" in err and "cronjob-doctor scan -n tofu-state" in err
 
 
-def test_a_job_name_gets_a_hint_naming_its_cronjob(sandbox: Sandbox, kubeconfig: str) -> None:
-    code, _, err = invoke("history", "tofu-state/tf-state-backup-29568000", "--kubeconfig", kubeconfig)
-    assert code == 3
-    assert "hint: history takes the CronJob: cronjob-doctor history tofu-state/tf-state-backup" in err
+def test_the_job_an_alert_names_shows_its_cronjobs_history(sandbox: Sandbox, kubeconfig: str) -> None:
+    code, out, _ = invoke("history", "tofu-state/tf-state-backup-29568000", "--kubeconfig", kubeconfig)
+    assert code == 1
+    assert "tofu-state/tf-state-backup-29568000 belongs to it" in " ".join(out.split())
 
 
 def test_malformed_target_is_an_input_error(sandbox: Sandbox, kubeconfig: str) -> None:
@@ -128,7 +128,7 @@ def test_failed_run_with_its_pod_left_gets_a_verdict(sandbox: Sandbox, kubeconfi
     assert run["logs_available"] and run["exit_code"] == 6
     assert run["verdict"]["verdict"] == "network"
     code, text, _ = invoke("history", "cdn/cdn-keep", "--kubeconfig", kubeconfig)
-    assert "Verdicts for failed runs whose pods remain" in text and "network (confidence" in text
+    assert "Verdicts (from the pods that remain, or recorded by record)" in text and "network (confidence" in text
 
 
 def test_a_successful_latest_run_exits_0(sandbox: Sandbox, kubeconfig: str) -> None:

@@ -134,3 +134,30 @@ def test_yaml_report_is_the_json_document() -> None:
 
     history = incident()
     assert yaml.safe_load(report.render_yaml(history)) == json.loads(report.render_json(history))
+
+
+def test_reasons_are_never_cut_mid_word_and_the_legend_explains_manual_runs() -> None:
+    from cronjob_doctor import report as reports
+    from cronjob_doctor.k8s.jobs import INSTANTIATE_ANNOTATION
+
+    manual = scheduled_job(None, "Failed", name="manual-run", reason="BackoffLimitExceeded",
+                           annotations={INSTANTIATE_ANNOTATION: "manual"})
+    failed = scheduled_job(FIRST, "Failed", reason="BackoffLimitExceeded")
+    made = timeline.build(daily_cronjob(), [failed, manual], [], now=NOW)
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    reports.write(console, made, fmt="text")
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert out.count("BackoffLimitExceeded") == 2, out  # whole, in both rows
+    assert "(manual): made by hand (kubectl create job --from=cronjob/...)" in " ".join(out.split())
+
+
+def test_commands_in_warnings_are_printed_whole_at_80_columns() -> None:
+    from cronjob_doctor import report as reports
+
+    made = timeline.build(daily_cronjob(), [scheduled_job(FIRST, "Failed")], [], now=NOW)
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    reports.write(console, made, fmt="text")
+    lines = [line.strip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]
+    commands = [line for line in lines if line.startswith("cronjob-doctor ")]
+    assert "cronjob-doctor diagnose tofu-state/tf-state-backup" in commands
+    assert "cronjob-doctor record tofu-state/tf-state-backup" in commands

@@ -17,8 +17,10 @@ from cronjob_doctor.kube import logs as logs_module
 from cronjob_doctor.kube.client import Kube, iter_lines
 from cronjob_doctor.kube.errors import NoPreviousLog
 from cronjob_doctor.kube.logs import (
+    IncompleteLog,
     LogChunk,
     LogCursor,
+    StreamEnd,
     follow_log_batches,
     read_log,
     split_line,
@@ -284,8 +286,11 @@ def test_follow_until_the_container_terminates(kube: Kube, bare: Sandbox) -> Non
     chunks.extend(stream)
     assert [c.text for c in chunks] == bare.logs.written(NS, "p1", "backup")
     assert all(c.timestamp.endswith("Z") for c in chunks)
-    (request,) = _log_requests(bare)
-    assert request.query == {"container": "backup", "timestamps": "true", "follow": "true"}
+    followed, final, tail = _log_requests(bare)
+    assert followed.query == {"container": "backup", "timestamps": "true", "follow": "true"}
+    # the container terminated: one read from the last second seen, and the log's last line to confirm it
+    assert final.query == {"container": "backup", "timestamps": "true", "sinceTime": chunks[-1].timestamp[:19] + "Z"}
+    assert tail.query == {"container": "backup", "timestamps": "true", "tailLines": "2"}
 
 
 def test_cut_stream_resumes_from_the_second_without_loss_or_doubles(kube: Kube, bare: Sandbox) -> None:
@@ -298,7 +303,7 @@ def test_cut_stream_resumes_from_the_second_without_loss_or_doubles(kube: Kube, 
     bare.faults.cut_logs_after(5)
     chunks = list(follow_log(kube, NS, "p1", "backup"))
     assert [c.text for c in chunks] == [f"line {index}" for index in range(12)]
-    first, second = _log_requests(bare)
+    first, second, *_confirmation = _log_requests(bare)
     assert "sinceTime" not in first.query
     assert second.query["sinceTime"] == "2026-11-25T00:11:46Z"
 
@@ -308,10 +313,18 @@ def test_a_stream_that_never_progresses_gives_up(kube: Kube, bare: Sandbox) -> N
     _terminate(bare)
     bare.faults.cut_logs_after(3, once=False)  # every stream is cut before it passes the lines already seen
     got: list[str] = []
-    with pytest.raises(ClusterError, match="cannot reach the cluster"):
-        for chunk in follow_log(kube, NS, "p1", "backup", poll_seconds=0.1):
+    read_3 = r"could not be read to its end: 3 line\(s\) read, up to 2026-11-25T00:11:46"
+    with pytest.raises(IncompleteLog, match=read_3):
+        for chunk in follow_log(kube, NS, "p1", "backup"):
             got.append(chunk.text)
     assert got == ["same second 0", "same second 1", "same second 2"]
+
+
+def test_a_stream_cut_while_the_container_runs_on_is_a_cluster_error(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=[f"same second {i}" for i in range(6)], when=T0)
+    bare.faults.cut_logs_after(3, once=False)
+    with pytest.raises(ClusterError, match="cannot reach the cluster"):
+        list(follow_log(kube, NS, "p1", "backup", poll_seconds=0.01))
 
 
 def test_waiting_container_is_waited_for(kube: Kube, bare: Sandbox) -> None:
@@ -348,8 +361,9 @@ def test_previous_instance_is_read_once(kube: Kube, bare: Sandbox) -> None:
     _start(bare, lines=["after restart"])
     chunks = list(follow_log(kube, NS, "p1", "backup", previous=True))
     assert [c.text for c in chunks] == ["before the OOM kill"]
-    (request,) = _log_requests(bare)
-    assert request.query.get("previous") == "true" and "follow" not in request.query
+    read, confirm = _log_requests(bare)
+    assert read.query.get("previous") == "true" and "follow" not in read.query
+    assert confirm.query == {"container": "backup", "timestamps": "true", "previous": "true", "tailLines": "2"}
 
 
 def test_no_previous_instance(kube: Kube, bare: Sandbox) -> None:
@@ -429,3 +443,68 @@ def test_a_quiet_live_stream_is_resumed_not_failed(
     bare.logs.append(NS, "p1", "backup", "second")
     _terminate(bare)
     assert follower.join() == ["first", "second"]
+
+
+# --- streams that end cleanly before the log does (a proxy's idle timeout, a graceful API server restart) -----
+
+
+def test_a_stream_ended_cleanly_while_the_container_runs_is_resumed(kube: Kube, bare: Sandbox) -> None:
+    _start(bare)
+    for i in range(4):
+        bare.logs.append(NS, "p1", "backup", f"second {i}", T0 + timedelta(seconds=i))
+    bare.faults.end_logs_after(2, once=False)  # every response ends, with its final chunk, after two lines
+    got: list[str] = []
+    thread = threading.Thread(
+        target=lambda: got.extend(c.text for c in follow_log(kube, NS, "p1", "backup", poll_seconds=0.01))
+    )
+    thread.start()
+    wait_until(lambda: len(got) >= 4, timeout=10, what="the first lines despite the early ends")
+    for i in range(4, 8):
+        bare.logs.append(NS, "p1", "backup", f"second {i}", T0 + timedelta(seconds=i))
+    _terminate(bare)
+    thread.join(10)
+    assert got == [f"second {i}" for i in range(8)]
+    assert bare.faults.ends > 1
+
+
+def test_a_log_ended_early_after_the_container_terminated_is_read_to_its_end(kube: Kube, bare: Sandbox) -> None:
+    lines = [f"line {i}" for i in range(42)]
+    _start(bare, lines=lines)
+    _terminate(bare)
+    bare.faults.end_logs_after(3)  # the first response ends cleanly after 3 of 42 lines
+    end = StreamEnd()
+    assert [c.text for c in follow_log(kube, NS, "p1", "backup", end=end)] == lines
+    assert end.state == "complete"
+
+
+def test_every_request_ended_early_is_an_incomplete_log(kube: Kube, bare: Sandbox) -> None:
+    # six lines in one second: every resume from that second brings the same first three again
+    _start(bare)
+    for i in range(6):
+        bare.logs.append(NS, "p1", "backup", f"same second {i}", T0 + timedelta(microseconds=i))
+    _terminate(bare)
+    bare.faults.end_logs_after(3, once=False)
+    got: list[str] = []
+    goes_on = r"p1 could not be read to its end: .*goes on to 2026-11-25T00:11:46\.000005"
+    with pytest.raises(IncompleteLog, match=goes_on):
+        got.extend(c.text for c in follow_log(kube, NS, "p1", "backup"))
+    assert got == ["same second 0", "same second 1", "same second 2"]
+
+
+def test_lines_sharing_the_last_timestamp_are_counted_before_the_log_is_called_complete(
+    kube: Kube, bare: Sandbox
+) -> None:
+    # 5 lines with the very same timestamp; the first response ends after 3: the log's end carries the same
+    # timestamp as the last line read, and only the count tells that two are missing
+    _start(bare, lines=[f"same instant {i}" for i in range(5)], when=T0)
+    _terminate(bare)
+    bare.faults.end_logs_after(3)
+    assert [c.text for c in follow_log(kube, NS, "p1", "backup")] == [f"same instant {i}" for i in range(5)]
+
+
+def test_a_previous_instance_read_that_ends_early_is_read_again(kube: Kube, bare: Sandbox) -> None:
+    _start(bare, lines=[f"before the kill {i}" for i in range(10)])
+    _start(bare, lines=["after restart"])
+    bare.faults.end_logs_after(4)
+    got = [c.text for c in follow_log(kube, NS, "p1", "backup", previous=True)]
+    assert got == [f"before the kill {i}" for i in range(10)]

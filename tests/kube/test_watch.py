@@ -115,7 +115,8 @@ def test_server_side_timeout_resumes_from_the_last_version(
 def test_bookmarks_advance_the_version_without_events(
     kube: Kube, bare: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(watch_module, "WATCH_WINDOW_SECONDS", 2)  # longer than the sandbox's 1 s bookmarks
+    # a real apiserver sends a BOOKMARK about 2 s before timeoutSeconds, once the resourceVersion moved
+    monkeypatch.setattr(watch_module, "WATCH_WINDOW_SECONDS", 3)
     collector = Collector(kube)
     watching(bare)
     bare.store.create("pods", pod(name="p"))
@@ -123,7 +124,7 @@ def test_bookmarks_advance_the_version_without_events(
     def versions() -> list[int]:
         return [int(r.query["resourceVersion"]) for r in bare.received if r.query.get("watch") == "true"]
 
-    # A bookmark carries the pod's version to the job watch; the next request (after 2 s) resumes from it.
+    # A bookmark carries the pod's version to the job watch; the next request (after 3 s) resumes from it.
     wait_until(lambda: versions()[-1] == 2, timeout=15, what="a job watch resumed from the pod's version")
     collector.finish()
     assert collector.events.empty()

@@ -295,7 +295,7 @@ def test_the_tz_database_is_listed_once_however_many_cronjobs(mocker: Any) -> No
     """Listing zone names walks the zoneinfo directories (~10 ms); scan lints every CronJob of a cluster."""
     import zoneinfo
 
-    from cronjob_doctor.lint import schedule
+    from cronjob_doctor.k8s import schedule
 
     schedule._zones.cache_clear()
     listed = mocker.spy(zoneinfo, "available_timezones")

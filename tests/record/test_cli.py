@@ -68,6 +68,13 @@ def test_once_prints_one_json_line_and_history_shows_the_recorded_verdict(
                    "--kubeconfig", kubeconfig)
     runs = {r["job"]: r for r in json.loads(shown.stdout)["runs"]}
     assert runs[job]["verdict"]["verdict"] == "oom"
+    # never both "pods gone, evidence lost" and a verdict: the record holds the evidence
+    assert runs[job]["recorded"] is True and runs[job]["evidence_lost"] is False
+    text = invoke("history", "tofu-state/tf-state-backup", "--bundles", str(root), "--kubeconfig", kubeconfig,
+                  "--limit", "0")
+    squeezed = " ".join(text.stdout.split())
+    assert f"{job} (recorded): oom" in squeezed
+    assert "recorded: a record bundle holds its pods' statuses and logs" in squeezed
     without = invoke("history", "tofu-state/tf-state-backup", "-o", "json", "--kubeconfig", kubeconfig)
     assert {r["job"]: r for r in json.loads(without.stdout)["runs"]}[job]["verdict"] is None
 
@@ -108,3 +115,13 @@ def test_once_waits_for_a_run_that_starts_after_it_and_says_it_caught_up_an_earl
     jobs = [json.loads(line)["job"] for line in result.stdout.splitlines()]
     assert jobs[-1] == later
     assert f"caught up ok/{earlier}, a run that started before record did" in result.stderr
+
+
+def test_the_metrics_server_listens_on_loopback_unless_told_otherwise(kubeconfig: str, tmp_path: Path) -> None:
+    result = invoke("record", "ok/log-rotate", "--metrics-port", "0", "--duration", "1s", "--bundle",
+                    str(tmp_path / "rec"), "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.output
+    assert "record: metrics on http://127.0.0.1:" in result.stderr
+    opened = invoke("record", "ok/log-rotate", "--metrics-port", "0", "--metrics-address", "0.0.0.0",
+                    "--duration", "1s", "--bundle", str(tmp_path / "rec2"), "--kubeconfig", kubeconfig)
+    assert "record: metrics on http://0.0.0.0:" in opened.stderr

@@ -27,14 +27,31 @@ def writes(sandbox: Sandbox) -> list[RecordedRequest]:
     return [r for r in sandbox.requests if r.method != "GET"]
 
 
+LEASES = "/apis/coordination.k8s.io/v1/namespaces/"
+
+
 def assert_only_own_writes(sandbox: Sandbox) -> set[str]:
     """Every write is an access review, a create of a labelled debug Job, or a delete of one of those after a
-    GET of it; returns the names of the Jobs created."""
+    GET of it, or the run's own Lease (created labelled, renewed and deleted only as last read); returns the
+    names of the Jobs created."""
     created: set[str] = set()
+    leases: set[str] = set()
     for index, request in enumerate(sandbox.requests):
         if request.method == "GET":
             continue
         if request.method == "POST" and request.path == SSAR:
+            continue
+        if request.path.startswith(LEASES) and "/leases" in request.path:
+            if request.method == "POST":
+                assert request.body["metadata"]["labels"][MANAGED[0]] == MANAGED[1], request
+                assert request.body["metadata"]["name"].startswith("cronjob-doctor-"), request
+                leases.add(request.body["metadata"]["name"])
+            elif request.method == "PUT":
+                assert request.path.rsplit("/", 1)[1] in leases, request
+                assert request.body["metadata"]["resourceVersion"], "a renewal is pinned to the version it read"
+            else:
+                assert request.method == "DELETE" and request.path.rsplit("/", 1)[1] in leases, request
+                assert request.body["preconditions"]["resourceVersion"], "never someone else's lease"
             continue
         if request.method == "POST" and request.path.endswith("/jobs"):
             labels = request.body["metadata"]["labels"]
@@ -60,8 +77,9 @@ def test_a_full_run_writes_only_to_what_it_created(sandbox: Sandbox, kubeconfig:
     assert result.exit_code == 1, result.output
     created = assert_only_own_writes(sandbox)
     assert len(created) == 2
-    deleted = {r.path.rsplit("/", 1)[1] for r in writes(sandbox) if r.method == "DELETE"}
+    deleted = {r.path.rsplit("/", 1)[1] for r in writes(sandbox) if r.method == "DELETE" and "/jobs/" in r.path}
     assert deleted == created
+    assert sandbox.store.list("leases", "tofu-state")[0] == [], "the lock is released at the end"
     assert sandbox.store.get("cronjobs", "tofu-state", "tf-state-backup")["spec"] == cronjob["spec"]
     # the preflight's access reviews all come before the first create
     first_create = next(i for i, r in enumerate(sandbox.requests) if r.method == "POST" and r.path.endswith("/jobs"))

@@ -25,6 +25,8 @@ FAULTS: dict[str, Callable[[Faults], None]] = {
     "log-stream-cut-after-1-line": lambda f: f.cut_logs_after(1),
     "log-stream-cut-after-7-lines": lambda f: f.cut_logs_after(7),
     "log-stream-cut-after-40-lines": lambda f: f.cut_logs_after(40),
+    "log-stream-ended-cleanly-after-3-lines": lambda f: f.end_logs_after(3),
+    "log-stream-ended-cleanly-after-40-lines": lambda f: f.end_logs_after(40),
     "410-gone-on-the-next-watch": lambda f: f.gone_once(),
 }
 
@@ -66,6 +68,7 @@ def test_faults_mid_run_keep_the_verdict_and_every_log_line(
     )
     assert outcome.verdict is not None
     assert outcome.verdict.verdict == "oom", outcome.verdict.summary
+    assert not outcome.partial, outcome.verdict.notes
     assert [r.outcome for r in outcome.verdict.runs] == ["succeeded"]
     (job,) = debug_jobs(sandbox, NS)
     assert_complete_log(sandbox, bundle, job["metadata"]["name"])
@@ -74,6 +77,8 @@ def test_faults_mid_run_keep_the_verdict_and_every_log_line(
         assert [r for r in sandbox.requests if r.status == int(fault[:3])]
     elif "cut" in fault:
         assert sandbox.faults.cuts >= 1
+    elif "ended-cleanly" in fault:
+        assert sandbox.faults.ends >= 1
     else:
         assert sandbox.faults.take_gone() is False, "the 410 was served"
 

@@ -1,5 +1,5 @@
 """examples/rbac.yaml grants what diagnose's preflight asks for, and no write but the debug Job's create and
-delete (the tool writes to nothing it did not create)."""
+delete and the diagnose Lease's create, update and delete (the tool writes to nothing it did not create)."""
 
 from __future__ import annotations
 
@@ -30,9 +30,21 @@ def test_the_role_covers_every_permission_the_preflight_checks() -> None:
     assert allowed(role, "get", "", "secrets"), "optional, for redaction by value"
 
 
-def test_the_only_writes_granted_are_creating_and_deleting_jobs() -> None:
+def test_the_only_writes_granted_are_the_debug_jobs_and_the_lock() -> None:
     writes = {"create", "update", "patch", "delete", "deletecollection", "*"}
+    allowed_writes = {("batch", "jobs"): {"create", "delete"},
+                      ("coordination.k8s.io", "leases"): {"create", "update", "delete"}}
     for kind in ("Role", "ClusterRole"):
         for rule in rules(kind):
             granted = writes & set(rule["verbs"])
-            assert not granted or (rule["resources"] == ["jobs"] and granted == {"create", "delete"}), rule
+            if not granted:
+                continue
+            assert len(rule["resources"]) == 1 and len(rule["apiGroups"]) == 1, rule
+            assert granted == allowed_writes.get((rule["apiGroups"][0], rule["resources"][0])), rule
+    cluster_wide = rules("ClusterRole")
+    assert not any(writes & set(rule["verbs"]) for rule in cluster_wide), "all-namespaces access stays read-only"
+
+
+def test_the_read_only_roles_can_tell_orphans_from_running_diagnoses() -> None:
+    for kind in ("Role", "ClusterRole"):
+        assert allowed(rules(kind), "list", "coordination.k8s.io", "leases"), kind

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import shlex
 from dataclasses import replace
 
 import pytest
@@ -10,6 +12,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from cronjob_doctor import report
+from cronjob_doctor.report.parts import is_code_line, remediation_blocks
 from cronjob_doctor.rules.base import DebugRun, Evidence, Verdict
 from tests.report.verdicts import INCIDENT
 
@@ -57,9 +60,26 @@ def piped(verdict: Verdict, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.mark.parametrize("verdict", [INCIDENT, WORDY], ids=["incident", "wordy"])
-def test_no_line_is_wider_than_80(verdict: Verdict, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_line_but_code_is_wider_than_80(verdict: Verdict, monkeypatch: pytest.MonkeyPatch) -> None:
     out = piped(verdict, monkeypatch)
-    assert max(cell_len(line) for line in out.splitlines()) <= 80
+    code = {line.strip() for item in verdict.remediation for block in remediation_blocks(item)
+            if block.kind == "code" for line in block.text.splitlines()}
+    assert max(cell_len(line) for line in out.splitlines() if line.strip() not in code) <= 80
+
+
+def test_commands_and_dockerfiles_are_never_wrapped_so_they_paste(monkeypatch: pytest.MonkeyPatch) -> None:
+    patch = ("kubectl patch cronjob tf-state-backup -n tofu-state --type=strategic -p '"
+             + json.dumps({"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
+                 {"name": "backup", "resources": {"limits": {"memory": "320Mi"}}}]}}}}}}, separators=(",", ":"))
+             + "'")
+    dockerfile = ("FROM alpine:3.20\nRUN curl -fsSL --retry 3 --connect-timeout 10 --max-time 300 -o /usr/local/bin/mc "
+                  "https://dl.min.io/client/mc/release/linux-amd64/mc \\\n    && chmod 0755 /usr/local/bin/mc")
+    verdict = replace(INCIDENT, remediation=(f"apply: {patch}", f"bake them into the image:\n{dockerfile}"))
+    lines = [line.strip() for line in piped(verdict, monkeypatch).splitlines()]
+    assert patch in lines
+    argv = shlex.split(patch)
+    json.loads(argv[argv.index("-p") + 1])  # what a paste gives kubectl: valid JSON
+    assert all(line.strip() in lines for line in dockerfile.splitlines())
 
 
 @pytest.mark.parametrize("verdict", [INCIDENT, WORDY], ids=["incident", "wordy"])
@@ -84,4 +104,4 @@ def test_at_120_columns_evidence_stays_on_one_line() -> None:
     report.write(console, INCIDENT, fmt="text")
     lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert any(line.strip() == INCIDENT.evidence[1].text for line in lines)
-    assert max(cell_len(line) for line in lines) <= 120
+    assert max(cell_len(line) for line in lines if not is_code_line(line.strip())) <= 120

@@ -16,7 +16,7 @@ from tests.report.verdicts import INCIDENT
 
 def render(verdict: Verdict, *, width: int = 100, color_system: str | None = None) -> str:
     console = Console(file=io.StringIO(), width=width, color_system=color_system)  # type: ignore[arg-type]
-    console.print(text.render(verdict))
+    console.print(text.render(verdict), crop=False)  # as report.write() prints it: code is never cropped
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 

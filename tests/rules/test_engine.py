@@ -69,8 +69,10 @@ FAILED = job(failed=1, conditions=job_failed())
 
 
 @pytest.mark.parametrize(("name", "bundle", "verdict", "detail"), [
-    ("exit 137 alone is not OOM",
-     _bundle(pod(container("backup", terminated(reason="Error", exit_code=137))), job_=FAILED), "unknown", None),
+    ("exit 137 alone (no pod to rule out a probe or a deletion) is not OOM",
+     _bundle(job_=FAILED), "unknown", None),
+    ("exit 137 that the pod's spec and status leave unexplained is memory",
+     _bundle(pod(container("backup", terminated(reason="Error", exit_code=137))), job_=FAILED), "oom", "exit-137"),
     ("OOMKilled in status beats a timeout in the log",
      _bundle(pod(container("backup", terminated(reason="OOMKilled", exit_code=137))), job_=FAILED,
              text=log("+ curl -o /tmp/mc https://dl.min.io/mc", "curl: (28) Operation timed out after 300000 ms")),
@@ -205,4 +207,54 @@ def test_analyze_with_runs_from_diagnose() -> None:
 
 def test_registry_order_is_stable() -> None:
     assert [r.id for r in RULES] == ["success", "oom", "deadline", "eviction", "image-pull", "scheduling", "config",
-                                     "permission", "network", "script-error"]
+                                     "permission", "network", "script-error", "silent"]
+
+
+def _record(*, failed: bool) -> Bundle:
+    """A single diagnose run's bundle: the run itself plus the CronJob and its Jobs on record."""
+    from tests.builders import cronjob
+
+    history = [job("tf-state-backup-29565000", succeeded=1, conditions=job_complete())]
+    if failed:
+        history.append(job("tf-state-backup-29565060", failed=1, conditions=job_failed()))
+    ok = _ok_bundle()
+    ok.cronjob = cronjob()
+    ok.jobs = history
+    return ok
+
+
+def test_no_failure_on_record_and_every_run_succeeding_is_success_with_a_note() -> None:
+    got = analyze_runs([(_run("512Mi", "512Mi", "succeeded", peak=None), _record(failed=False))],
+                       original_limit_bytes=128 * MI)
+    assert (got.verdict, got.exit_code) == ("success", 0)
+    assert any("nothing failed" in n for n in got.notes)
+    assert not got.remediation
+
+
+def test_a_peak_above_the_original_limit_is_no_alarm_without_a_failure_to_explain() -> None:
+    got = analyze_runs([(_run("512Mi", "512Mi", "succeeded", peak=300 * MI), _record(failed=False))],
+                       original_limit_bytes=128 * MI)
+    assert got.verdict == "success"
+    assert any("page cache" in n for n in got.notes)
+
+
+def test_a_failure_on_record_lets_the_unmeasured_raised_run_point_at_memory() -> None:
+    got = analyze_runs([(_run("512Mi", "512Mi", "succeeded", peak=None), _record(failed=True))],
+                       original_limit_bytes=128 * MI)
+    assert (got.verdict, got.detail) == ("oom", "unmeasured")
+
+
+def test_the_caller_can_say_there_is_no_failure_on_record() -> None:
+    got = analyze_runs([(_run("512Mi", "512Mi", "succeeded", peak=None), _ok_bundle())],
+                       original_limit_bytes=128 * MI, on_record=False)
+    assert got.verdict == "success"
+
+
+def test_no_runner_up_has_more_confidence_than_the_headline() -> None:
+    got = analyze_runs([(_run("512Mi", "512Mi", "succeeded", peak=None), _ok_bundle())],
+                       original_limit_bytes=128 * MI)
+    assert got.verdict == "oom" and got.confidence == 0.6
+    assert all(f.confidence <= got.confidence for f in got.findings)
+    failed_job = Bundle(job=FAILED, failed_jobs=[_oom_bundle()], pods=_ok_bundle().pods)
+    earlier = analyze(failed_job)
+    assert all(f.confidence <= earlier.confidence for f in earlier.findings)

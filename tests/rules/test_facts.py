@@ -46,9 +46,10 @@ def test_job_failed_reason_and_duration() -> None:
 
 
 def test_trace_lines_with_depth_and_memory_samples_against_limit() -> None:
-    text = log("+ apk add curl", "##cronjob-doctor-mem current=1000 peak=5000", "++ curl -s https://x/stable.txt",
-               "+ curl -o /tmp/k https://x/k", "curl: (6) Could not resolve host: x")
-    facts = _build(Bundle(pods=[pod()], logs=[LogFile(pod="p", container="backup", text=text)]))
+    text = log("+ apk add curl", "##cronjob-doctor-mem sampler=t1 current=1000 peak=5000",
+               "++ curl -s https://x/stable.txt", "+ curl -o /tmp/k https://x/k", "curl: (6) Could not resolve host: x")
+    facts = _build(Bundle(pods=[pod()], logs=[LogFile(pod="p", container="backup", text=text)],
+                          meta={"sampler_token": "t1"}))
     assert [(t.depth, t.command, t.number) for t in facts.trace] == [
         (1, "apk add curl", 1), (2, "curl -s https://x/stable.txt", 3), (1, "curl -o /tmp/k https://x/k", 4)]
     assert facts.peak_memory_bytes == 5000
@@ -62,3 +63,13 @@ def test_trace_lines_with_depth_and_memory_samples_against_limit() -> None:
 def test_original_limit_from_meta_overrides_raised_spec() -> None:
     facts = _build(Bundle(pods=[pod(memory_limit="512Mi")], meta={"original_limits": {"backup": "128Mi"}}))
     assert (facts.memory_limit_bytes, facts.original_limit_bytes) == (512 * 1024**2, 128 * 1024**2)
+
+
+def test_script_options_say_whether_a_failure_stops_the_script() -> None:
+    from cronjob_doctor.k8s.shell import ShellScript, script_options
+
+    strict = script_options(ShellScript("set -euo pipefail\npg_dump db | gzip > /b/db.gz", "args", 0, "bash"))
+    loose = script_options(ShellScript("pg_dump db | gzip > /b/db.gz || true", "args", 0, "sh", flags="ec"))
+    assert (strict.errexit, strict.pipefail, strict.pipeline) == (True, True, True)
+    assert (loose.errexit, loose.pipefail, loose.pipeline) == (True, False, True)
+    assert not script_options(ShellScript("a || b && c", "args", 0, "sh")).pipeline

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cronjob_doctor.debugjob.sampler import SNIPPET, parse_sample
+from cronjob_doctor.debugjob.sampler import instrument, parse_sample
 from cronjob_doctor_sandbox import scenarios, seeds
 from cronjob_doctor_sandbox.cluster import Cluster
 from tests.waiting import wait_until
@@ -93,13 +93,33 @@ def test_without_set_x_there_are_no_trace_lines() -> None:
     assert not [s.line for s in plan.steps if s.line and s.line.startswith("+ ")]
 
 
-def test_sampler_lines_report_memory_each_second(cluster: Cluster) -> None:
-    cluster.store.create("jobs", job("sampled", script=SNIPPET + "\n" + seeds.INCIDENT_SCRIPT))
+def test_sampler_lines_report_memory_each_second_with_the_scripts_token(cluster: Cluster) -> None:
+    script = instrument(seeds.INCIDENT_SCRIPT, token="r1-f00d", trace=False)
+    cluster.store.create("jobs", job("sampled", script=script))
     _container_end(cluster, "sampled")
     lines = cluster.logs.written("ns", pods_of(cluster.store, "sampled")[0]["metadata"]["name"], "backup")
-    samples = [s for s in map(parse_sample, lines) if s is not None]
+    samples = [s for s in (parse_sample(line, "r1-f00d") for line in lines) if s is not None]
     assert len(samples) > 30
     assert max(s.peak or 0 for s in samples) > 128 * 2**20
+    assert not [line for line in lines if parse_sample(line, "r1") is not None], "another token is no sample"
+
+
+def test_sampler_and_set_x_on_the_first_line_leave_the_scripts_commands_to_replay() -> None:
+    script = instrument("echo one\necho two", token="r1", trace=True)
+    container = {"name": "c", "image": "alpine:3.20", "command": ["/bin/sh", "-c", script]}
+    plan = scenarios.plan(scenario="success", container=container, env={}, namespace="ns", service_account="sa",
+                          attempt=0)
+    assert [s.line for s in plan.steps if s.line] == ["+ echo one", "one", "+ echo two", "two"]
+    assert (plan.sampler, plan.sampler_token) == (True, "r1")
+
+
+def test_a_workload_line_that_looks_like_a_sample_is_printed_as_written() -> None:
+    forged = "##cronjob-doctor-mem current=999999999999 peak=999999999999"
+    script = instrument(f"echo '{forged}'", token="r1", trace=False)
+    container = {"name": "c", "image": "alpine:3.20", "command": ["/bin/sh", "-c", script]}
+    plan = scenarios.plan(scenario="success", container=container, env={}, namespace="ns", service_account="sa",
+                          attempt=0)
+    assert [s.line for s in plan.steps if s.line] == [forged]
 
 
 def test_hang_never_exits_by_itself() -> None:
