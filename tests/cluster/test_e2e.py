@@ -24,7 +24,7 @@ from tests.waiting import wait_until
 
 # One worker runs the whole suite, one test after the other: it shares one real cluster, and its session-scoped
 # namespace (with the CronJobs) would otherwise be made once per pytest-xdist worker.
-pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
+pytestmark = pytest.mark.cluster
 
 RUN_TIMEOUT = 300  # image pulls on a fresh kind node dominate
 
