@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,8 @@ from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
 from cronjob_doctor_sandbox import Sandbox
+
+from .conftest import wait_for_watches
 
 
 def invoke(*args: str) -> Any:
@@ -47,14 +48,12 @@ def test_once_prints_one_json_line_and_history_shows_the_recorded_verdict(
 ) -> None:
     root = tmp_path / "rec"
     outcome: list[Any] = []
+    since = len(sandbox.received)
     thread = threading.Thread(target=lambda: outcome.append(invoke(
         "record", "tofu-state/tf-state-backup", "--once", "-o", "json", "--bundle", str(root),
         "--kubeconfig", kubeconfig)))
     thread.start()
-    deadline = time.monotonic() + 30
-    while not (root / "recorder.json").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # let the watches list before the run starts
+    wait_for_watches(sandbox, since, alive=thread.is_alive)  # the run is one that starts after record did
     job = sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
     thread.join(60)
     [result] = outcome
