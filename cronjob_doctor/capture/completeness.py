@@ -35,6 +35,11 @@ class LogGap:
         instance = " (previous instance)" if self.previous else ""
         return f"the log of container {self.container} in pod {self.pod}{instance} is incomplete: {self.reason}"
 
+    @property
+    def log(self) -> tuple[str, str, bool]:
+        """The log file it is about: the streams of a container's successive instances all write one file."""
+        return (self.pod, self.container, self.previous)
+
     def to_dict(self) -> dict[str, Any]:
         return {"pod": self.pod, "container": self.container, "previous": self.previous, "reason": self.reason}
 

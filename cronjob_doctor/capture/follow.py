@@ -480,7 +480,7 @@ class JobFollower:
             self._suspects.append(payload)
         elif kind == "gap":
             capture.partial = True
-            if payload not in capture.gaps:
+            if payload.log not in {gap.log for gap in capture.gaps}:  # one file, one gap: its first reason
                 capture.gaps.append(payload)
                 capture.notes.append(payload.describe())
         elif kind == "note":

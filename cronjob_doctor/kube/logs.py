@@ -237,13 +237,20 @@ class StreamEnd:
     """How a followed log ended, filled in by `follow_log_batches` for its caller: `complete` (the container
     terminated and its last line is read), `stopped` (`stop` was set first) or `pod-gone` (the pod was deleted
     before the end could be confirmed: what was read is all there is). With `pod-gone`, `behind` says whether
-    the log was last seen to go on past the lines read (a stream had ended early and the rest was not read)."""
+    the log was last seen to go on past the lines read (a stream had ended early and the rest was not read),
+    or may have (`cut`)."""
 
     def __init__(self) -> None:
         self.state = "open"
         self.last: str | None = None
         """The timestamp of the last line read."""
         self.behind = False
+        self.cut = False
+        """A stream ended while the container still ran. What the container wrote after the last look at the
+        log's end was read only if a later stream reached it, and after a restart in place the next instance's
+        lines say nothing about the last one's end: a pod deleted before the end is confirmed may take lines
+        with it, and the capture says so rather than guess (when a reopened stream did read everything, it says
+        "may" about a complete log: the price of never claiming more than it has)."""
         self.log_end: str | None = None
         """The timestamp of the log's last line when last looked at (while `behind`)."""
 
@@ -342,8 +349,8 @@ def follow_log_batches(
         except NotFound:
             if previous or cursor.last is None:
                 raise
-            end.state = "pod-gone"  # deleted between two reads: its log went with it
-            return
+            end.state, end.behind = "pod-gone", end.behind or end.cut  # deleted between two reads: its log
+            return                                                    # went with it
         if stopped():
             break
         failures = 0 if progressed else failures + (1 if dropped is not None else 0)
@@ -354,7 +361,7 @@ def follow_log_batches(
         try:
             current = kube.get_pod(namespace, pod)
         except NotFound:
-            end.state = "pod-gone"  # the pod (and its log) is gone; what was read is all there is
+            end.state, end.behind = "pod-gone", end.behind or end.cut  # the pod (and its log) is gone
             return
         if _terminated(current, container):
             break
@@ -366,6 +373,7 @@ def follow_log_batches(
         if "running" in container_state(current, container):
             # The stream ended while the container runs on: a proxy's timeout, an API server restart, a cut. Note
             # whether lines were left behind, so a pod deleted before the next read is known to take some with it.
+            end.cut = True
             _look_behind(kube, namespace, pod, container, cursor=cursor, end=end)
         else:
             end.behind = False  # the instance followed exited and the next one waits to start: a natural end
@@ -389,7 +397,7 @@ def follow_log_batches(
         except NotFound:
             if previous and cursor.last is None:
                 raise
-            end.state = "pod-gone"
+            end.state, end.behind = "pod-gone", end.behind or end.cut
             return
         except ClusterError:
             failures += 1
