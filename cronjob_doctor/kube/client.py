@@ -541,20 +541,29 @@ def iter_line_batches(response: urllib3.BaseHTTPResponse, *, chunk_size: int = 6
         yield [b"".join(pending)]
 
 
+STOP_POLL_SECONDS = 0.05
+"""How often a stream's watcher looks at `stop`: Python cannot wait on two events at once, and the watcher
+sleeps on the block's end so that it never delays it."""
+
+
 @contextmanager
 def closing_on_stop(
     response: urllib3.BaseHTTPResponse, stop: threading.Event | None, *, also: threading.Event | None = None
 ) -> Iterator[None]:
     """Close `response` when the block ends, and shut its socket down as soon as `stop` (or `also`) is set, so
-    a reader blocked on a quiet stream wakes up within ~0.2 s instead of waiting for the server."""
+    a reader blocked on a quiet stream wakes up within ~0.05 s instead of waiting for the server.
+
+    The watcher sleeps on `done`, so the block's end releases it at once: joining it (no shutdown may reach the
+    connection once it is back in the pool) used to cost up to a poll interval on every read, and a diagnose
+    makes several reads between the last Job finishing and its verdict."""
     done = threading.Event()
     watcher: threading.Thread | None = None
     events = [event for event in (stop, also) if event is not None]
     if events:
 
         def _watch() -> None:
-            while not done.is_set():
-                if events[0].wait(0.2) or any(event.is_set() for event in events):
+            while not done.wait(STOP_POLL_SECONDS):
+                if any(event.is_set() for event in events):
                     with suppress(ValueError, RuntimeError, OSError, AttributeError):
                         response.shutdown()
                     return
