@@ -101,7 +101,8 @@ def run_diagnose(settings: DiagnoseSettings, *, common: Common, kube: Kube, comm
 
     out, err = consoles(common)
     view = LiveView(err, plain=not err.is_terminal)
-    hooks = flow.Hooks(header=view.header, phase=view.phase, log_line=view.log_line, note=view.note)
+    hooks = flow.Hooks(header=view.header, phase=view.phase, log_line=view.log_line, note=view.note,
+                       hint=view.hint)
     kube.on_retry = view.note  # a retried call is a wait: say what for
     try:
         outcome = flow.run(settings, kube=kube, hooks=hooks, now=datetime.now(timezone.utc),

@@ -33,6 +33,7 @@ from cronjob_doctor.diagnose.lock import Host, LeaseLock
 from cronjob_doctor.diagnose.model import DryRun, PlannedJob
 from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
+from cronjob_doctor.k8s import schedule as schedlib
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.managed import RUN_ID_LABEL
@@ -99,6 +100,8 @@ class Hooks:
     phase: Callable[[str, str], None] = lambda pod, phase: None
     log_line: Callable[[str, str, str, str], None] = lambda pod, container, ts, text: None
     note: Callable[[str], None] = lambda text: None
+    hint: Callable[[str], None] = lambda text: None
+    """What the reader can do (`resume it: kubectl patch ...`); the commands in it are shown whole."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -297,6 +300,14 @@ def _run(
     name = cronjob["metadata"]["name"]
     bundle_io.write_json(root, "cronjob.json", cronjob)
     notes = [f"diagnosed cronjob {namespace}/{name}: {resolved_via}"] if resolved_via else []
+    if schedlib.suspended(cronjob):
+        # Run as asked, but say it: the CronJob's own schedule starts nothing, so no new failure comes from it.
+        why = (f"cronjob {namespace}/{name} is suspended (spec.suspend: true): its schedule starts no Job, so any "
+               "failure on record is from before it was suspended (or from a Job started by hand)")
+        resume = f"resume it once fixed: {schedlib.resume_command(namespace, name)}"
+        hooks.note(f"warning: {why}; diagnose runs it anyway, as asked")
+        hooks.hint(resume)
+        notes.insert(0, f"{why}; diagnose ran it anyway, as asked; {resume}")
     notes += [f"not allowed to {p} in {namespace}: that evidence is skipped" for p in missing_optional]
     redactor, secret_notes = redactor_for(kube, namespace, cronjob, enabled=settings.redact)
     notes += secret_notes
@@ -372,6 +383,7 @@ def _run(
             "changes": planned[0].debug.changes if planned else [],
             "cleanup": progress.cleanup,
             "original_memory_limit": format_bytes(original) if original else None,
+            "suspended": schedlib.suspended(cronjob),
         },
     ), redactor)
     redaction = redactor.note()
