@@ -113,10 +113,13 @@ def original_limit_bytes(cronjob: dict[str, Any], container: str | None) -> int 
 
 
 def variants(settings: DiagnoseSettings, original: int | None) -> list[Variant]:
-    """Resolve `--memory`: default is the larger of 512Mi and 4x the original limit."""
-    wanted = settings.memory or (format_bytes(max(DEFAULT_RAISED, 4 * original) if original else DEFAULT_RAISED),)
+    """Resolve `--memory`: default is the larger of 512Mi and 4x the original limit, a raise only (each container
+    keeps a higher limit of its own, and one without a limit gets none); a size given is applied as asked."""
+    if not settings.memory:
+        raised = max(DEFAULT_RAISED, 4 * original) if original else DEFAULT_RAISED
+        return [Variant(format_bytes(raised), raised, settings.image, raise_only=True)]
     out = []
-    for item in wanted:
+    for item in settings.memory:
         if item == "original":
             label = f"original ({format_bytes(original)})" if original else "original (no limit)"
             out.append(Variant(label, None, settings.image))
