@@ -386,6 +386,7 @@ def _run(
             "changes": planned[0].debug.changes if planned else [],
             "cleanup": progress.cleanup,
             "original_memory_limit": format_bytes(original) if original else None,
+            "original_memory_limits": planned[0].debug.original_limits if planned else {},
             "suspended": schedlib.suspended(cronjob),
         },
     ), redactor)
@@ -604,13 +605,28 @@ def _to_run(item: _Planned, original: int | None) -> DebugRun:
         job=capture.job or {},
         pods=capture.pods.values(),
         variant=item.variant.name,
-        memory_limit_bytes=item.variant.memory_bytes if item.variant.memory_bytes is not None else original,
+        memory_limit_bytes=_limit_bytes(item, original),
         instrumented=item.debug.instrumented[0] if item.debug.instrumented else None,
         peak_memory_bytes=capture.peak_memory_bytes,
         bundle=str(item.directory),
         duration_fallback=capture.ended - capture.started,
         name=item.debug.name,
+        peaks=capture.peak_memory_by_container,
+        limits=item.debug.limits,
     )
+
+
+def _limit_bytes(item: _Planned, original: int | None) -> int | None:
+    """The memory limit of the run's instrumented (else first) container in its debug Job."""
+    limits = item.debug.limits
+    name = item.debug.instrumented[0] if item.debug.instrumented else next(iter(limits), None)
+    if name is None or name not in limits:
+        return item.variant.memory_bytes if item.variant.memory_bytes is not None else original
+    value = limits[name]
+    try:
+        return parse_bytes(value) if value is not None else None
+    except InputError:
+        return None
 
 
 def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict[str, Any]:
@@ -622,12 +638,14 @@ def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict
         "variant": item.variant.name,
         "run": item.index,
         "order": item.order,
-        "memory_limit_bytes": item.variant.memory_bytes if item.variant.memory_bytes is not None else original,
+        "memory_limit_bytes": _limit_bytes(item, original),
         "original_limits": item.debug.original_limits,
+        "memory_limits": item.debug.limits,
         "changes": item.debug.changes,
         "instrumented": item.debug.instrumented,
         "sampler_token": item.debug.sampler_token,
         "peak_memory_bytes": capture.peak_memory_bytes,
+        "peak_memory_by_container": capture.peak_memory_by_container,
         "partial": capture.partial,
         "incomplete_logs": [gap.to_dict() for gap in capture.gaps],
         "notes": capture.notes,

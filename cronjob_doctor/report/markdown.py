@@ -65,7 +65,12 @@ def _what_ran(context: dict[str, Any]) -> list[str]:
     facts = []
     if context.get("context"):
         facts.append(f"Kube context: {code(str(context['context']))}")
-    if context.get("original_memory_limit"):
+    limits = context.get("original_memory_limits")
+    if isinstance(limits, dict) and len(limits) > 1:
+        each = ", ".join(f"{one_line(str(name))} {code(str(limit)) if limit else 'none'}"
+                         for name, limit in limits.items())
+        facts.append(f"Original memory limits: {each}")
+    elif context.get("original_memory_limit"):
         facts.append(f"Original memory limit: {code(str(context['original_memory_limit']))}")
     if facts:
         out += [f"- {fact}" for fact in facts] + [""]
