@@ -26,21 +26,6 @@ sys.path.insert(0, str(ROOT))
 from tests.controlplane import helpers  # noqa: E402  (the control plane's own helpers)
 
 
-def _audited(logs: Path, namespace: str, since: dt.datetime) -> list[dict[str, object]]:
-    out = []
-    for line in (logs / "audit.log").read_text().splitlines():
-        event = json.loads(line)
-        if event.get("stage") != "ResponseComplete" or str(event["user"]["username"]).startswith("system:"):
-            continue
-        uri = str(event["requestURI"])
-        if f"/namespaces/{namespace}/" not in uri and not uri.endswith("selfsubjectaccessreviews"):
-            continue
-        when = dt.datetime.fromisoformat(str(event["requestReceivedTimestamp"]).replace("Z", "+00:00"))
-        if when >= since:
-            out.append(event)
-    return out
-
-
 def _key(event: dict[str, object]) -> str:
     ref = event.get("objectRef") or {}
     assert isinstance(ref, dict)
@@ -75,7 +60,7 @@ def main(argv: list[str]) -> int:
                 capture_output=True, text=True, env=env, cwd=ROOT, check=False)
             wall = time.monotonic() - started
             time.sleep(1)  # the audit log is written asynchronously by the apiserver's batch backend
-            events = _audited(helpers.state_dir() / "logs", namespace, since)
+            events = helpers.audited(helpers.state_dir() / "logs", namespace, since=since)
             counts = Counter(_key(e) for e in events)
             detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
             print(f"| {duration} runs, verdict {json.loads(result.stdout)['verdict']} | {wall:.1f} s | "

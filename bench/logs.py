@@ -99,7 +99,10 @@ class ProducerLogs(LogStore):
             raise NoSuchLog(f'previous terminated container "{container}" in pod "{pod}" not found')
         per_batch = max(1, BATCH_BYTES // (self.length + 1))
         floor = rfc3339nano(since) if since is not None else None
-        index = 0
+        # a kubelet seeks: sinceTime starts at that second's first line, tailLines at the last N lines
+        index = 0 if since is None else min(self.lines, max(0, int((since - _T0).total_seconds())) * 1_000_000)
+        if tail is not None:
+            index = max(index, self.lines - tail)
         while index < self.lines and not self.closed:
             end = min(self.lines, index + per_batch)
             if index // 1_000_000 == (end - 1) // 1_000_000:  # one second: the common case, inlined (hot loop)
@@ -132,7 +135,9 @@ def _objects(sandbox: Sandbox) -> None:
     store.create("pods", {
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": POD, "namespace": NAMESPACE, "labels": labels},
-        "spec": {"restartPolicy": "Never", "containers": [{"name": CONTAINER, "image": "alpine:3.20"}]},
+        # bound to a node: the apiserver answers 204 (no log) for a pod no node runs yet
+        "spec": {"restartPolicy": "Never", "nodeName": "sandbox-node-1",
+                 "containers": [{"name": CONTAINER, "image": "alpine:3.20"}]},
         "status": {"phase": "Running", "containerStatuses": [{
             "name": CONTAINER, "ready": True, "restartCount": 0, "image": "alpine:3.20",
             "containerID": "containerd://bench0001", "state": {"running": {"startedAt": "2026-03-17T09:00:00Z"}}}]},

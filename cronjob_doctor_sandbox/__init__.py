@@ -12,17 +12,16 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from . import kubeconfig, seeds
+from . import kubeconfig, routes, seeds
 from .cluster import Cluster
 from .handlers import Api
 from .logstore import LogStore
-from .server import ApiServer, RecordedRequest
+from .server import ApiServer, OpenRequest, RecordedRequest
 from .store import Store
 from .testing.authz import Authorizer
 from .testing.faults import Faults
 
-__all__ = ["RecordedRequest", "Sandbox"]
-
+__all__ = ["OpenRequest", "RecordedRequest", "Sandbox"]
 
 
 class Sandbox:
@@ -61,6 +60,38 @@ class Sandbox:
     def requests(self) -> list[RecordedRequest]:
         """Every request served so far: (method, path, query, status, body of writes)."""
         return self._server.requests
+
+    # -- observability for tests: wait on what the server is doing, never on the clock ---------------------
+
+    @property
+    def received(self) -> list[OpenRequest]:
+        """Every request in the order it arrived, including those still being answered. `requests` lists a
+        request only once its answer begins, so a followed log of a silent container (the kubelet sends the
+        headers with the first line) shows up here first."""
+        return list(self._server.received)
+
+    @property
+    def open_requests(self) -> list[OpenRequest]:
+        """The requests being answered right now: open watch and log streams, and requests still handled."""
+        return self._server.open
+
+    def open_watches(self, resource: str) -> int:
+        """How many watch streams of `resource` (a plural: "jobs", "pods") are open right now. Once one is
+        open, every later change of that resource reaches its client."""
+        return sum(1 for request in self._server.open if self.watched(request) == resource)
+
+    @staticmethod
+    def watched(request: OpenRequest) -> str | None:
+        """The resource a request watches (`?watch=true` or a /watch/ path), else None. A client that lists
+        then watches has its list once its watch request arrives, and gets every later change from then on."""
+        if request.method != "GET":
+            return None
+        route = routes.parse(request.path)
+        if not isinstance(route, routes.Route) or route.subresource:
+            return None
+        if route.watch or request.query.get("watch") in ("true", "1"):
+            return route.resource.plural
+        return None
 
     def start(self) -> Sandbox:
         """Seed the store, start the controllers (unless `controllers=False`), then listen on 127.0.0.1."""
@@ -104,3 +135,4 @@ class Sandbox:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+

@@ -2,7 +2,8 @@
 
 `ApiServer` owns a ThreadingHTTPServer on 127.0.0.1 (daemon threads) and hands parsed requests to
 `handlers.Api`; it knows nothing of Kubernetes semantics. `down()` closes the listener and resets every open
-connection; `up()` listens again on the same port.
+connection; `up()` listens again on the same port. Besides the log of answered requests it keeps, for tests to
+wait on, every request as it arrives and the ones still being answered (open watch and log streams).
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ class RecordedRequest(NamedTuple):
     query: dict[str, str]
     status: int
     body: Any
+
+
+class OpenRequest(NamedTuple):
+    """A request as it arrived, before any answer: what `ApiServer.received` and `ApiServer.open` hold."""
+
+    method: str
+    path: str
+    query: dict[str, str]
 
 
 class _Server(ThreadingHTTPServer):
@@ -71,11 +80,18 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        token = owner._arrive(OpenRequest(self.command, parts.path.rstrip("/") or "/", query))
+        try:
+            self._answer(owner, parts.path, query)
+        finally:
+            owner._leave(token)
+
+    def _answer(self, owner: ApiServer, path: str, query: dict[str, str]) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         connection = self.connection
-        request = Request(self.command, parts.path.rstrip("/") or "/", query, headers, body,
+        request = Request(self.command, path.rstrip("/") or "/", query, headers, body,
                           alive=lambda: owner.serving and owner._is_open(connection))
         recorded_body: Any = None
         if self.command in ("POST", "PUT", "PATCH", "DELETE") and body:
@@ -155,7 +171,12 @@ class ApiServer:
         self.host = host
         self.port = port
         self.requests: list[RecordedRequest] = []
+        """Every answered request, recorded when its answer begins (a stream: when its headers go out)."""
+        self.received: list[OpenRequest] = []
+        """Every request in the order it arrived, recorded before it is handled."""
         self.serving = False
+        self._open: dict[int, OpenRequest] = {}
+        self._arrivals = 0
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._httpd: _Server | None = None
@@ -203,3 +224,21 @@ class ApiServer:
     def _record(self, entry: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(entry)
+
+    @property
+    def open(self) -> list[OpenRequest]:
+        """The requests received and not answered to the end yet, oldest first: open watch and log streams, and
+        requests still being handled (a followed log of a silent container has not even sent its headers)."""
+        with self._lock:
+            return [self._open[token] for token in sorted(self._open)]
+
+    def _arrive(self, entry: OpenRequest) -> int:
+        with self._lock:
+            self._arrivals += 1
+            self.received.append(entry)
+            self._open[self._arrivals] = entry
+            return self._arrivals
+
+    def _leave(self, token: int) -> None:
+        with self._lock:
+            self._open.pop(token, None)

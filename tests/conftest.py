@@ -10,6 +10,25 @@ import pytest
 from cronjob_doctor_sandbox import Sandbox
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """pyproject's addopts run the suite on pytest-xdist workers; without the plugin (`pytest -p no:xdist`) its
+    options are accepted and ignored, so the same command runs the suite serially."""
+    if not pluginmanager.has_plugin("xdist"):
+        group = parser.getgroup("xdist", "pytest-xdist is disabled: its options are ignored")
+        group.addoption("--numprocesses", help="ignored: pytest-xdist is disabled")
+        group.addoption("--dist", help="ignored: pytest-xdist is disabled")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The opt-in suites share one external cluster each (and make their namespaces once per session): on
+    pytest-xdist workers, each suite runs on one worker, one test after the other."""
+    for item in items:
+        for suite in ("cluster", "controlplane"):
+            if item.get_closest_marker(suite) is not None:
+                item.add_marker(pytest.mark.xdist_group(suite))
+
+
 @pytest.fixture(autouse=True)
 def _no_real_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
     """KUBECONFIG could point at a real cluster; every test runs without it."""

@@ -46,7 +46,8 @@ def demo_cmd(
     root = Path(tempfile.mkdtemp(prefix="cronjob-doctor-demo-"))
     with Sandbox(seed="incident", time_scale=DEMO_TIME_SCALE).start() as sandbox:
         config = sandbox.write_kubeconfig(root / "kubeconfig")
-        err.print(f"simulated cluster at {sandbox.url} (kubeconfig {config})", markup=False, highlight=False)
+        err.print(f"simulated cluster at {sandbox.url} (kubeconfig {config})", markup=False, highlight=False,
+                  soft_wrap=True)
         settings = DiagnoseSettings.from_flags(
             target="tofu-state/tf-state-backup", memory="original,512Mi", bundle=bundle or str(root / "bundle"),
             show_logs=not quiet,
@@ -57,4 +58,11 @@ def demo_cmd(
         )
     # The demo exists to show a diagnosis: finding the incident's OOM is the demo working as designed.
     found = outcome.verdict.verdict if outcome.verdict is not None else None
-    return 0 if found == EXPECTED else 1
+    if found == EXPECTED:
+        err.print(f"demo: found `{EXPECTED}` as designed, so it exits 0 (diagnose itself exits 1 when it finds a "
+                  "failure)", markup=False, highlight=False)
+        written = outcome.verdict.context.get("bundle") if outcome.verdict is not None else None
+        if written:
+            err.print(f"next: cronjob-doctor analyze {written}", markup=False, highlight=False, soft_wrap=True)
+        return 0
+    return 1

@@ -23,8 +23,8 @@ HELP = (
     "--on-failure CMD runs through /bin/sh for each failed run with CRONJOB_DOCTOR_BUNDLE, _VERDICT, "
     "_VERDICT_FILE, _SUMMARY, _NAMESPACE, _CRONJOB, _JOB, _OUTCOME, _REASON, _CONFIDENCE, _PARTIAL set.\n\n"
     "Exit codes: 130 stopped by Ctrl-C/SIGTERM (open runs closed as partial, resumed at the next start); with "
-    "--once/--duration 0 if no recorded run failed, 1 if one did; 2 usage error; 3 cannot reach or use the "
-    "cluster at start (later outages are retried forever); 70 internal error."
+    "--once/--duration 0 if no recorded run failed, 1 if one did, 4 if one was captured only partially; 2 usage "
+    "error; 3 cannot reach or use the cluster at start (later outages are retried forever); 70 internal error."
 )
 
 

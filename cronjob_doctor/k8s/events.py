@@ -39,6 +39,13 @@ def when(event: Any) -> str:
                or meta(event).get("creationTimestamp") or "")
 
 
+def since(event: Any) -> str:
+    """The earliest time the event carries, as written: a repeated event spans firstTimestamp..lastTimestamp."""
+    event = as_dict(event)
+    return str(event.get("firstTimestamp") or event.get("eventTime") or event.get("lastTimestamp")
+               or meta(event).get("creationTimestamp") or "")
+
+
 def key(event: Any) -> str:
     """Identity across lists and watches: the uid, else namespace/name."""
     event_meta = meta(event)

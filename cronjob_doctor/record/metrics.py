@@ -67,7 +67,7 @@ class RecorderMetrics:
     def error(self, kind: str) -> None:
         self.errors.labels(kind).inc()
 
-    def serve(self, port: int, addr: str = "0.0.0.0") -> int:
+    def serve(self, port: int, addr: str = "127.0.0.1") -> int:
         """Expose /metrics on `addr:port` (0 picks a free port); return the port."""
         self._server, self._thread = start_http_server(port, addr=addr, registry=self.registry)
         return int(self._server.server_port)

@@ -33,7 +33,8 @@ class RecordSettings:
     """Size budget of the whole root (--max-bytes)."""
     metrics_port: int | None = None
     """Serve Prometheus metrics on this port (--metrics-port; 0 picks one)."""
-    metrics_addr: str = "0.0.0.0"
+    metrics_addr: str = "127.0.0.1"
+    """Where the metrics server listens (--metrics-address): loopback unless the operator opens it."""
     once: bool = False
     """Stop after the first run that started after record did is recorded (--once); earlier runs caught up on
     the way are recorded and reported, but do not end the wait."""

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.segment import Segment
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -22,7 +21,7 @@ from cronjob_doctor.report import json as json_report
 from cronjob_doctor.report import yaml as yaml_report
 from cronjob_doctor.report.markdown import code, fenced, table
 from cronjob_doctor.report.parts import clean
-from cronjob_doctor.report.text import hint
+from cronjob_doctor.report.text import Indented, hint
 from cronjob_doctor.scan.left import ORPHAN, LeftJob
 
 _OUTCOME_STYLES = {SUCCEEDED: "green", FAILED: "red", RUNNING: "yellow"}
@@ -140,24 +139,8 @@ def settings_line(history: History) -> str:
 # ---------------------------------------------------------------------------------------------- text
 
 
-class Indented:
-    """Text wrapped under an indent, continuation lines aligned, no trailing spaces (rich's Padding pads
-    every line to the full width, which litters piped output and copied text)."""
-
-    def __init__(self, text: Text, level: int = 1) -> None:
-        self.text, self.margin = text, 2 * level
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(10, options.max_width - self.margin)
-        for line in self.text.wrap(console, width):
-            line.rstrip()
-            yield Segment(" " * self.margin)
-            yield from line.render(console)
-            yield Segment.line()
-
-
 def _indent(text: Text, level: int = 1) -> Indented:
-    return Indented(text, level)
+    return Indented(text, 2 * level)
 
 
 def _runs_table(history: History) -> Table:
@@ -275,7 +258,7 @@ def left_jobs_text(left: tuple[LeftJob, ...]) -> list[RenderableType]:
         line = Text(f"{job.namespace}/{job.name} ", style="bold")
         line.append(job.state, style="yellow" if job.state == ORPHAN else "")
         line.append(f" ({job.outcome if job.finished else 'still running'}): {clean(job.why)}")
-        parts.append(Indented(line))
+        parts.append(Indented(line, 2))
     for step in left_next_steps(left):
         parts += hint(step, indent=0, marker="next:")
     return parts

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import Group, RenderableType
 from rich.text import Text
 
 from cronjob_doctor.lint.base import LintFinding
 from cronjob_doctor.lint.engine import LintReport
 from cronjob_doctor.report import sarif
 from cronjob_doctor.report import yaml as yaml_report
+from cronjob_doctor.report.text import Indented, Verbatim, hint
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -29,30 +30,14 @@ def summary(report: LintReport) -> str:
     return text
 
 
-class _Indented:
-    """Text wrapped to the console width with every line indented (no padding to the full width)."""
-
-    def __init__(self, text: Text, indent: int) -> None:
-        self.text = text
-        self.indent = indent
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(20, options.max_width - self.indent)
-        for line in self.text.wrap(console, width):
-            line.rstrip()
-            yield Text(" " * self.indent) + line
-
-
 def _finding(finding: LintFinding) -> RenderableType:
     head = Text("  ")
     head.append(f"{finding.severity.upper():<7}", style=_STYLE[finding.severity])
     head.append(f" {finding.check}", style="bold")
     at = finding.path + (f" (line {finding.line})" if finding.line else "")
-    body = Text()
-    body.append(finding.message)
-    body.append(f"\nat:  {at}", style="dim")
-    body.append(f"\nfix: {finding.fix}", style="green")
-    return Group(head, _Indented(body, 4))
+    # The field path and the commands in the fix are printed whole: a wrapped path or command does not paste.
+    return Group(head, Indented(Text(finding.message), 4), Verbatim(f"at:  {at}", indent=4, style="dim"),
+                 *hint(finding.fix, indent=4, marker="fix:"))
 
 
 def text(report: LintReport) -> RenderableType:
@@ -62,7 +47,7 @@ def text(report: LintReport) -> RenderableType:
         findings = report.findings_for(workload)
         header = Text(workload.label, style="bold")
         header.append(f"  {workload.source}", style="dim")
-        parts.append(_Indented(header, 0))
+        parts.append(Indented(header, 0))
         if not findings:
             parts.append(Text("  no findings", style="green"))
         parts.extend(_finding(f) for f in findings)

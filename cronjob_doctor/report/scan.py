@@ -15,10 +15,10 @@ from rich.text import Text
 
 from cronjob_doctor.report import json as json_report
 from cronjob_doctor.report import yaml as yaml_report
-from cronjob_doctor.report.history import Indented, left_job_dict, left_jobs_text, left_next_steps
+from cronjob_doctor.report.history import left_job_dict, left_jobs_text, left_next_steps
 from cronjob_doctor.report.markdown import fenced, table
 from cronjob_doctor.report.parts import clean
-from cronjob_doctor.report.text import hint
+from cronjob_doctor.report.text import Indented, hint
 from cronjob_doctor.scan.model import Scan, ScanRow
 
 _STYLES = {"succeeded": "green", "failed": "red", "running": "yellow"}
@@ -97,7 +97,7 @@ def render_text(scan: Scan) -> RenderableType:
             line.append(clean(row.last_reason or "failed"), style="red")
             if row.lost_evidence:
                 line.append(f"; {row.lost_evidence} failed run(s) lost their pods")
-            parts.append(Indented(line))
+            parts.append(Indented(line, 2))
         step = next_step(scan)
         if step:
             parts += hint(step, indent=0, marker="next:")

@@ -77,6 +77,22 @@ def _candidates(verdict: Verdict) -> list[RenderableType]:
     return out
 
 
+class Indented:
+    """Text wrapped under an indent of `margin` columns, continuation lines aligned, no trailing spaces (rich's
+    Padding pads every line to the full width, which litters piped output and copied text)."""
+
+    def __init__(self, text: Text, margin: int) -> None:
+        self.text, self.margin = text, margin
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(10, options.max_width - self.margin)
+        for line in self.text.wrap(console, width, overflow="fold"):
+            line.rstrip()
+            yield Segment(" " * self.margin)
+            yield from line.render(console)
+            yield Segment.line()
+
+
 class Verbatim:
     """Lines written exactly as given, indented, whatever the width: code to copy, never wrapped or cropped."""
 
@@ -107,7 +123,7 @@ def hint(text: str, *, indent: int, marker: str = "->") -> list[RenderableType]:
             out.append(Verbatim(lead + block.text, indent=indent) if index == 0
                        else Verbatim(block.text, indent=indent + 2))
         else:
-            out.append(Padding(Text(lead + block.text, overflow="fold"), (0, 0, 0, indent), expand=False))
+            out.append(Indented(Text(lead + block.text), indent))
     return out
 
 

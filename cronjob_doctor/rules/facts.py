@@ -59,6 +59,8 @@ class Event:
     count: int = 1
     when: str = ""
     """The latest time the event carries (RFC 3339), empty when it carries none."""
+    since: str = ""
+    """The earliest time it carries: a repeated event happened from `since` to `when`."""
 
     @property
     def source(self) -> str:
@@ -360,7 +362,8 @@ def _events(raw: Iterable[dict[str, Any]]) -> Iterable[Event]:
     for index, ev in enumerate(raw):
         obj = eventlib.about(ev)
         yield Event(index, str(ev.get("reason") or ""), eventlib.message(ev), str(ev.get("type") or ""),
-                    str(obj.get("kind") or ""), str(obj.get("name") or ""), eventlib.count(ev), eventlib.when(ev))
+                    str(obj.get("kind") or ""), str(obj.get("name") or ""), eventlib.count(ev), eventlib.when(ev),
+                    eventlib.since(ev))
 
 
 def _containers(bundle: Bundle, facts: Facts) -> None:

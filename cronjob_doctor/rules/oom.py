@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from cronjob_doctor.bundle import Bundle
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.pods import Termination
+from cronjob_doctor.k8s.time import parse_time
 from cronjob_doctor.rules import remediation
 from cronjob_doctor.rules._shared import (
     decisive,
@@ -23,7 +24,7 @@ from cronjob_doctor.rules._shared import (
     trace_evidence,
 )
 from cronjob_doctor.rules.base import Evidence, Finding
-from cronjob_doctor.rules.facts import Facts, Match, facts_of
+from cronjob_doctor.rules.facts import Event, Facts, Match, facts_of
 
 NEAR_LIMIT = 0.95
 
@@ -166,6 +167,38 @@ def _oom_killed(facts: Facts) -> Iterable[Finding]:
     )
 
 
+NODE_OOM_SLACK_SECONDS = 5
+"""How far apart a node's OOM event and a container's SIGKILL may be and still be one kill: event times have
+one-second resolution and the kubelet records the event after it reads the kernel's log."""
+
+
+def _node_oom_victim(facts: Facts, system: list[Event]) -> tuple[Event, Termination] | None:
+    """The termination a node-level OOM kill explains, with its event. The kernel's OOM killer sends SIGKILL, so
+    the container exited 137 (or its code is unknown); the node's event must fall within that container's run
+    when both carry times (a node event names no container: a SystemOOM while another pod of the node was
+    killed, or cgroup v2 nodes reporting a container's own OOM kill as SystemOOM, says nothing about a run
+    that ended before or started after it); and no deletion explains the kill (a `Killing` event for the pod
+    as the container ended: the Job controller stopping the pod at BackoffLimitExceeded, say)."""
+    killed = {e.name: e for e in facts.events if e.reason == "Killing" and e.kind in ("", "Pod")}
+    slack = NODE_OOM_SLACK_SECONDS
+    for term in facts.failed_terminations():
+        if term.init or term.exit_code not in (137, None):
+            continue
+        start, end = parse_time(term.started_at), parse_time(term.finished_at)
+        stop = killed.get(term.pod)
+        stopped = parse_time(stop.when) if stop is not None else None
+        if stop is not None and (end is None or stopped is None or abs((stopped - end).total_seconds()) <= slack):
+            continue
+        for event in reversed(system):
+            first, last = parse_time(event.since), parse_time(event.when)
+            if end is not None and first is not None and (first - end).total_seconds() > slack:
+                continue  # the node ran out of memory after this container had ended
+            if start is not None and last is not None and (start - last).total_seconds() > slack:
+                continue  # ... or before it started
+            return event, term
+    return None
+
+
 def _unexplained_137(bundle: Bundle, facts: Facts) -> Termination | None:
     """A failed container that exited 137 (reason Error) that nothing else explains: the pod's spec has no
     liveness probe, the Job did not run out of its deadline, the pod was not deleted, evicted or disrupted (its
@@ -238,17 +271,16 @@ class OomRule:
                 remediation=tuple(container_fix(facts, container) + _download_fix(facts, container)),
             )
             return
-        system = facts.events_with("SystemOOM", "OOMKilling")
-        signalled = [t for t in facts.failed_terminations() if t.exit_code in (137, None) or t.reason == "Error"]
-        if system and signalled:
+        node_kill = _node_oom_victim(facts, facts.events_with("SystemOOM", "OOMKilling"))
+        if node_kill is not None:
             # A node-level OOM kill shows as a Node event, not in the pod status.
-            event = system[-1]
+            event, victim = node_kill
             yield Finding(
-                verdict="oom", confidence=0.88 if any(t.exit_code == 137 for t in signalled) else 0.7, detail="node",
+                verdict="oom", confidence=0.88 if victim.exit_code == 137 else 0.7, detail="node",
                 summary=f"the node ran out of memory ({event.reason} on {event.kind.lower() or 'node'} {event.name}) "
-                        f"and the kernel killed container {signalled[0].container} (exit {signalled[0].exit_code}); "
+                        f"and the kernel killed container {victim.container} (exit {victim.exit_code}); "
                         "not the container's own limit",
-                evidence=(Evidence(event.source, event.describe()), term_evidence(signalled[0])),
+                evidence=(Evidence(event.source, event.describe()), term_evidence(victim)),
                 remediation=("set memory requests equal to limits (Guaranteed QoS) on the node's pods so the node is "
                              "not overcommitted, reserve memory for the system (kubelet --system-reserved, eviction "
                              "thresholds), and keep the job off overloaded nodes",),

@@ -83,3 +83,5 @@ def test_demo_exits_0_when_it_ran_as_designed(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--quiet", "--bundle", str(tmp_path / "b"), "-o", "json"])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["verdict"] == "oom"
+    assert "found `oom` as designed, so it exits 0" in result.stderr
+    assert f"next: cronjob-doctor analyze {tmp_path / 'b'}" in result.stderr

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests import builders
 from tests.cluster import manifests
 
 KUBECONFIG = os.environ.get("KUBECONFIG", "")  # read at import time, before any fixture can touch it
@@ -56,10 +57,7 @@ def namespace(api_client: Any) -> Iterator[str]:
 
     name = f"cronjob-doctor-e2e-{secrets.token_hex(3)}"
     core = client.CoreV1Api(api_client)
-    core.create_namespace(
-        {"apiVersion": "v1", "kind": "Namespace",
-         "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": "cronjob-doctor-e2e"}}}
-    )
+    core.create_namespace(builders.namespace(name, labels={"app.kubernetes.io/part-of": "cronjob-doctor-e2e"}))
     try:
         batch = client.BatchV1Api(api_client)
         for cronjob in manifests.CRONJOBS:

@@ -13,14 +13,17 @@ import secrets
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.builders import job_from
 from tests.cluster import manifests
+from tests.waiting import wait_until
 
+# One worker runs the whole suite, one test after the other: it shares one real cluster, and its session-scoped
+# namespace (with the CronJobs) would otherwise be made once per pytest-xdist worker.
 pytestmark = pytest.mark.cluster
 
 RUN_TIMEOUT = 300  # image pulls on a fresh kind node dominate
@@ -42,7 +45,7 @@ def start_run(api_client: Any, namespace: str, cronjob: dict[str, Any]) -> str:
     name = cronjob["metadata"]["name"]
     live = client.BatchV1Api(api_client).read_namespaced_cron_job(name, namespace)
     job_name = f"{name}-manual-{secrets.token_hex(2)}"
-    job = manifests.job_from(cronjob, uid=live.metadata.uid, name=job_name)
+    job = job_from(cronjob, uid=live.metadata.uid, name=job_name)
     client.BatchV1Api(api_client).create_namespaced_job(namespace, job)
     return job_name
 
@@ -51,14 +54,14 @@ def wait_finished(api_client: Any, namespace: str, job: str, timeout: float = RU
     """Wait for the Job's Complete or Failed condition; returns `Complete` or `Failed`."""
     from kubernetes import client
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ended() -> str | None:
         status = client.BatchV1Api(api_client).read_namespaced_job_status(job, namespace).status
         for condition in status.conditions or []:
             if condition.type in ("Complete", "Failed") and condition.status == "True":
                 return str(condition.type)
-        time.sleep(2)
-    raise AssertionError(f"job {namespace}/{job} did not finish within {timeout:.0f}s")
+        return None
+
+    return wait_until(ended, timeout=timeout, interval=2, what=f"job {namespace}/{job} to finish")
 
 
 def _verdict(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -163,8 +166,9 @@ def test_record_captures_a_failed_run_into_a_bundle(namespace: str, api_client: 
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
     try:
+        # record lists the Jobs that --once does not count before it announces itself, and its watches list
+        # first: a run started from now on is a fresh one, seen by that list or by the watch.
         assert started.wait(60), "".join(stderr_lines)
-        time.sleep(2)  # the watches start right after the announcement
         job = start_run(api_client, namespace, manifests.DNS)
         stdout, _ = recorder.communicate(timeout=RUN_TIMEOUT)
     finally:

@@ -357,3 +357,22 @@ def read_log(api_client: Any, namespace: str, pod: str, **query: Any) -> str:
 
 def dumps(obj: Any) -> str:
     return json.dumps(obj, default=str, indent=1)
+
+
+def audited(logs_dir: Path, namespace: str, *, since: dt.datetime) -> list[dict[str, Any]]:
+    """The audit events (ResponseComplete) since `since` of requests about `namespace` (and access reviews) made
+    by a client, not by the control plane: `system:` users are its own components, and kwok-controller is the
+    simulated kubelet (it writes the pods' status and the kubelet's events)."""
+    out = []
+    for line in (logs_dir / "audit.log").read_text().splitlines():
+        event = json.loads(line)
+        user = str(event["user"]["username"])
+        if event.get("stage") != "ResponseComplete" or user.startswith("system:") or user == "kwok-controller":
+            continue
+        uri = str(event["requestURI"])
+        if f"/namespaces/{namespace}/" not in uri and not uri.endswith("selfsubjectaccessreviews"):
+            continue
+        when = dt.datetime.fromisoformat(str(event["requestReceivedTimestamp"]).replace("Z", "+00:00"))
+        if when >= since:
+            out.append(event)
+    return out

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tests.controlplane import helpers
-from tests.controlplane.helpers import ControlPlane, wait_for
+from tests.controlplane.helpers import ControlPlane, audited, wait_for
 
 pytestmark = pytest.mark.controlplane
 
@@ -390,24 +390,9 @@ def test_one_diagnose_costs_a_bounded_number_of_requests(
         result = cli("diagnose", f"{namespace}/{name}", "-q", "--bundle", str(tmp_path / name),
                      kubeconfig=controlplane.kubeconfig)
         assert result.returncode == 0, result.stderr
-        counts[name] = len(wait_for(lambda since=started: _audited(controlplane, namespace, since=since),
+        counts[name] = len(wait_for(lambda since=started: audited(controlplane.logs_dir, namespace, since=since),
                                     what="the audit log to hold the run (it is written in batches)"))
     assert counts["short"] > 10, counts  # the audit log saw this diagnose's requests
     assert counts["long"] <= counts["short"] + 10, counts
 
 
-def _audited(controlplane: ControlPlane, namespace: str, *, since: dt.datetime) -> list[dict[str, Any]]:
-    """The audit events (ResponseComplete) of requests about this namespace since `since`, not by a controller
-    (the admin kubeconfig's user; the test itself makes no request while diagnose runs)."""
-    out = []
-    for line in (controlplane.logs_dir / "audit.log").read_text().splitlines():
-        event = json.loads(line)
-        if event.get("stage") != "ResponseComplete" or str(event["user"]["username"]).startswith("system:"):
-            continue
-        if f"/namespaces/{namespace}/" not in event["requestURI"] and not event["requestURI"].endswith(
-                "selfsubjectaccessreviews"):
-            continue
-        when = dt.datetime.fromisoformat(event["requestReceivedTimestamp"].replace("Z", "+00:00"))
-        if when >= since:
-            out.append(event)
-    return out

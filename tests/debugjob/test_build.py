@@ -13,50 +13,25 @@ from cronjob_doctor.debugjob import build as debugjob
 from cronjob_doctor.debugjob.build import Variant, build, diff, job_name
 from cronjob_doctor.debugjob.sampler import MARKER, TOKEN_ANNOTATION, split_instrumented
 from cronjob_doctor.errors import InputError
+from tests import builders
+from tests.builders import container_spec, pod_template
 
 SCRIPT = "set -e\napk add --no-cache curl\ncurl -sSLo /tmp/mc https://dl.min.io/client/mc/release/linux-amd64/mc\n"
 
 
-def cronjob(**container_overrides: Any) -> dict[str, Any]:
-    container: dict[str, Any] = {
-        "name": "backup",
-        "image": "alpine:3.20",
-        "command": ["/bin/sh", "-c", SCRIPT],
-        "env": [
-            {
-                "name": "S3_ACCESS_KEY",
-                "valueFrom": {"secretKeyRef": {"name": "tf-backup-s3-creds", "key": "access-key"}},
-            }
-        ],
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-    }
-    container.update(container_overrides)
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "CronJob",
-        "metadata": {"name": "tf-state-backup", "namespace": "tofu-state", "uid": "cj-uid"},
-        "spec": {
-            "schedule": "0 8 * * *",
-            "jobTemplate": {
-                "metadata": {"labels": {"team": "platform"}},
-                "spec": {
-                    "backoffLimit": 2,
-                    "template": {
-                        "metadata": {"labels": {"app": "tf-state-backup"}},
-                        "spec": {
-                            "restartPolicy": "OnFailure",
-                            "serviceAccountName": "tf-backup",
-                            "nodeSelector": {"kubernetes.io/os": "linux"},
-                            "tolerations": [{"key": "batch", "operator": "Exists"}],
-                            "containers": [container],
-                            "volumes": [{"name": "tmp", "emptyDir": {}}],
-                        },
-                    },
-                },
-            },
-        },
-    }
+ENV = [{"name": "S3_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "tf-backup-s3-creds", "key": "access-key"}}}]
+
+
+def cronjob(**container_fields: Any) -> dict[str, Any]:
+    """The incident's CronJob with a Secret in env, a mounted volume, scheduling constraints and labels on its
+    jobTemplate; `container_fields` replace fields of its container (None removes one)."""
+    container = container_spec(script=SCRIPT, env=ENV, volumeMounts=[{"name": "tmp", "mountPath": "/tmp"}],
+                               **container_fields)
+    template = pod_template(container, nodeSelector={"kubernetes.io/os": "linux"},
+                            tolerations=[{"key": "batch", "operator": "Exists"}],
+                            volumes=[{"name": "tmp", "emptyDir": {}}])
+    return builders.cronjob(uid="cj-uid", schedule="0 8 * * *", concurrency=None, failed_limit=None,
+                            successful_limit=None, job_metadata={"labels": {"team": "platform"}}, template=template)
 
 
 def pod_spec(job: debugjob.DebugJob) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
 from cronjob_doctor_sandbox import Sandbox
+from tests.builders import job
 
 MANAGED = ("app.kubernetes.io/managed-by", "cronjob-doctor")
 
@@ -210,19 +211,8 @@ def test_non_shell_container_warns_and_runs_unchanged(sandbox: Sandbox, kubeconf
 
 def test_a_second_diagnose_is_refused_while_one_runs(sandbox: Sandbox, kubeconfig: str, tmp_path: Path) -> None:
     # A debug Job of an earlier diagnose that has not finished (suspended, so it stays that way).
-    running = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {
-            "name": "db-vacuum-doctor-zzzzz",
-            "namespace": "hang",
-            "labels": {MANAGED[0]: MANAGED[1], "cronjob-doctor/source": "db-vacuum"},
-        },
-        "spec": {
-            "suspend": True,
-            "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "x"}]}},
-        },
-    }
+    running = job("db-vacuum-doctor-zzzzz", namespace="hang", cronjob=None, start=None, suspend=True,
+                  job_labels={MANAGED[0]: MANAGED[1], "cronjob-doctor/source": "db-vacuum"})
     sandbox.store.create("jobs", running)
     result = invoke("diagnose", "hang/db-vacuum", "--kubeconfig", kubeconfig, "--bundle", str(tmp_path / "b"))
     assert result.exit_code == 3, result.output

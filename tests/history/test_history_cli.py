@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
 from cronjob_doctor_sandbox import Sandbox
+from tests.waiting import wait_until
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -21,16 +21,14 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def wait_for_job(sandbox: Sandbox, namespace: str, name: str, condition: str, timeout: float = 90.0) -> None:
-    """Poll the sandbox store until the Job has the condition (generous: CI machines are slow)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for_job(sandbox: Sandbox, namespace: str, name: str, condition: str) -> None:
+    """Wait until the Job in the sandbox's store has the condition (generous: CI machines are slow)."""
+    def reached() -> bool:
         job = sandbox.store.get("jobs", namespace, name)
-        if any(c.get("type") == condition and c.get("status") == "True"
-               for c in (job.get("status") or {}).get("conditions") or []):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"job {namespace}/{name} never reached {condition}")
+        return any(c.get("type") == condition and c.get("status") == "True"
+                   for c in (job.get("status") or {}).get("conditions") or [])
+
+    wait_until(reached, timeout=90, what=f"job {namespace}/{name} to reach {condition}")
 
 
 def test_incident_history_shows_the_failed_runs_with_their_pods_gone(sandbox: Sandbox, kubeconfig: str) -> None:

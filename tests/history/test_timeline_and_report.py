@@ -11,7 +11,7 @@ from rich.console import Console
 from cronjob_doctor.history import model as timeline
 from cronjob_doctor.report import history as report
 from cronjob_doctor.rules.base import Evidence, Verdict
-from tests.history.builders import at_minutes, cronjob, job, pod
+from tests.builders import at_minutes, container, daily_cronjob, pod, scheduled_job, terminated
 
 DAY = 1440
 FIRST = 29562240
@@ -21,8 +21,8 @@ NOW = at_minutes(FIRST + 4 * DAY) + timedelta(hours=2)
 
 
 def incident(**kwargs: object) -> timeline.History:
-    jobs = [job(m, o, took=161 if o == "Failed" else 74) for m, o in INCIDENT]
-    return timeline.build(cronjob(), jobs, [], now=NOW, **kwargs)  # type: ignore[arg-type]
+    jobs = [scheduled_job(m, o, took=161 if o == "Failed" else 74) for m, o in INCIDENT]
+    return timeline.build(daily_cronjob(), jobs, [], now=NOW, **kwargs)  # type: ignore[arg-type]
 
 
 def text_of(history: timeline.History, width: int = 80) -> str:
@@ -42,12 +42,12 @@ def test_summary_of_the_incident_pattern() -> None:
 
 def test_failing_now_exits_1_and_a_later_success_exits_0() -> None:
     assert incident().exit_code == 1
-    jobs = [job(m, o) for m, o in INCIDENT] + [job(FIRST + 5 * DAY, "Complete")]
-    assert timeline.build(cronjob(), jobs, [], now=NOW + timedelta(days=1)).exit_code == 0
+    jobs = [scheduled_job(m, o) for m, o in INCIDENT] + [scheduled_job(FIRST + 5 * DAY, "Complete")]
+    assert timeline.build(daily_cronjob(), jobs, [], now=NOW + timedelta(days=1)).exit_code == 0
 
 
 def test_no_jobs_is_not_failing() -> None:
-    history = timeline.build(cronjob(), [], [], now=NOW)
+    history = timeline.build(daily_cronjob(), [], [], now=NOW)
     assert history.exit_code == 0
     assert "No Jobs of this CronJob exist" in text_of(history)
 
@@ -62,8 +62,8 @@ def test_limit_shows_the_latest_runs_and_counts_all() -> None:
 
 
 def test_last_success_falls_back_to_the_cronjob_status() -> None:
-    cj = cronjob(status={"lastSuccessfulTime": "2026-03-10T08:01:14Z"})
-    history = timeline.build(cj, [job(FIRST, "Failed")], [], now=NOW)
+    cj = daily_cronjob(status={"lastSuccessfulTime": "2026-03-10T08:01:14Z"})
+    history = timeline.build(cj, [scheduled_job(FIRST, "Failed")], [], now=NOW)
     assert history.summary.last_success is not None and history.summary.last_success.day == 10
 
 
@@ -80,8 +80,8 @@ def test_text_report_fits_80_columns_and_names_what_matters() -> None:
 
 
 def test_time_zone_runs_show_local_time_too() -> None:
-    history = timeline.build(cronjob(schedule="0 3 * * *", time_zone="Europe/Berlin"),
-                             [job(29565180)], [], now=NOW)  # 2026-03-19 09:00 UTC = 10:00 CET
+    history = timeline.build(daily_cronjob(schedule="0 3 * * *", time_zone="Europe/Berlin"),
+                             [scheduled_job(29565180)], [], now=NOW)  # 2026-03-19 09:00 UTC = 10:00 CET
     out = text_of(history)
     assert "2026-03-19 09:00" in out and "2026-03-19 10:00 CET" in out
 
@@ -106,7 +106,7 @@ def test_markdown_report_has_a_runs_table_and_warnings() -> None:
 
 
 def test_verdicts_of_failed_runs_with_pods_are_shown() -> None:
-    failed = job(FIRST, "Failed")
+    failed = scheduled_job(FIRST, "Failed")
     verdict = Verdict(
         verdict="oom",
         confidence=0.9,
@@ -114,7 +114,8 @@ def test_verdicts_of_failed_runs_with_pods_are_shown() -> None:
         evidence=(Evidence("pods.json x/backup", "OOMKilled, exit 137"),),
         remediation=("raise the limit",),
     )
-    history = timeline.build(cronjob(), [failed], [pod(failed, reason="OOMKilled", exit_code=137)], now=NOW,
+    oom = pod(container("backup", terminated(reason="OOMKilled", exit_code=137)), of=failed)
+    history = timeline.build(daily_cronjob(), [failed], [oom], now=NOW,
                              verdicts={failed["metadata"]["name"]: verdict})
     out = text_of(history)
     assert "OOMKilled, exit 137" in out and "oom (confidence 0.90)" in out
@@ -123,8 +124,8 @@ def test_verdicts_of_failed_runs_with_pods_are_shown() -> None:
 
 
 def test_escape_sequences_from_the_api_do_not_reach_the_terminal() -> None:
-    failed = job(FIRST, "Failed", reason="Bad\x1b[31mReason")
-    out = text_of(timeline.build(cronjob(), [failed], [], now=NOW))
+    failed = scheduled_job(FIRST, "Failed", reason="Bad\x1b[31mReason")
+    out = text_of(timeline.build(daily_cronjob(), [failed], [], now=NOW))
     assert "\x1b" not in out and "BadReason" in out
 
 
@@ -139,9 +140,10 @@ def test_reasons_are_never_cut_mid_word_and_the_legend_explains_manual_runs() ->
     from cronjob_doctor import report as reports
     from cronjob_doctor.k8s.jobs import INSTANTIATE_ANNOTATION
 
-    manual = job(None, "Failed", name="manual-run", reason="BackoffLimitExceeded",
-                 annotations={INSTANTIATE_ANNOTATION: "manual"})
-    made = timeline.build(cronjob(), [job(FIRST, "Failed", reason="BackoffLimitExceeded"), manual], [], now=NOW)
+    manual = scheduled_job(None, "Failed", name="manual-run", reason="BackoffLimitExceeded",
+                           annotations={INSTANTIATE_ANNOTATION: "manual"})
+    failed = scheduled_job(FIRST, "Failed", reason="BackoffLimitExceeded")
+    made = timeline.build(daily_cronjob(), [failed, manual], [], now=NOW)
     console = Console(file=io.StringIO(), width=80, color_system=None)
     reports.write(console, made, fmt="text")
     out = console.file.getvalue()  # type: ignore[attr-defined]
@@ -152,7 +154,7 @@ def test_reasons_are_never_cut_mid_word_and_the_legend_explains_manual_runs() ->
 def test_commands_in_warnings_are_printed_whole_at_80_columns() -> None:
     from cronjob_doctor import report as reports
 
-    made = timeline.build(cronjob(), [job(FIRST, "Failed")], [], now=NOW)
+    made = timeline.build(daily_cronjob(), [scheduled_job(FIRST, "Failed")], [], now=NOW)
     console = Console(file=io.StringIO(), width=80, color_system=None)
     reports.write(console, made, fmt="text")
     lines = [line.strip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]

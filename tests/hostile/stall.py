@@ -34,17 +34,19 @@ def write_hostile_bundle(root: Path) -> None:
     log.write_text("".join(f"2026-03-21T08:00:0{i}.000000000Z {line}\n" for i, line in enumerate(HOSTILE_LOG_LINES)))
 
 
-def _ticker(redactor: Redactor, sink: Path, stop: threading.Event, gaps: list[float]) -> None:
+def _ticker(redactor: Redactor, sink: Path, stop: threading.Event, gaps: list[float],
+            ticking: threading.Event) -> None:
     """A capture stream: redact a short line, append it, again, and note the longest wait between two."""
     with sink.open("a") as handle:
         last = time.monotonic()
         while not stop.is_set():
             handle.write(redactor.redact("+ mc alias set store http://minio:9000 tf-backup Vq3n8sLk2PzR7wYt") + "\n")
             handle.flush()
+            ticking.set()
             now = time.monotonic()
             gaps.append(now - last)
             last = now
-            time.sleep(0.002)
+            time.sleep(0.002)  # the stream's pace: a line every 2 ms, as a busy log writes them
 
 
 def main(mode: str, directory: str) -> None:
@@ -62,10 +64,11 @@ def main(mode: str, directory: str) -> None:
 
             analyze(bundle_io.read(root / "bundle"))
 
-    stop, gaps = threading.Event(), [0.0]
-    ticker = threading.Thread(target=_ticker, args=(redactor, root / "other-job.log", stop, gaps), daemon=True)
+    stop, ticking, gaps = threading.Event(), threading.Event(), [0.0]
+    ticker = threading.Thread(target=_ticker, args=(redactor, root / "other-job.log", stop, gaps, ticking),
+                              daemon=True)
     ticker.start()
-    time.sleep(0.1)
+    ticking.wait(10)  # the other Job's capture writes before the hostile work begins
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
     worker.join()

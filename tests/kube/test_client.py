@@ -15,8 +15,7 @@ from cronjob_doctor.kube import retry
 from cronjob_doctor.kube.client import Kube, RetryPolicy
 from cronjob_doctor.managed import MANAGED_BY_LABEL, RUN_ID_LABEL
 from cronjob_doctor_sandbox import Sandbox
-
-from .conftest import NS, job, namespace, pod
+from tests.builders import NS, container, job, namespace, pod, pod_metrics, running, secret, terminated
 
 MANAGED = {MANAGED_BY_LABEL[0]: MANAGED_BY_LABEL[1]}
 
@@ -29,7 +28,7 @@ def _gets(sandbox: Sandbox, path_end: str) -> list[Any]:
 
 
 def test_get_returns_the_api_json_as_plain_dicts(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create("jobs", job("backup-1", labels={"team": "infra"}))
+    bare.store.create("jobs", job("backup-1", job_labels={"team": "infra"}, backoff_limit=0))
     got = kube.get_job(NS, "backup-1")
     assert type(got) is dict
     assert got["kind"] == "Job" and got["apiVersion"] == "batch/v1"
@@ -38,15 +37,7 @@ def test_get_returns_the_api_json_as_plain_dicts(kube: Kube, bare: Sandbox) -> N
 
 
 def test_get_secret_keeps_base64_data(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create(
-        "secrets",
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {"name": "minio", "namespace": NS},
-            "data": {"key": "c2VjcmV0"},
-        },
-    )
+    bare.store.create("secrets", secret("minio", {"key": "c2VjcmV0"}))
     assert kube.get_secret(NS, "minio")["data"] == {"key": "c2VjcmV0"}
 
 
@@ -80,16 +71,16 @@ def test_list_trims_each_item_of_every_page(kube: Kube, bare: Sandbox) -> None:
 
 
 def test_list_items_carry_kind_and_api_version(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("p1", state={"running": {}}))
+    bare.store.create("pods", pod(container("backup", running(None)), name="p1", phase="Running"))
     (item,) = kube.list_pods(NS)
     assert (item["kind"], item["apiVersion"]) == ("Pod", "v1")
 
 
 def test_list_all_namespaces_and_selectors(kube: Kube, bare: Sandbox) -> None:
     bare.store.create("namespaces", namespace("other"))
-    bare.store.create("jobs", job("a", labels={"app": "x"}))
-    bare.store.create("jobs", job("b", ns="other", labels={"app": "x"}))
-    bare.store.create("jobs", job("c", ns="other", labels={"app": "y"}))
+    bare.store.create("jobs", job("a", job_labels={"app": "x"}))
+    bare.store.create("jobs", job("b", namespace="other", job_labels={"app": "x"}))
+    bare.store.create("jobs", job("c", namespace="other", job_labels={"app": "y"}))
     assert [j["metadata"]["name"] for j in kube.list_jobs(None, label_selector="app=x")] == ["b", "a"]
     assert [j["metadata"]["name"] for j in kube.list_jobs(None, field_selector="metadata.name=c")] == ["c"]
     assert (
@@ -203,7 +194,7 @@ def test_retry_after_as_http_date() -> None:
 
 
 def _manifest(name: str, run_id: str = "r-1") -> dict[str, Any]:
-    return job(name, labels={**MANAGED, RUN_ID_LABEL: run_id})
+    return job(name, job_labels={**MANAGED, RUN_ID_LABEL: run_id})
 
 
 def test_create_job_returns_the_created_object(kube: Kube, bare: Sandbox) -> None:
@@ -283,12 +274,7 @@ def test_pod_metrics_absent_api_is_none(kube: Kube, bare: Sandbox) -> None:
 
 
 def test_pod_metrics_present(kube: Kube, bare: Sandbox) -> None:
-    sample = {
-        "kind": "PodMetrics",
-        "apiVersion": "metrics.k8s.io/v1beta1",
-        "metadata": {"name": "p1", "namespace": NS},
-        "containers": [{"name": "backup", "usage": {"cpu": "5m", "memory": "100Mi"}}],
-    }
+    sample = pod_metrics("p1")
     # a stand-in for the sandbox kubelet's metrics source (this sandbox runs without controllers)
     bare.cluster = SimpleNamespace(
         pod_metrics=lambda ns, name: sample if name == "p1" else None, stop=lambda: None
@@ -313,7 +299,7 @@ def test_can_i_asks_a_self_subject_access_review(kube: Kube, bare: Sandbox) -> N
 
 
 def test_reads_survive_json_roundtrip(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("p1", state={"terminated": {"exitCode": 137, "reason": "OOMKilled"}}))
+    bare.store.create("pods", pod(container("backup", terminated(reason="OOMKilled", exit_code=137)), name="p1"))
     fetched = kube.get_pod(NS, "p1")
     assert json.loads(json.dumps(fetched)) == fetched
     assert fetched["status"]["containerStatuses"][0]["state"]["terminated"]["reason"] == "OOMKilled"

@@ -27,8 +27,7 @@ from cronjob_doctor.errors import (
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.kube.errors import Call, connection_reason, is_connection_error, map_error
 from cronjob_doctor_sandbox import Sandbox
-
-from .conftest import NS, job
+from tests.builders import NS, job
 
 SERVER = "https://prod.example:6443"
 NOWHERE: Any = None  # urllib3 errors name their pool/connection; the mapping never looks at it

@@ -29,9 +29,8 @@ from cronjob_doctor.kube.logs import (
 )
 from cronjob_doctor_sandbox import Sandbox
 from cronjob_doctor_sandbox.logstore import rfc3339nano
+from tests.builders import NS, container, pod, running, waiting
 from tests.waiting import wait_until
-
-from .conftest import NS, pod
 
 
 def follow_log(kube: Kube, *args: Any, **kwargs: Any) -> Iterator[LogChunk]:
@@ -206,7 +205,7 @@ def test_a_partial_last_line_is_not_yielded_when_the_stream_drops() -> None:
 
 # --- over HTTP, against the sandbox --------------------------------------------------------------------------
 
-RUNNING = {"running": {"startedAt": "2026-11-25T00:11:40Z"}}
+RUNNING = running("2026-11-25T00:11:40Z")
 TERMINATED = {"terminated": {"exitCode": 0, "reason": "Completed"}}
 
 
@@ -222,7 +221,7 @@ def _start(
     sandbox: Sandbox, name: str = "p1", lines: list[str] | None = None, *, when: datetime | None = None
 ) -> None:
     if sandbox.store.find("pods", NS, name) is None:
-        sandbox.store.create("pods", pod(name, state=RUNNING))
+        sandbox.store.create("pods", pod(container("backup", RUNNING), name=name, phase="Running"))
     sandbox.logs.start_instance(NS, name, "backup")
     for line in lines or []:
         sandbox.logs.append(NS, name, "backup", line, when)
@@ -237,16 +236,54 @@ def _log_requests(sandbox: Sandbox) -> list[Any]:
     return [r for r in sandbox.requests if r.path.endswith("/log")]
 
 
+class Follower:
+    """follow_log on a thread, so the test can change the pod and its log while the follow runs."""
+
+    def __init__(self, kube: Kube, **kwargs: Any) -> None:
+        self.stop = threading.Event()
+        self.chunks: list[LogChunk] = []
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(kube, kwargs), daemon=True)
+        self._thread.start()
+
+    def _run(self, kube: Kube, kwargs: dict[str, Any]) -> None:
+        try:
+            self.chunks.extend(follow_log(kube, NS, "p1", "backup", stop=self.stop, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            self.error = exc
+
+    @property
+    def texts(self) -> list[str]:
+        return [chunk.text for chunk in self.chunks]
+
+    def join(self, timeout: float = 30) -> list[str]:
+        """Wait for the follow to end by itself: the lines it yielded."""
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the follow never ended"
+        assert self.error is None, self.error
+        return self.texts
+
+    def stop_and_time(self) -> float:
+        """Set `stop`: how long the follow took to end."""
+        started = time.monotonic()
+        self.stop.set()
+        self._thread.join(3)
+        assert not self._thread.is_alive()
+        return time.monotonic() - started
+
+
+def _log_arrivals(sandbox: Sandbox) -> int:
+    """How many log requests the server has received, answered or not."""
+    return len([r for r in sandbox.received if r.path.endswith("/log")])
+
+
 def test_follow_until_the_container_terminates(kube: Kube, bare: Sandbox) -> None:
     _start(bare, lines=["+ apk add curl", "fetch https://dl-cdn.alpinelinux.org/..."])
-
-    def later() -> None:
-        time.sleep(0.3)
-        bare.logs.append(NS, "p1", "backup", "+ mc cp state.json minio/backups/")
-        _terminate(bare)
-
-    threading.Thread(target=later, daemon=True).start()
-    chunks = list(follow_log(kube, NS, "p1", "backup"))
+    stream = follow_log(kube, NS, "p1", "backup")
+    chunks = [next(stream), next(stream)]  # the stream is open and has caught up: the next line comes live
+    bare.logs.append(NS, "p1", "backup", "+ mc cp state.json minio/backups/")
+    _terminate(bare)
+    chunks.extend(stream)
     assert [c.text for c in chunks] == bare.logs.written(NS, "p1", "backup")
     assert all(c.timestamp.endswith("Z") for c in chunks)
     followed, final, tail = _log_requests(bare)
@@ -291,34 +328,32 @@ def test_a_stream_cut_while_the_container_runs_on_is_a_cluster_error(kube: Kube,
 
 
 def test_waiting_container_is_waited_for(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("p1", state={"waiting": {"reason": "ContainerCreating"}}))
+    bare.store.create("pods", pod(container("backup", waiting("ContainerCreating")), name="p1", phase="Pending"))
+    follower = Follower(kube, poll_seconds=0.1)
 
-    def start_later() -> None:
-        time.sleep(0.4)
-        _set_state(bare, "p1", RUNNING)
-        _start(bare, lines=["hello"])
-        _terminate(bare)
+    def waited() -> bool:
+        """The kubelet said 400 and the follow then looked at the pod: it saw it waiting, and waits."""
+        answered = [(r.path.endswith("/log"), r.status) for r in bare.requests]
+        return (True, 400) in answered and (False, 200) in answered[answered.index((True, 400)):]
 
-    threading.Thread(target=start_later, daemon=True).start()
-    chunks = list(follow_log(kube, NS, "p1", "backup", poll_seconds=0.1))
-    assert [c.text for c in chunks] == ["hello"]
-    assert 400 in [r.status for r in _log_requests(bare)]
+    wait_until(waited, timeout=10, what="the follow to see the container waiting")
+    _set_state(bare, "p1", RUNNING)
+    _start(bare, lines=["hello"])
+    _terminate(bare)
+    assert follower.join() == ["hello"]
 
 
 def test_stream_end_while_running_reopens(kube: Kube, bare: Sandbox) -> None:
     _start(bare, lines=["first instance"], when=T0)
-
-    def restart() -> None:
-        time.sleep(0.3)
-        # the container restarts in place: the followed instance ends, the pod still says running
-        bare.logs.start_instance(NS, "p1", "backup")
-        bare.logs.append(NS, "p1", "backup", "second instance", T0 + timedelta(seconds=5))
-        time.sleep(1.0)
-        _terminate(bare)
-
-    threading.Thread(target=restart, daemon=True).start()
-    chunks = list(follow_log(kube, NS, "p1", "backup", poll_seconds=0.1))
-    assert [c.text for c in chunks] == ["first instance", "second instance"]
+    stream = follow_log(kube, NS, "p1", "backup", poll_seconds=0.1)
+    assert next(stream).text == "first instance"
+    # the container restarts in place: the followed instance ends, the pod still says running
+    bare.logs.start_instance(NS, "p1", "backup")
+    bare.logs.append(NS, "p1", "backup", "second instance", T0 + timedelta(seconds=5))
+    assert next(stream).text == "second instance"  # from a reopened stream
+    _terminate(bare)
+    assert list(stream) == []
+    assert len(_log_requests(bare)) >= 2
 
 
 def test_previous_instance_is_read_once(kube: Kube, bare: Sandbox) -> None:
@@ -339,37 +374,21 @@ def test_no_previous_instance(kube: Kube, bare: Sandbox) -> None:
         read_log(kube, NS, "p1", "backup", previous=True)
 
 
-def _follow_then_stop(kube: Kube) -> tuple[list[LogChunk], float]:
-    """Follow p1/backup on a thread, set `stop` after 0.5 s: the lines got, and how long the follow took to end."""
-    stop = threading.Event()
-    got: list[LogChunk] = []
-    thread = threading.Thread(target=lambda: got.extend(follow_log(kube, NS, "p1", "backup", stop=stop)))
-    thread.start()
-    time.sleep(0.5)
-    started = time.monotonic()
-    stop.set()
-    thread.join(3)
-    assert not thread.is_alive()
-    return got, time.monotonic() - started
-
-
 def test_stop_ends_an_idle_follow_within_a_second(kube: Kube, bare: Sandbox) -> None:
     _start(bare, lines=["one line, then silence"])
-    got, seconds = _follow_then_stop(kube)
-    assert seconds < 1.0
-    assert [c.text for c in got] == ["one line, then silence"]
+    follower = Follower(kube)
+    wait_until(lambda: follower.texts == ["one line, then silence"], timeout=10, what="the line, then silence")
+    assert follower.stop_and_time() < 1.0
+    assert follower.texts == ["one line, then silence"]
 
 
 def test_deleted_pod_ends_the_follow(kube: Kube, bare: Sandbox) -> None:
     _start(bare, lines=["working"])
-
-    def delete_later() -> None:
-        time.sleep(0.3)
-        bare.store.delete("pods", NS, "p1")
-        bare.logs.forget_pod(NS, "p1")
-
-    threading.Thread(target=delete_later, daemon=True).start()
-    assert [c.text for c in follow_log(kube, NS, "p1", "backup")] == ["working"]
+    stream = follow_log(kube, NS, "p1", "backup")
+    assert next(stream).text == "working"  # the follow is open
+    bare.store.delete("pods", NS, "p1")
+    bare.logs.forget_pod(NS, "p1")
+    assert list(stream) == []
 
 
 def test_multi_megabyte_line_arrives_whole(kube: Kube, bare: Sandbox) -> None:
@@ -395,21 +414,20 @@ def test_log_of_a_missing_pod_is_not_found(kube: Kube) -> None:
 def test_stop_ends_a_follow_of_a_container_that_wrote_nothing_yet(kube: Kube, bare: Sandbox) -> None:
     # the kubelet sends response headers only with the first line; waiting for them must not outlast `stop`
     _start(bare)
-    got, seconds = _follow_then_stop(kube)
-    assert seconds < 1.5
-    assert got == []
+    follower = Follower(kube)
+    wait_until(lambda: _log_arrivals(bare), timeout=10, what="the log request, waiting for its first byte")
+    assert follower.stop_and_time() < 1.5
+    assert follower.chunks == []
 
 
 def test_a_container_silent_at_first_is_still_followed(kube: Kube, bare: Sandbox) -> None:
     _start(bare)
-
-    def speak_later() -> None:
-        time.sleep(1.5)  # longer than the wait for the first byte
-        bare.logs.append(NS, "p1", "backup", "finally")
-        _terminate(bare)
-
-    threading.Thread(target=speak_later, daemon=True).start()
-    assert [c.text for c in follow_log(kube, NS, "p1", "backup")] == ["finally"]
+    follower = Follower(kube)
+    # silent for longer than the wait for the first byte: the follow has given up on one request and asked again
+    wait_until(lambda: _log_arrivals(bare) >= 2, timeout=10, what="a second log request")
+    bare.logs.append(NS, "p1", "backup", "finally")
+    _terminate(bare)
+    assert follower.join() == ["finally"]
 
 
 def test_a_quiet_live_stream_is_resumed_not_failed(
@@ -417,15 +435,14 @@ def test_a_quiet_live_stream_is_resumed_not_failed(
 ) -> None:
     monkeypatch.setattr(logs_module, "IDLE_READ_TIMEOUT_SECONDS", 0.3)
     _start(bare, lines=["first"])
-
-    def later() -> None:
-        time.sleep(1.5)  # several idle timeouts: each is a resume, none counts as a failure
-        bare.logs.append(NS, "p1", "backup", "second")
-        _terminate(bare)
-
-    threading.Thread(target=later, daemon=True).start()
-    assert [c.text for c in follow_log(kube, NS, "p1", "backup")] == ["first", "second"]
-    assert len(_log_requests(bare)) >= 3
+    follower = Follower(kube)
+    # After the first request's line, quiet requests that each end in an idle timeout and a resume: counted as
+    # failures, the third would end the follow (the retry policy's attempts) before a fifth request is made.
+    assert kube.retry_policy.attempts == 3
+    wait_until(lambda: len(_log_requests(bare)) >= 5, timeout=10, what="four resumes of a quiet stream")
+    bare.logs.append(NS, "p1", "backup", "second")
+    _terminate(bare)
+    assert follower.join() == ["first", "second"]
 
 
 # --- streams that end cleanly before the log does (a proxy's idle timeout, a graceful API server restart) -----

@@ -15,8 +15,8 @@ from cronjob_doctor.kube import watch as watch_module
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor.kube.watch import watch
 from cronjob_doctor_sandbox import Sandbox
-
-from .conftest import NS, job
+from tests.builders import NS, job, pod
+from tests.waiting import wait_until
 
 Event = tuple[str, str]
 
@@ -72,9 +72,14 @@ def test_lists_first_then_streams_changes(kube: Kube, bare: Sandbox) -> None:
     assert watches[0].query["allowWatchBookmarks"] == "true"
 
 
+def watching(sandbox: Sandbox, resource: str = "jobs") -> None:
+    """Wait until a watch of `resource` is open: from then on every change reaches the collector by the watch."""
+    wait_until(lambda: sandbox.open_watches(resource), timeout=10, what=f"a watch of {resource}")
+
+
 def test_stop_is_honoured_within_a_second(kube: Kube, bare: Sandbox) -> None:
     collector = Collector(kube)
-    time.sleep(0.5)  # the watch request is open and idle
+    watching(bare)  # the watch request is open and idle
     assert collector.finish() < 1.0
     assert collector.error is None
 
@@ -82,12 +87,13 @@ def test_stop_is_honoured_within_a_second(kube: Kube, bare: Sandbox) -> None:
 def test_cut_streams_resume_without_loss_or_duplicates(kube: Kube, bare: Sandbox) -> None:
     bare.faults.cut_watches_after(2)  # every watch stream is cut after two events
     collector = Collector(kube)
-    time.sleep(0.3)
+    watching(bare)  # the jobs come by the watch, not by its list
     for index in range(7):
         bare.store.create("jobs", job(f"j{index}"))
     assert collector.take(7) == [("ADDED", f"j{index}") for index in range(7)]
-    time.sleep(0.3)
-    assert collector.events.empty()
+    # A resume from a stale version would resend some of them before the next change: the next one comes first.
+    bare.store.create("jobs", job("last"))
+    assert collector.take(1) == [("ADDED", "last")]
     collector.finish()
     assert collector.error is None
     assert bare.faults.cuts >= 2
@@ -97,7 +103,8 @@ def test_server_side_timeout_resumes_from_the_last_version(
     kube: Kube, bare: Sandbox, short_windows: None
 ) -> None:
     collector = Collector(kube)
-    time.sleep(2.5)  # at least two one-second watch requests end cleanly
+    wait_until(lambda: len([r for r in bare.received if r.query.get("watch") == "true"]) >= 3, timeout=15,
+               what="two one-second watch requests ended cleanly and a third opened")
     bare.store.create("jobs", job("late"))
     assert collector.take(1) == [("ADDED", "late")]
     collector.finish()
@@ -111,21 +118,17 @@ def test_bookmarks_advance_the_version_without_events(
     # a real apiserver sends a BOOKMARK about 2 s before timeoutSeconds, once the resourceVersion moved
     monkeypatch.setattr(watch_module, "WATCH_WINDOW_SECONDS", 3)
     collector = Collector(kube)
-    time.sleep(0.3)
-    bare.store.create(
-        "pods",
-        {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": "p", "namespace": NS},
-            "spec": {"containers": [{"name": "c", "image": "i"}]},
-        },
-    )
-    time.sleep(3.5)  # a bookmark carries the pod's version to the job watch, then the request ends
+    watching(bare)
+    bare.store.create("pods", pod(name="p"))
+
+    def versions() -> list[int]:
+        return [int(r.query["resourceVersion"]) for r in bare.received if r.query.get("watch") == "true"]
+
+    # A bookmark carries the pod's version to the job watch; the next request (after 3 s) resumes from it.
+    wait_until(lambda: versions()[-1] == 2, timeout=15, what="a job watch resumed from the pod's version")
     collector.finish()
     assert collector.events.empty()
-    versions = [int(r.query["resourceVersion"]) for r in bare.requests if r.query.get("watch") == "true"]
-    assert versions[0] == 1 and versions[-1] == 2
+    assert versions()[0] == 1
 
 
 def test_410_error_event_relists_and_reports_what_changed(kube: Kube, bare: Sandbox) -> None:
@@ -173,13 +176,13 @@ def test_timeout_seconds_ends_the_watch(kube: Kube, bare: Sandbox) -> None:
 
 
 def test_label_selector_filters(kube: Kube, bare: Sandbox) -> None:
-    bare.store.create("jobs", job("mine", labels={"job-name": "x"}))
+    bare.store.create("jobs", job("mine", job_labels={"job-name": "x"}))
     bare.store.create("jobs", job("other"))
     events: Generator[tuple[str, dict[str, Any]], None, None] = watch(
         kube, "jobs", NS, label_selector="job-name=x", stop=threading.Event()
     )
     assert next(events)[1]["metadata"]["name"] == "mine"
-    bare.store.create("jobs", job("mine-too", labels={"job-name": "x"}))
+    bare.store.create("jobs", job("mine-too", job_labels={"job-name": "x"}))
     bare.store.create("jobs", job("not-mine"))
     assert next(events)[1]["metadata"]["name"] == "mine-too"
     events.close()
@@ -187,18 +190,16 @@ def test_label_selector_filters(kube: Kube, bare: Sandbox) -> None:
 
 def test_a_cluster_that_stays_down_raises_unreachable(kube: Kube, bare: Sandbox) -> None:
     collector = Collector(kube)
-    time.sleep(0.3)
+    watching(bare)
     bare.faults.down()
-    deadline = time.monotonic() + 10
-    while collector.error is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: collector.error is not None, what="the watch to give up")
     assert isinstance(collector.error, Unreachable)
     assert "cannot reach the cluster" in str(collector.error)
 
 
 def test_a_short_outage_is_survived(kube: Kube, bare: Sandbox) -> None:
     collector = Collector(kube)
-    time.sleep(0.3)
+    watching(bare)
     bare.faults.down()
     bare.faults.up()
     bare.store.create("jobs", job("after"))

@@ -7,7 +7,51 @@ from typing import Any
 import pytest
 
 from cronjob_doctor.lint import CHECKS
-from tests.lint.builders import container, cronjob, ids, job, lint, shell
+from cronjob_doctor.lint.base import LintFinding, Workload
+from cronjob_doctor.lint.flow import lint_workloads
+from tests import builders
+
+# A CronJob (and a Job of its template) that passes every check; each case spoils one field of it.
+CLEAN_SCRIPT = "set -eu\nkubectl get secrets -o yaml > /tmp/state.yaml\nmc cp /tmp/state.yaml backup/b/\n"
+CLEAN_CONTAINER: dict[str, Any] = {"image": "registry.example/backup-tools:1.0.0", "script": CLEAN_SCRIPT,
+                                   "memory_limit": "256Mi", "requests": {"cpu": "50m", "memory": "128Mi"}}
+
+
+def container(**fields: Any) -> dict[str, Any]:
+    """A container that passes every check; keyword arguments replace its fields (None removes one)."""
+    return builders.container_spec(**{**CLEAN_CONTAINER, **fields})
+
+
+def shell(script: str, **fields: Any) -> dict[str, Any]:
+    """A clean container running `script` with /bin/sh -c."""
+    return container(script=script, **fields)
+
+
+def template(containers: list[dict[str, Any]] | None = None, pod: dict[str, Any] | None = None) -> dict[str, Any]:
+    return builders.pod_template(*(containers or [container()]), restart="Never", service_account=None, labels={},
+                                 **(pod or {}))
+
+
+def cronjob(*, name: str = "tf-state-backup", spec: dict[str, Any] | None = None, job: dict[str, Any] | None = None,
+            pod: dict[str, Any] | None = None, containers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The clean CronJob; `spec`, `job` (jobTemplate.spec) and `pod` change fields there (None removes one)."""
+    return builders.cronjob(name, schedule="0 8 * * *", time_zone="Etc/UTC", starting_deadline=3600, failed_limit=3,
+                            active_deadline=1800, template=template(containers, pod), spec=spec, job_spec=job)
+
+
+def job(**spec: Any) -> dict[str, Any]:
+    """A plain Job (no owner, not started) of the clean CronJob's template; `spec` changes fields of its spec."""
+    return builders.job("one-off", cronjob=None, start=None, active_deadline=1800, template=template(), spec=spec)
+
+
+def lint(obj: dict[str, Any]) -> list[LintFinding]:
+    """Every finding of every check on one object."""
+    return list(lint_workloads([Workload(obj=obj, source="test.yaml")]).findings)
+
+
+def ids(obj: dict[str, Any]) -> set[str]:
+    """The ids of the checks that fire on `obj`."""
+    return {f.check for f in lint(obj)}
 
 APK = "set -e\napk add --no-cache curl\ncurl -fsSL --retry 3 -m 60 -o /tmp/mc https://dl.min.io/client/mc/release/linux-amd64/mc\n"
 TMPFS = [{"name": "tmp", "emptyDir": {"medium": "Memory"}}]
@@ -158,7 +202,7 @@ def test_check_ids_are_unique_and_severities_valid() -> None:
 def test_no_finding_is_worse_than_its_checks_severity() -> None:
     """A check's severity is the worst its findings can have (scan runs only the error-severity checks to count
     errors), so a check may lower a finding's severity, never raise it."""
-    from cronjob_doctor.lint.base import Workload, severity_rank
+    from cronjob_doctor.lint.base import severity_rank
 
     by_id = {check.id: check for check in CHECKS}
     for _check_id, obj, _fires in CASES:
@@ -232,9 +276,6 @@ def test_init_containers_are_checked_with_their_own_path() -> None:
 
 
 def test_a_check_that_raises_becomes_a_note_and_the_others_still_run() -> None:
-    from cronjob_doctor.lint.base import Workload
-    from cronjob_doctor.lint.flow import lint_workloads
-
     class Broken:
         id = "broken"
         severity = "warning"

@@ -34,6 +34,17 @@ def test_incident_flags_downloads_memory_deadline_and_history() -> None:
     assert "1 error, 7 warnings, 2 info in 1 object" in result.stdout
 
 
+def test_field_paths_and_fix_commands_are_never_wrapped_and_no_line_ends_in_spaces() -> None:
+    """At 80 columns (CliRunner's width, as in a pipe) the prose wraps, but a wrapped command does not paste."""
+    result = _lint("-f", INCIDENT)
+    lines = result.stdout.splitlines()
+    assert "at:  spec.jobTemplate.spec.template.spec.containers[0].resources.limits.memory (line 57)" in (
+        line.strip() for line in lines)
+    assert "cronjob-doctor diagnose tofu-state/tf-state-backup --memory 512Mi" in (line.strip() for line in lines)
+    assert not [line for line in lines if line != line.rstrip()]
+    assert max(len(line) for line in lines if "at:" not in line and "cronjob-doctor" not in line) <= 80
+
+
 def test_fixed_example_passes() -> None:
     result = _lint("-f", FIXED)
     assert result.exit_code == 0, result.stdout

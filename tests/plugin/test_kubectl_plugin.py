@@ -71,3 +71,15 @@ def test_usage_errors_exit_2_through_kubectl(tmp_path: Path) -> None:
     result = _kubectl("cronjob-doctor", "analyze", str(tmp_path / "no-such-bundle"), tmp_path=tmp_path)
     assert result.returncode == 2
     assert "error:" in result.stderr
+
+
+def test_common_flags_before_the_command_work_through_kubectl(tmp_path: Path) -> None:
+    """`kubectl cronjob-doctor -n NS history NAME`: kubectl passes the flags on; the plugin takes them."""
+    from cronjob_doctor_sandbox import Sandbox
+
+    with Sandbox(seed="incident") as sandbox:
+        config = sandbox.write_kubeconfig(tmp_path / "sandbox.kubeconfig")
+        result = _kubectl("cronjob-doctor", "--kubeconfig", str(config), "-n", "tofu-state", "-o", "json",
+                          "history", "tf-state-backup", tmp_path=tmp_path)
+    assert result.returncode == 1, result.stderr  # its latest run failed
+    assert json.loads(result.stdout)["cronjob"] == "tofu-state/tf-state-backup"

@@ -3,8 +3,8 @@ and a tap on the sandbox's kubelet logs that keeps every line a pod wrote, even 
 
 from __future__ import annotations
 
+import contextlib
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +17,7 @@ from cronjob_doctor.record import flow as record
 from cronjob_doctor.record.metrics import RecorderMetrics
 from cronjob_doctor.record.model import RecordedRun
 from cronjob_doctor_sandbox import Sandbox
+from tests.waiting import wait_until
 
 FAST_RETRY = RetryPolicy(attempts=3, max_seconds=2.0, wait_initial=0.05, wait_max=0.2)
 
@@ -35,12 +36,23 @@ def fast_settings(root: Path, **overrides: Any) -> record.RecordSettings:
     return record.RecordSettings(**values)
 
 
+def wait_for_watches(sandbox: Sandbox, since: int, *, alive: Callable[[], bool] = lambda: True) -> None:
+    """Wait until a recorder started after request number `since` watches Jobs and CronJobs: it has listed
+    them, and every later change reaches it. Stops waiting if `alive()` turns false (the recorder died)."""
+    def watching() -> bool:
+        arrived = sandbox.received[since:]
+        return all(any(sandbox.watched(r) == resource for r in arrived) for resource in ("jobs", "cronjobs"))
+
+    wait_until(lambda: watching() or not alive(), what="the recorder's watches of Jobs and CronJobs")
+
+
 @dataclass
 class Running:
     """A recorder on a thread: what it emitted and logged, and how to stop it."""
 
     stop: threading.Event
     thread: threading.Thread
+    sandbox: Sandbox
     results: list[RecordedRun] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     outcome: list[record.RecordOutcome] = field(default_factory=list)
@@ -49,11 +61,21 @@ class Running:
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list[RecordedRun]:
         """Wait until `count` runs were emitted (generous deadline: CI machines are slow)."""
-        deadline = time.monotonic() + timeout
-        while len(self.results) < count and time.monotonic() < deadline and self.thread.is_alive():
-            time.sleep(0.05)
+        with contextlib.suppress(AssertionError):  # said below, with what the recorder did
+            wait_until(lambda: len(self.results) >= count or not self.thread.is_alive(), timeout=timeout,
+                       what=f"{count} recorded run(s)")
         assert len(self.results) >= count, (self.results, self.logs, self.errors)
         return self.results
+
+    def wait_for_resyncs(self, count: int = 2) -> None:
+        """Wait until the recorder has listed the Jobs `count` more times from now (every `resync_seconds`). Its
+        loop handles one resync before it starts the next, so at the second every Job in scope was looked at."""
+        def listed() -> int:
+            return len([r for r in self.sandbox.received[since:]
+                        if r.method == "GET" and r.path.endswith("/jobs") and self.sandbox.watched(r) is None])
+
+        since = len(self.sandbox.received)
+        wait_until(lambda: listed() >= count or not self.thread.is_alive(), what=f"{count} resyncs of the Jobs")
 
     def finish(self, timeout: float = 30.0) -> record.RecordOutcome:
         self.stop.set()
@@ -68,9 +90,12 @@ def start_recorder() -> Iterator[Callable[..., Running]]:
     """Start `record.run` on a thread; every recorder started is stopped at the end of the test."""
     started: list[Running] = []
 
-    def start(settings: record.RecordSettings, kube: Kube, *, environ: dict[str, str] | None = None) -> Running:
+    def start(settings: record.RecordSettings, kube: Kube, sandbox: Sandbox, *,
+              environ: dict[str, str] | None = None) -> Running:
+        """Start a recorder with `kube` on `sandbox`; return once it watches (a run triggered now is seen)."""
         stop = threading.Event()
-        running = Running(stop=stop, thread=threading.Thread())
+        running = Running(stop=stop, thread=threading.Thread(), sandbox=sandbox)
+        since = len(sandbox.received)
 
         def body() -> None:
             try:
@@ -83,21 +108,13 @@ def start_recorder() -> Iterator[Callable[..., Running]]:
         running.thread = threading.Thread(target=body, daemon=True)
         running.thread.start()
         started.append(running)
-        wait_until(lambda: any(m.startswith("recording ") for m in running.logs) or not running.thread.is_alive())
-        time.sleep(0.3)  # the watches list before they watch: let them settle before the test triggers a run
+        wait_for_watches(sandbox, since, alive=running.thread.is_alive)
         return running
 
     yield start
     for running in started:
         running.stop.set()
         running.thread.join(30)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 class LogTap:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,8 @@ from typer.testing import CliRunner
 
 from cronjob_doctor.cli import app
 from cronjob_doctor_sandbox import Sandbox
+
+from .conftest import wait_for_watches
 
 
 def invoke(*args: str) -> Any:
@@ -47,14 +48,12 @@ def test_once_prints_one_json_line_and_history_shows_the_recorded_verdict(
 ) -> None:
     root = tmp_path / "rec"
     outcome: list[Any] = []
+    since = len(sandbox.received)
     thread = threading.Thread(target=lambda: outcome.append(invoke(
         "record", "tofu-state/tf-state-backup", "--once", "-o", "json", "--bundle", str(root),
         "--kubeconfig", kubeconfig)))
     thread.start()
-    deadline = time.monotonic() + 30
-    while not (root / "recorder.json").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # let the watches list before the run starts
+    wait_for_watches(sandbox, since, alive=thread.is_alive)  # the run is one that starts after record did
     job = sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
     thread.join(60)
     [result] = outcome
@@ -116,3 +115,13 @@ def test_once_waits_for_a_run_that_starts_after_it_and_says_it_caught_up_an_earl
     jobs = [json.loads(line)["job"] for line in result.stdout.splitlines()]
     assert jobs[-1] == later
     assert f"caught up ok/{earlier}, a run that started before record did" in result.stderr
+
+
+def test_the_metrics_server_listens_on_loopback_unless_told_otherwise(kubeconfig: str, tmp_path: Path) -> None:
+    result = invoke("record", "ok/log-rotate", "--metrics-port", "0", "--duration", "1s", "--bundle",
+                    str(tmp_path / "rec"), "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.output
+    assert "record: metrics on http://127.0.0.1:" in result.stderr
+    opened = invoke("record", "ok/log-rotate", "--metrics-port", "0", "--metrics-address", "0.0.0.0",
+                    "--duration", "1s", "--bundle", str(tmp_path / "rec2"), "--kubeconfig", kubeconfig)
+    assert "record: metrics on http://0.0.0.0:" in opened.stderr

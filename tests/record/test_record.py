@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor_sandbox import Sandbox
+from tests.waiting import wait_until
 
-from .conftest import LogTap, Running, fast_settings, wait_until
+from .conftest import LogTap, Running, fast_settings, wait_for_watches
 
 
 def log_text_lines(path: Path) -> list[str]:
@@ -25,7 +26,7 @@ def test_oom_run_keeps_termination_and_every_log_line_after_pod_and_job_cleanup(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
 ) -> None:
     tap = LogTap(sandbox)
-    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state"), kube)
+    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state"), kube, sandbox)
     job = sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
     [result] = running.wait_for(1)
     # The Job controller deleted the pod at BackoffLimitExceeded: nothing is left in the cluster but the Job.
@@ -59,16 +60,16 @@ def test_restart_mid_run_resumes_the_bundle_without_doubling_a_line(
         slow_kube = Kube.connect(kubeconfig=str(config), retry=kube.retry_policy)
         tap = LogTap(slow)
         settings = fast_settings(tmp_path / "rec", namespace="tofu-state")
-        first = start_recorder(settings, slow_kube)
+        first = start_recorder(settings, slow_kube, slow)
         job = slow.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
         bundle = tmp_path / "rec" / "tofu-state" / "tf-state-backup" / job
-        wait_until(lambda: any(p.stat().st_size > 0 for p in bundle.rglob("backup.log")))
+        wait_until(lambda: any(p.stat().st_size > 0 for p in bundle.rglob("backup.log")), what="a logged line")
         assert first.finish().exit_code == 130
         meta = json.loads((bundle / "meta.json").read_text())
         assert (meta["state"], meta["interrupted"]) == ("partial", True)
         assert first.results == []
 
-        second = start_recorder(settings, slow_kube)
+        second = start_recorder(settings, slow_kube, slow)
         [result] = second.wait_for(1)
         assert result.job == job and result.bundle == str(bundle)
         assert result.partial and result.verdict == "oom"
@@ -80,8 +81,8 @@ def test_restart_mid_run_resumes_the_bundle_without_doubling_a_line(
 
         # A third start finds the closed bundle and leaves it alone: no second bundle, no second line.
         before = (bundle / "verdict.json").read_text()
-        third = start_recorder(settings, slow_kube)
-        time.sleep(1.5)
+        third = start_recorder(dataclasses.replace(settings, resync_seconds=0.2), slow_kube, slow)
+        third.wait_for_resyncs()
         assert third.finish().results == []
         assert (bundle / "verdict.json").read_text() == before
         assert [p.name for p in (tmp_path / "rec" / "tofu-state" / "tf-state-backup").iterdir()] == [job]
@@ -95,17 +96,17 @@ def test_a_recorder_killed_mid_run_resumes_with_every_line_once(
         config = slow.write_kubeconfig(tmp_path / "slow-kubeconfig")
         tap = LogTap(slow)
         root = tmp_path / "rec"
+        since = len(slow.received)
         child = subprocess.Popen(
             [sys.executable, "-m", "cronjob_doctor", "record", "tofu-state/tf-state-backup", "--bundle", str(root),
              "--kubeconfig", str(config)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
-            wait_until(lambda: (root / "recorder.json").exists())
-            time.sleep(0.5)  # let its watches list before the run starts
+            wait_for_watches(slow, since, alive=lambda: child.poll() is None)
             job = slow.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
             bundle = root / "tofu-state" / "tf-state-backup" / job
-            wait_until(lambda: any(p.stat().st_size > 0 for p in bundle.rglob("backup.log")))
+            wait_until(lambda: any(p.stat().st_size > 0 for p in bundle.rglob("backup.log")), what="a logged line")
         finally:
             child.send_signal(signal.SIGKILL)
             child.wait(10)
@@ -114,7 +115,7 @@ def test_a_recorder_killed_mid_run_resumes_with_every_line_once(
             handle.write("2026-11-25T00:00:00.000000000Z + apk add --no-cache cu")  # a write cut short
 
         slow_kube = Kube.connect(kubeconfig=str(config), retry=kube.retry_policy)
-        second = start_recorder(fast_settings(root, namespace="tofu-state"), slow_kube)
+        second = start_recorder(fast_settings(root, namespace="tofu-state"), slow_kube, slow)
         [result] = second.wait_for(1)
         assert result.job == job and result.bundle == str(bundle)
         assert result.partial and result.verdict == "oom"
@@ -128,10 +129,11 @@ def test_a_run_that_ended_while_the_recorder_was_down_is_captured_as_partial(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
 ) -> None:
     settings = fast_settings(tmp_path / "rec", namespace="ok")
-    start_recorder(settings, kube).finish()  # the root has been watched: its heartbeat is now
+    start_recorder(settings, kube, sandbox).finish()  # the root has been watched: its heartbeat is now
     job = sandbox.cluster.trigger_cronjob("ok", "log-rotate")
-    wait_until(lambda: (sandbox.store.get("jobs", "ok", job).get("status") or {}).get("succeeded") == 1)
-    running = start_recorder(settings, kube)
+    wait_until(lambda: (sandbox.store.get("jobs", "ok", job).get("status") or {}).get("succeeded") == 1,
+               what=f"job {job} to succeed")
+    running = start_recorder(settings, kube, sandbox)
     [result] = running.wait_for(1)
     assert (result.job, result.outcome, result.verdict, result.partial) == (job, "succeeded", "success", True)
     bundle = Path(result.bundle)
@@ -144,8 +146,9 @@ def test_runs_that_ended_before_the_root_was_ever_watched_are_not_recorded(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
 ) -> None:
     # The incident seed holds five finished runs from March: history, not runs this recorder owes a bundle.
-    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state"), kube)
-    time.sleep(1.5)
+    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state", resync_seconds=0.2), kube,
+                             sandbox)
+    running.wait_for_resyncs()
     assert running.finish().results == []
     assert not (tmp_path / "rec" / "tofu-state").exists()
 
@@ -155,7 +158,7 @@ def test_watch_cuts_and_410_lose_no_run(
 ) -> None:
     tap = LogTap(sandbox)
     sandbox.faults.cut_watches_after(2)
-    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state"), kube)
+    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state"), kube, sandbox)
     sandbox.faults.gone_once()
     job = sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
     [result] = running.wait_for(1)
@@ -170,11 +173,11 @@ def test_watch_cuts_and_410_lose_no_run(
 def test_api_server_outage_is_survived_and_later_runs_are_recorded(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
 ) -> None:
-    running = start_recorder(fast_settings(tmp_path / "rec", namespace="ok"), kube)
+    running = start_recorder(fast_settings(tmp_path / "rec", namespace="ok"), kube, sandbox)
     sandbox.faults.down()
-    time.sleep(3.0)  # longer than the client's retries: the watches fail and are restarted
+    # down for longer than the client's retries: the watches fail, and are restarted once the server is back
+    wait_until(lambda: any("retrying" in m for m in running.logs), what="a watch that gave up on the client's retries")
     sandbox.faults.up()
-    wait_until(lambda: any("retrying" in m for m in running.logs))
     job = sandbox.cluster.trigger_cronjob("ok", "log-rotate")
     [result] = running.wait_for(1)
     assert (result.job, result.outcome) == (job, "succeeded")
@@ -188,12 +191,13 @@ def test_api_server_outage_is_survived_and_later_runs_are_recorded(
 def test_own_debug_jobs_and_other_cronjobs_are_ignored(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
 ) -> None:
-    running = start_recorder(fast_settings(tmp_path / "rec", namespace="ok", cronjob="log-rotate"), kube)
+    settings = fast_settings(tmp_path / "rec", namespace="ok", cronjob="log-rotate", resync_seconds=0.2)
+    running = start_recorder(settings, kube, sandbox)
     sandbox.cluster.trigger_cronjob("flaky", "metrics-rollup")  # another namespace: out of scope
     job = sandbox.cluster.trigger_cronjob("ok", "log-rotate")
     [result] = running.wait_for(1)
     assert result.job == job
-    time.sleep(1.0)
+    running.wait_for_resyncs()
     assert [r.job for r in running.finish().results] == [job]
     assert [p.name for p in (tmp_path / "rec").iterdir() if p.is_dir()] == ["ok"]
 
@@ -205,7 +209,7 @@ def test_on_failure_command_gets_bundle_and_verdict(
     command = f'echo "$CRONJOB_DOCTOR_VERDICT $CRONJOB_DOCTOR_JOB $CRONJOB_DOCTOR_BUNDLE" >> {out}'
     settings = fast_settings(tmp_path / "rec", namespace=None, selector="app in (tf-state-backup,log-rotate)",
                              on_failure=command)
-    running = start_recorder(settings, kube, environ={"PATH": "/usr/bin:/bin"})
+    running = start_recorder(settings, kube, sandbox, environ={"PATH": "/usr/bin:/bin"})
     ok = sandbox.cluster.trigger_cronjob("ok", "log-rotate")
     failed = sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
     results = running.wait_for(2)
@@ -233,7 +237,7 @@ def test_secret_values_in_a_traced_run_never_reach_the_bundle(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
 ) -> None:
     _traced_backup(sandbox)
-    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state"), kube)
+    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state"), kube, sandbox)
     sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
     [result] = running.wait_for(1)
     assert result.outcome == "succeeded"
@@ -249,7 +253,7 @@ def test_no_redact_keeps_the_values(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, start_recorder: Callable[..., Running]
 ) -> None:
     _traced_backup(sandbox)
-    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state", redact=False), kube)
+    running = start_recorder(fast_settings(tmp_path / "rec", namespace="tofu-state", redact=False), kube, sandbox)
     sandbox.cluster.trigger_cronjob("tofu-state", "tf-state-backup")
     [result] = running.wait_for(1)
     log = next(Path(result.bundle).rglob("backup.log")).read_text()

@@ -16,6 +16,7 @@ from cronjob_doctor.diagnose import flow as diagnose
 from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor_sandbox import RecordedRequest, Sandbox
+from tests.builders import job
 
 from .conftest import MANAGED, debug_jobs, run_diagnose
 
@@ -100,12 +101,8 @@ def test_a_taken_name_gets_a_fresh_one_and_the_namesake_is_untouched(
     sandbox: Sandbox, kube: Kube, tmp_path: Path, mocker: MockerFixture
 ) -> None:
     # Someone else's Job (not ours: no managed-by label) already has the name of our first pick.
-    foreign = {
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {"name": "log-rotate-doctor-aaaaa", "namespace": "ok", "labels": {"team": "ops"}},
-        "spec": {"suspend": True, "template": {"spec": {"restartPolicy": "Never",
-                                                         "containers": [{"name": "c", "image": "x"}]}}},
-    }
+    foreign = job("log-rotate-doctor-aaaaa", namespace="ok", job_labels={"team": "ops"}, cronjob=None, start=None,
+                  suspend=True)
     sandbox.store.create("jobs", foreign)
     mocker.patch.object(diagnose, "_run_id", side_effect=["aaaaa", "bbbbb"])
     outcome = run_diagnose(kube, "ok/log-rotate", tmp_path / "b")
@@ -128,13 +125,9 @@ def test_planned_names_are_distinct_even_when_ids_repeat(sandbox: Sandbox, mocke
 
 
 def running_debug_job(namespace: str, name: str, source: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {"name": name, "namespace": namespace,
-                     "labels": {MANAGED[0]: MANAGED[1], "cronjob-doctor/source": source}},
-        "spec": {"suspend": True, "template": {"spec": {"restartPolicy": "Never",
-                                                         "containers": [{"name": "c", "image": "x"}]}}},
-    }
+    """A debug Job of another diagnose that has not finished (suspended, so it stays that way)."""
+    return job(name, namespace=namespace, job_labels={MANAGED[0]: MANAGED[1], "cronjob-doctor/source": source},
+               cronjob=None, start=None, suspend=True)
 
 
 def test_force_runs_beside_a_running_diagnose_without_touching_its_job(

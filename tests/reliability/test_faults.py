@@ -11,6 +11,7 @@ import pytest
 from cronjob_doctor.kube.client import Kube
 from cronjob_doctor_sandbox import Sandbox
 from cronjob_doctor_sandbox.testing.faults import Faults
+from tests.waiting import wait_until
 
 from .conftest import captured_lines, debug_jobs, pods_of, run_diagnose
 
@@ -40,14 +41,30 @@ def assert_complete_log(sandbox: Sandbox, bundle: Path, job: str) -> None:
         assert captured_lines(bundle, pod, "backup") == written
 
 
+def arm(sandbox: Sandbox, fault: str) -> Callable[[], None]:
+    """What to do once the debug Job exists: arm the fault, and hold the simulated cluster (its one loop thread)
+    until the capture watches the Job, its pods and events. On a loaded machine the short run could otherwise
+    be over before those watches list, and the fault would meet no stream of the run."""
+    def armed() -> None:
+        FAULTS[fault](sandbox.faults)
+        since = len(sandbox.received)
+
+        def watching() -> bool:
+            return {"jobs", "pods", "events"} <= {sandbox.watched(r) for r in sandbox.received[since:]}
+
+        assert sandbox.cluster is not None
+        sandbox.cluster.post(lambda: wait_until(watching, what="the capture's watches"))
+
+    return armed
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_faults_mid_run_keep_the_verdict_and_every_log_line(
     fault: str, sandbox: Sandbox, kube: Kube, tmp_path: Path
 ) -> None:
     bundle = tmp_path / "b"
     outcome = run_diagnose(
-        kube, f"{NS}/tf-state-backup", bundle, keep=True, redact=False,
-        on_created=lambda: FAULTS[fault](sandbox.faults),
+        kube, f"{NS}/tf-state-backup", bundle, keep=True, redact=False, on_created=arm(sandbox, fault)
     )
     assert outcome.verdict is not None
     assert outcome.verdict.verdict == "oom", outcome.verdict.summary

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typer.testing import CliRunner
 from cronjob_doctor import bundle as bundle_io
 from cronjob_doctor.cli import app
 from cronjob_doctor_sandbox import Sandbox
+from tests.waiting import wait_until
 
 from .conftest import assert_bundle_readable, debug_jobs
 
@@ -71,6 +71,18 @@ def test_interrupt_right_after_create_deletes_the_job(
     assert partial(tmp_path / "b")["phase"] == "while the debug Job ran"
 
 
+@pytest.fixture
+def sigint_delivered() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt here and in a child, whatever this process inherited: a background job
+    starts with SIGINT ignored (then `_thread.interrupt_main()` does nothing), and exec keeps it ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("sigint_delivered")
 def test_interrupt_while_running_deletes_the_job_and_keeps_the_lines_so_far(
     sandbox: Sandbox, kubeconfig: str, tmp_path: Path, mocker: MockerFixture
 ) -> None:
@@ -92,6 +104,7 @@ def test_interrupt_while_running_deletes_the_job_and_keeps_the_lines_so_far(
     assert_bundle_readable(tmp_path / "b")
 
 
+@pytest.mark.usefixtures("sigint_delivered")
 def test_interrupt_while_running_with_keep_leaves_the_job_and_says_how_to_remove_it(
     sandbox: Sandbox, kubeconfig: str, tmp_path: Path, mocker: MockerFixture
 ) -> None:
@@ -129,17 +142,6 @@ def test_interrupt_while_writing_the_verdict_leaves_no_half_file(
     assert_bundle_readable(tmp_path / "b")
 
 
-@pytest.fixture
-def sigint_delivered() -> Iterator[None]:
-    """The child must get SIGINT's default disposition, whatever this process inherited (a background job
-    starts with SIGINT ignored, and exec keeps an ignored signal ignored)."""
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, before)
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_real_signal_cleans_up_and_exits_130(
     signum: int, sandbox: Sandbox, kubeconfig: str, tmp_path: Path, sigint_delivered: None
@@ -152,11 +154,11 @@ def test_a_real_signal_cleans_up_and_exits_130(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
     )
     try:
-        deadline = time.monotonic() + 20
-        while not (debug_jobs(sandbox, "hang") and list(bundle.glob("logs/*/*.log"))):
+        def running() -> bool:
             assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the debug Job never started"
-            time.sleep(0.05)
+            return bool(debug_jobs(sandbox, "hang") and list(bundle.glob("logs/*/*.log")))
+
+        wait_until(running, what="the debug Job running and its log on disk")
         child.send_signal(signum)
         _out, err = child.communicate(timeout=20)
     finally:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 
 import pytest
 from rich.console import Console
 
+from cronjob_doctor.report import live as live_module
 from cronjob_doctor.report.live import LiveView, clock_time
+from tests.waiting import wait_until
 
 
 class FakeClock:
@@ -29,12 +30,14 @@ def plain_view(**console_kwargs: object) -> tuple[LiveView, io.StringIO, FakeClo
     return LiveView(console, plain=True, clock=clock), buffer, clock
 
 
-def wait_for(buffer: io.StringIO, needle: str, timeout: float = 3.0) -> None:
+def wait_for(buffer: io.StringIO, needle: str) -> None:
     """Wait for rich's refresh thread to draw `needle` (it redraws 8 times a second)."""
-    deadline = time.monotonic() + timeout
-    while needle not in buffer.getvalue():
-        assert time.monotonic() < deadline, f"{needle!r} never drawn in {buffer.getvalue()!r}"
-        time.sleep(0.02)
+    wait_until(lambda: needle in buffer.getvalue(), timeout=10, what=f"{needle!r} drawn")
+
+
+def started_since(before: set[threading.Thread]) -> list[threading.Thread]:
+    """The threads alive now that were not in `before`: a spinner redraws from a thread of its own (rich's)."""
+    return [thread for thread in threading.enumerate() if thread not in before]
 
 
 @pytest.mark.parametrize(
@@ -78,10 +81,12 @@ def test_plain_phases_are_lines_with_time_spent_in_the_previous_phase() -> None:
     ]
 
 
-def test_plain_mode_draws_no_spinner_even_on_a_terminal() -> None:
+def test_plain_mode_draws_no_spinner_even_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    spinners: list[object] = []
+    monkeypatch.setattr(live_module, "Live", lambda *args, **kwargs: spinners.append(args))  # a spinner is a Live
     view, buffer, _ = plain_view(force_terminal=True)
     view.phase("backup-x7", "Running")
-    time.sleep(0.2)
+    assert spinners == []
     view.close()
     assert buffer.getvalue() == "pod backup-x7: Running\n"
 
@@ -126,16 +131,19 @@ def test_rich_spinner_shows_each_running_pod_with_elapsed_time() -> None:
     view = LiveView(
         Console(file=buffer, width=100, force_terminal=True, color_system=None), plain=False, clock=clock
     )
+    before = set(threading.enumerate())
     view.phase("backup-x7", "Running")
     view.phase("backup-q9", "Pending")
     clock.now += 5
     wait_for(buffer, "backup-x7: Running 0:05")
     wait_for(buffer, "backup-q9: Pending 0:05")
+    assert started_since(before)  # the spinner's refresh thread
     view.phase("backup-x7", "Succeeded")
     view.phase("backup-q9", "Failed (ImagePullBackOff)")
     drawn = len(buffer.getvalue())
-    time.sleep(0.3)
-    assert len(buffer.getvalue()) == drawn  # no pod active: the spinner has stopped redrawing
+    # no pod active: the spinner has stopped, its refresh thread ends, nothing can redraw any more
+    wait_until(lambda: started_since(before) == [], timeout=10, what="the spinner's refresh thread to end")
+    assert len(buffer.getvalue()) == drawn
     assert "pod backup-x7: Succeeded (after 0:05 Running)" in buffer.getvalue()
     assert "pod backup-q9: Failed (ImagePullBackOff) (after 0:05 Pending)" in buffer.getvalue()
     view.close()
@@ -144,13 +152,15 @@ def test_rich_spinner_shows_each_running_pod_with_elapsed_time() -> None:
 def test_close_stops_the_spinner_and_later_calls_print_plainly() -> None:
     buffer = io.StringIO()
     view = LiveView(Console(file=buffer, width=100, force_terminal=True, color_system=None), plain=False)
+    before = set(threading.enumerate())
     view.phase("backup-x7", "Running")
     wait_for(buffer, "backup-x7: Running 0:0")
     view.close()
     view.close()
     drawn = buffer.getvalue()
+    wait_until(lambda: started_since(before) == [], timeout=10, what="the spinner's refresh thread to end")
     view.phase("backup-q9", "Running")
-    time.sleep(0.3)
+    assert started_since(before) == []  # no spinner again: nothing will redraw
     assert buffer.getvalue() == drawn + "pod backup-q9: Running\n"
 
 

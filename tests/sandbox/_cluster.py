@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from cronjob_doctor_sandbox import seeds
@@ -13,18 +12,10 @@ from cronjob_doctor_sandbox.logstore import LogStore
 from cronjob_doctor_sandbox.podtemplate import default_job
 from cronjob_doctor_sandbox.seeds import INCIDENT_SCRIPT
 from cronjob_doctor_sandbox.store import Store
+from tests import builders
+from tests.builders import container_spec, pod_template
 
 SCALE = 0.01
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def running(seed: str) -> Iterator[Cluster]:
@@ -39,19 +30,13 @@ def running(seed: str) -> Iterator[Cluster]:
 def job(name: str, *, script: str = INCIDENT_SCRIPT, memory: str = "512Mi", restart: str = "Never",
         backoff: int = 0, annotations: dict[str, str] | None = None, image: str = "alpine:3.20",
         **spec: Any) -> dict[str, Any]:
-    container = {
-        "name": "backup",
-        "image": image,
-        "command": ["/bin/sh", "-c", script],
-        "env": [{"name": "S3_ACCESS_KEY", "value": "tf-backup"}, {"name": "S3_SECRET_KEY", "value": "Vq3n8sLk"}],
-        "resources": {"limits": {"memory": memory}},
-    }
-    template: dict[str, Any] = {"spec": {"restartPolicy": restart, "containers": [container]}}
-    if annotations:
-        template["metadata"] = {"annotations": annotations}
-    return default_job({"apiVersion": "batch/v1", "kind": "Job",
-                        "metadata": {"name": name, "namespace": "ns", "uid": str(uuid.uuid4())},
-                        "spec": {"backoffLimit": backoff, "template": template, **spec}})
+    """A Job in namespace `ns` as the API server stores it once defaulted (`podtemplate.default_job`): the
+    incident's container, its S3 keys in env; `spec` sets fields of the Job's spec."""
+    container = container_spec(image=image, script=script, memory_limit=memory, requests=None, env=[
+        {"name": "S3_ACCESS_KEY", "value": "tf-backup"}, {"name": "S3_SECRET_KEY", "value": "Vq3n8sLk"}])
+    template = pod_template(container, restart=restart, service_account=None, labels={}, annotations=annotations)
+    return default_job(builders.job(name, namespace="ns", uid=str(uuid.uuid4()), cronjob=None, start=None,
+                                    backoff_limit=backoff, template=template, spec=spec))
 
 
 def condition(obj: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:

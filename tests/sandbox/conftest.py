@@ -11,43 +11,9 @@ from kubernetes import client, config
 
 from cronjob_doctor_sandbox import Sandbox
 from cronjob_doctor_sandbox.cluster import Cluster
+from tests.builders import NS, namespace
 
 from ._cluster import running
-
-NS = "tofu-state"
-
-
-def namespace(name: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}, "status": {"phase": "Active"}}
-
-
-def pod(name: str, *, ns: str = NS, labels: dict[str, str] | None = None, phase: str = "Running",
-        containers: tuple[str, ...] = ("backup",), owner: dict[str, Any] | None = None) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name, "namespace": ns, "labels": labels or {}}
-    if owner is not None:
-        meta["ownerReferences"] = [{"apiVersion": "batch/v1", "kind": "Job", "name": owner["metadata"]["name"],
-                                    "uid": owner["metadata"]["uid"], "controller": True}]
-    spec: dict[str, Any] = {"containers": [{"name": c, "image": "alpine:3.20"} for c in containers]}
-    if phase != "Pending":
-        spec["nodeName"] = "sandbox-node-1"  # it ran somewhere (without a node, pods/log answers 204)
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": {"phase": phase}}
-
-
-def job_body(name: str, *, restart_policy: str = "Never", labels: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "labels": labels or {}},
-            "spec": {"template": {"spec": {"restartPolicy": restart_policy,
-                                           "containers": [{"name": "backup", "image": "alpine:3.20",
-                                                           "command": ["/bin/sh", "-c", "echo ok"]}]}}}}
-
-
-def cronjob_body(name: str = "tf-state-backup", *, ns: str = NS) -> dict[str, Any]:
-    return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": name, "namespace": ns},
-            "spec": {"schedule": "0 2 * * *", "concurrencyPolicy": "Forbid",
-                     "jobTemplate": {"spec": {"backoffLimit": 2, "template": {"spec": {
-                         "restartPolicy": "OnFailure",
-                         "containers": [{"name": "backup", "image": "alpine:3.20",
-                                         "command": ["/bin/sh", "-c", "apk add --no-cache curl"],
-                                         "resources": {"limits": {"memory": "128Mi"}}}]}}}}}}
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -15,12 +13,24 @@ from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
 from cronjob_doctor_sandbox import Sandbox
-
-from .conftest import NS, cronjob_body, job_body, pod
+from tests import builders
+from tests.builders import NS, container, container_spec, cronjob, job, pod, pod_template
 
 
 def body_of(error: ApiException) -> dict[str, Any]:
     return json.loads(error.body)
+
+
+def job_body(name: str) -> dict[str, Any]:
+    """A Job as a client POSTs it: no namespace, owner or status, and nothing the server fills in by default."""
+    return job(name, namespace=None, cronjob=None, start=None, backoff_limit=None,
+               template=pod_template(container_spec(script="echo ok", memory_limit=None, requests=None),
+                                     restart="Never", service_account=None, labels={}))
+
+
+def cronjob_body() -> dict[str, Any]:
+    """The incident's CronJob as a client POSTs it, without the history limits the server defaults."""
+    return cronjob(failed_limit=None, successful_limit=None)
 
 
 # -- discovery ---------------------------------------------------------------------------------------------
@@ -139,7 +149,7 @@ def test_dry_run_validates_without_storing(api: client.ApiClient, bare: Sandbox)
 def _job_with_pod(bare: Sandbox, api: client.ApiClient, name: str) -> dict[str, Any]:
     job = client.BatchV1Api(api).create_namespaced_job(NS, job_body(name))
     stored = bare.store.get("jobs", NS, name)
-    bare.store.create("pods", pod(f"{name}-abcde", labels={"job-name": name}, owner=stored))
+    bare.store.create("pods", pod(of=stored, name=f"{name}-abcde", phase="Running"))
     return {"uid": job.metadata.uid}
 
 
@@ -165,7 +175,7 @@ def test_delete_missing_is_not_found(api: client.ApiClient) -> None:
 
 
 def test_delete_pod_returns_the_pod(api: client.ApiClient, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("p"))
+    bare.store.create("pods", pod(name="p", phase="Running"))
     deleted = client.CoreV1Api(api).delete_namespaced_pod("p", NS)
     # a running pod is deleted gracefully: the kubelet (none here) removes it once its containers stopped
     assert (deleted.kind, deleted.metadata.name, deleted.metadata.deletion_grace_period_seconds) == ("Pod", "p", 30)
@@ -212,7 +222,7 @@ def test_status_subresource_changes_only_status(api: client.ApiClient, bare: San
 
 def test_pagination_with_limit_and_continue(api: client.ApiClient, bare: Sandbox) -> None:
     for index in range(25):
-        bare.store.create("pods", pod(f"p{index:02d}"))
+        bare.store.create("pods", pod(name=f"p{index:02d}", phase="Running"))
     core = client.CoreV1Api(api)
     first = core.list_namespaced_pod(NS, limit=10)
     assert len(first.items) == 10 and first.metadata.remaining_item_count == 15
@@ -227,9 +237,9 @@ def test_pagination_with_limit_and_continue(api: client.ApiClient, bare: Sandbox
 
 
 def test_label_selectors_equality_and_set_based(api: client.ApiClient, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("a", labels={"app": "backup", "tier": "db"}))
-    bare.store.create("pods", pod("b", labels={"app": "web"}))
-    bare.store.create("pods", pod("c", labels={"app": "cache", "tier": "db"}))
+    bare.store.create("pods", pod(name="a", labels={"app": "backup", "tier": "db"}, phase="Running"))
+    bare.store.create("pods", pod(name="b", labels={"app": "web"}, phase="Running"))
+    bare.store.create("pods", pod(name="c", labels={"app": "cache", "tier": "db"}, phase="Running"))
     core = client.CoreV1Api(api)
 
     def names(selector: str) -> list[str]:
@@ -248,9 +258,9 @@ def test_label_selectors_equality_and_set_based(api: client.ApiClient, bare: San
 
 
 def test_field_selectors_and_unsupported_field(api: client.ApiClient, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("run", phase="Running"))
-    bare.store.create("pods", pod("fail", phase="Failed"))
-    bare.store.create("pods", pod("elsewhere", ns="other", phase="Failed"))
+    bare.store.create("pods", pod(name="run", phase="Running"))
+    bare.store.create("pods", pod(name="fail", phase="Failed"))
+    bare.store.create("pods", pod(name="elsewhere", namespace="other", phase="Failed"))
     core = client.CoreV1Api(api)
     assert [p.metadata.name for p in core.list_namespaced_pod(NS, field_selector="status.phase=Failed").items] \
         == ["fail"]
@@ -289,7 +299,7 @@ def test_denied_request_is_forbidden_and_access_review_agrees(api: client.ApiCli
 
 
 def test_denied_subresource(api: client.ApiClient, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("p"))
+    bare.store.create("pods", pod(name="p", phase="Running"))
     bare.deny("get", "pods", subresource="log")
     with pytest.raises(ApiException) as caught:
         client.CoreV1Api(api).read_namespaced_pod_log("p", NS)
@@ -302,9 +312,9 @@ def test_denied_subresource(api: client.ApiClient, bare: Sandbox) -> None:
 
 def test_watch_from_resource_version_then_resume(api: client.ApiClient, bare: Sandbox) -> None:
     core = client.CoreV1Api(api)
-    bare.store.create("pods", pod("before"))
+    bare.store.create("pods", pod(name="before", phase="Running"))
     listed = core.list_namespaced_pod(NS)
-    bare.store.create("pods", pod("w1"))
+    bare.store.create("pods", pod(name="w1", phase="Running"))
     bare.store.mutate("pods", NS, "w1", lambda p: p["status"].update(phase="Succeeded"))
     watcher = watch.Watch()
     seen = []
@@ -322,15 +332,15 @@ def test_watch_from_resource_version_then_resume(api: client.ApiClient, bare: Sa
 
 
 def test_watch_without_resource_version_starts_with_current_objects(api: client.ApiClient, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("a", labels={"app": "x"}))
-    bare.store.create("pods", pod("b"))
+    bare.store.create("pods", pod(name="a", labels={"app": "x"}, phase="Running"))
+    bare.store.create("pods", pod(name="b", phase="Running"))
     events = list(watch.Watch().stream(client.CoreV1Api(api).list_namespaced_pod, NS, label_selector="app=x",
                                        timeout_seconds=1))
     assert [(e["type"], e["object"].metadata.name) for e in events] == [("ADDED", "a")]
 
 
 def test_object_leaving_the_selector_is_sent_as_deleted(api: client.ApiClient, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("a", labels={"app": "x"}))
+    bare.store.create("pods", pod(name="a", labels={"app": "x"}, phase="Running"))
     watcher, seen = watch.Watch(), []
     for event in watcher.stream(client.CoreV1Api(api).list_namespaced_pod, NS, label_selector="app=x",
                                 timeout_seconds=5):
@@ -344,7 +354,7 @@ def test_object_leaving_the_selector_is_sent_as_deleted(api: client.ApiClient, b
 
 def test_bookmarks_carry_the_resource_version(api: client.ApiClient, bare: Sandbox, raw: Any) -> None:
     rv = client.CoreV1Api(api).list_namespaced_pod(NS).metadata.resource_version
-    bare.store.create("pods", pod("other-ns-pod", ns="other"))
+    bare.store.create("pods", pod(name="other-ns-pod", namespace="other", phase="Running"))
     response = raw(f"/api/v1/namespaces/{NS}/pods", watch="true", resourceVersion=rv,
                    allowWatchBookmarks="true", timeoutSeconds="1")
     lines = [json.loads(line) for line in response.read().decode().splitlines() if line]
@@ -356,7 +366,7 @@ def test_bookmarks_carry_the_resource_version(api: client.ApiClient, bare: Sandb
 
 def test_too_old_resource_version_is_an_error_event_in_a_200_stream(api: client.ApiClient, bare: Sandbox,
                                                                      raw: Any) -> None:
-    bare.store.create("pods", pod("a"))
+    bare.store.create("pods", pod(name="a", phase="Running"))
     old = bare.store.resource_version - 1
     bare.store.compact()
     response = raw(f"/api/v1/namespaces/{NS}/pods", watch="true", resourceVersion=str(old), timeoutSeconds="5")
@@ -384,8 +394,8 @@ def test_gone_once_expires_the_next_watch_only(api: client.ApiClient, bare: Sand
 
 
 def test_watch_of_one_object_by_name_path(api: client.ApiClient, bare: Sandbox, raw: Any) -> None:
-    bare.store.create("pods", pod("a"))
-    bare.store.create("pods", pod("b"))
+    bare.store.create("pods", pod(name="a", phase="Running"))
+    bare.store.create("pods", pod(name="b", phase="Running"))
     response = raw(f"/api/v1/watch/namespaces/{NS}/pods/b", timeoutSeconds="1")
     assert [json.loads(line)["object"]["metadata"]["name"] for line in response.read().splitlines()] == ["b"]
 
@@ -394,7 +404,7 @@ def test_watch_of_one_object_by_name_path(api: client.ApiClient, bare: Sandbox, 
 
 
 def _logged_pod(bare: Sandbox, name: str = "p", containers: tuple[str, ...] = ("backup",)) -> datetime:
-    bare.store.create("pods", pod(name, containers=containers))
+    bare.store.create("pods", pod(*(container(c) for c in containers), name=name, phase="Running"))
     start = datetime(2026, 3, 21, 2, 0, 0, tzinfo=timezone.utc)
     bare.logs.start_instance(NS, name, containers[0])
     bare.logs.append(NS, name, containers[0], "first run", start)
@@ -419,8 +429,8 @@ def test_log_with_timestamps_tail_since_and_previous(api: client.ApiClient, bare
 
 def test_log_errors_are_400_with_the_kubelet_messages(api: client.ApiClient, bare: Sandbox) -> None:
     core = client.CoreV1Api(api)
-    bare.store.create("pods", pod("two", containers=("a", "b")))
-    bare.store.create("pods", pod("fresh"))
+    bare.store.create("pods", pod(container("a"), container("b"), name="two", phase="Running", reported=False))
+    bare.store.create("pods", pod(name="fresh", phase="Running"))
     bare.logs.start_instance(NS, "fresh", "backup")
     cases = [
         (lambda: core.read_namespaced_pod_log("two", NS),
@@ -441,17 +451,13 @@ def test_log_errors_are_400_with_the_kubelet_messages(api: client.ApiClient, bar
 
 
 def test_follow_delivers_lines_appended_after_the_request(api: client.ApiClient, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("live"))
+    bare.store.create("pods", pod(name="live", phase="Running"))
     bare.logs.start_instance(NS, "live", "backup")
     bare.logs.append(NS, "live", "backup", "early")
     response = client.CoreV1Api(api).read_namespaced_pod_log("live", NS, follow=True, _preload_content=False)
-
-    def later() -> None:
-        time.sleep(0.1)
-        bare.logs.append(NS, "live", "backup", "late")
-        bare.logs.finish(NS, "live", "backup")
-
-    threading.Thread(target=later, daemon=True).start()
+    # The headers are in: the server has read the log up to "early" and follows it from there.
+    bare.logs.append(NS, "live", "backup", "late")
+    bare.logs.finish(NS, "live", "backup")
     assert b"".join(response.stream(64)).decode() == "early\nlate\n"
 
 
@@ -459,12 +465,9 @@ def test_follow_delivers_lines_appended_after_the_request(api: client.ApiClient,
 
 
 def test_events_k8s_io_is_a_view_over_core_events(api: client.ApiClient, bare: Sandbox, raw: Any) -> None:
-    bare.store.create("events", {
-        "apiVersion": "v1", "kind": "Event", "metadata": {"name": "p.1", "namespace": NS},
-        "involvedObject": {"kind": "Pod", "name": "p", "namespace": NS, "uid": "u1"},
-        "reason": "BackOff", "message": "Back-off restarting failed container", "type": "Warning",
-        "source": {"component": "kubelet", "host": "node-1"}, "count": 3,
-        "firstTimestamp": "2026-03-21T02:00:00Z", "lastTimestamp": "2026-03-21T02:05:00Z"})
+    bare.store.create("events", builders.event("BackOff", "Back-off restarting failed container", name="p", uid="u1",
+                                               host="node-1", count=3, first="2026-03-21T02:00:00Z",
+                                               last="2026-03-21T02:05:00Z"))
     # raw JSON: the typed client rejects such an event's eventTime null (a real apiserver sends it too)
     listed = json.loads(raw(f"/apis/events.k8s.io/v1/namespaces/{NS}/events",
                             fieldSelector="regarding.name=p").read())
@@ -479,7 +482,7 @@ def test_events_k8s_io_is_a_view_over_core_events(api: client.ApiClient, bare: S
 
 
 def test_metrics_api_answers_from_the_cluster(api: client.ApiClient, bare: Sandbox) -> None:
-    bare.store.create("pods", pod("p"))
+    bare.store.create("pods", pod(name="p", phase="Running"))
     custom = client.CustomObjectsApi(api)
     assert custom.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", NS, "pods")["items"] == []
 
@@ -490,9 +493,7 @@ def test_metrics_api_answers_from_the_cluster(api: client.ApiClient, bare: Sandb
             pass
 
         def pod_metrics(self, namespace: str, name: str) -> dict[str, Any]:
-            return {"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
-                    "metadata": {"name": name, "namespace": namespace}, "timestamp": "2026-03-21T02:00:00Z",
-                    "window": "15s", "containers": [{"name": "backup", "usage": {"cpu": "5m", "memory": "90Mi"}}]}
+            return builders.pod_metrics(name, namespace=namespace, memory="90Mi", at="2026-03-21T02:00:00Z")
 
     bare.cluster = Metrics()
     found = custom.get_namespaced_custom_object("metrics.k8s.io", "v1beta1", NS, "pods", "p")
@@ -520,7 +521,7 @@ def test_injected_429_with_retry_after_is_retried_by_urllib3(api: client.ApiClie
 
 def test_cut_watch_breaks_the_stream_mid_way(api: client.ApiClient, bare: Sandbox, raw: Any) -> None:
     for name in ("a", "b", "c"):
-        bare.store.create("pods", pod(name))
+        bare.store.create("pods", pod(name=name, phase="Running"))
     bare.faults.cut_watches_after(2, once=True)
     response = raw(f"/api/v1/namespaces/{NS}/pods", watch="true", timeoutSeconds="2")
     received = b""

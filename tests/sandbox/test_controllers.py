@@ -7,15 +7,16 @@ from datetime import datetime, timedelta, timezone
 from cronjob_doctor.k8s.quantity import parse_bytes
 from cronjob_doctor_sandbox import gc, seeds
 from cronjob_doctor_sandbox.cluster import Cluster
+from tests.waiting import wait_until
 
-from ._cluster import condition, finished, job, pods_of, reasons, wait_for
+from ._cluster import condition, finished, job, pods_of, reasons
 
 TRACED = "set -x\n" + seeds.INCIDENT_SCRIPT
 
 
 def test_incident_script_succeeds_at_512mi_with_trace_lines(cluster: Cluster) -> None:
     cluster.store.create("jobs", job("big", script=TRACED))
-    done = wait_for(lambda: finished(cluster.store, "big"))
+    done = wait_until(lambda: finished(cluster.store, "big"), what="job big to finish")
     assert condition(done, "Complete")["reason"] == "CompletionsReached"
     assert condition(done, "SuccessCriteriaMet") and done["status"]["succeeded"] == 1
     assert done["status"]["completionTime"]
@@ -32,7 +33,7 @@ def test_incident_script_succeeds_at_512mi_with_trace_lines(cluster: Cluster) ->
 
 def test_128mi_is_oomkilled_with_exit_137_and_no_pod_event_for_it(cluster: Cluster) -> None:
     cluster.store.create("jobs", job("small", memory="128Mi"))
-    done = wait_for(lambda: finished(cluster.store, "small"))
+    done = wait_until(lambda: finished(cluster.store, "small"), what="job small to finish")
     assert condition(done, "Failed")["reason"] == "BackoffLimitExceeded"
     assert "completionTime" not in done["status"] and done["status"]["failed"] == 1
     pod = pods_of(cluster.store, "small")[0]  # restartPolicy Never: the failed pod stays
@@ -47,10 +48,10 @@ def test_128mi_is_oomkilled_with_exit_137_and_no_pod_event_for_it(cluster: Clust
 
 def test_on_failure_restarts_in_place_then_backoff_limit_deletes_the_pod(cluster: Cluster) -> None:
     cluster.store.create("jobs", job("retry", memory="128Mi", restart="OnFailure", backoff=2))
-    done = wait_for(lambda: finished(cluster.store, "retry"))
+    done = wait_until(lambda: finished(cluster.store, "retry"), what="job retry to finish")
     assert [c["type"] for c in done["status"]["conditions"]] == ["FailureTarget", "Failed"]
     assert condition(done, "Failed")["message"] == "Job has reached the specified backoff limit"
-    assert wait_for(lambda: not pods_of(cluster.store, "retry"))  # the evidence is gone
+    assert wait_until(lambda: not pods_of(cluster.store, "retry"), what="its pod deleted")  # the evidence is gone
     history = [e.object for e in cluster.store.events_since("pods", "ns", 0)]
     assert len({p["metadata"]["uid"] for p in history}) == 1  # one pod, restarted in place
     last_states = [s.get("lastState", {}).get("terminated", {}) for p in history
@@ -64,9 +65,18 @@ def test_on_failure_restarts_in_place_then_backoff_limit_deletes_the_pod(cluster
 
 
 def test_active_deadline_kills_the_pod_with_137_error(cluster: Cluster) -> None:
-    cluster.store.create("jobs", job("slow", annotations={"sandbox.cronjob-doctor.io/scenario": "hang"},
-                                     activeDeadlineSeconds=20))
-    done = wait_for(lambda: finished(cluster.store, "slow"))
+    cluster.store.create("jobs", job("slow", annotations={"sandbox.cronjob-doctor.io/scenario": "hang"}))
+
+    def running() -> bool:
+        return any("running" in s["state"] for p in pods_of(cluster.store, "slow")
+                   for s in (p.get("status") or {}).get("containerStatuses") or [])
+
+    # Once the container runs, the Job gets a deadline it has already passed (as `kubectl patch` may set one):
+    # the controller fails it at once and kills the running container. A deadline given at creation could run
+    # out on a loaded machine before the container even started (20 simulated seconds are 0.2 s here).
+    wait_until(running, what="the container of job slow running")
+    cluster.store.mutate("jobs", "ns", "slow", lambda j: j["spec"].update(activeDeadlineSeconds=1))
+    done = wait_until(lambda: finished(cluster.store, "slow"), what="job slow to finish")
     failed = condition(done, "Failed")
     assert (failed["reason"], failed["message"]) == (
         "DeadlineExceeded",
@@ -82,14 +92,14 @@ def test_active_deadline_kills_the_pod_with_137_error(cluster: Cluster) -> None:
 
 def test_ttl_after_finished_deletes_job_and_pods(cluster: Cluster) -> None:
     cluster.store.create("jobs", job("short", script="echo hi", ttlSecondsAfterFinished=5))
-    wait_for(lambda: pods_of(cluster.store, "short"))
-    wait_for(lambda: cluster.store.find("jobs", "ns", "short") is None)
-    wait_for(lambda: not pods_of(cluster.store, "short"))
+    wait_until(lambda: pods_of(cluster.store, "short"), what="a pod of job short")
+    wait_until(lambda: cluster.store.find("jobs", "ns", "short") is None, what="the TTL to delete the job")
+    wait_until(lambda: not pods_of(cluster.store, "short"), what="its pods deleted")
 
 
 def test_pods_carry_the_job_labels_and_controller_reference(cluster: Cluster) -> None:
     created = cluster.store.create("jobs", job("labels", script="echo hi"))
-    pod = wait_for(lambda: (pods_of(cluster.store, "labels") or [None])[0])
+    pod = wait_until(lambda: (pods_of(cluster.store, "labels") or [None])[0], what="a pod of job labels")
     labels, uid = pod["metadata"]["labels"], created["metadata"]["uid"]
     assert labels["job-name"] == labels["batch.kubernetes.io/job-name"] == "labels"
     assert labels["controller-uid"] == labels["batch.kubernetes.io/controller-uid"] == uid
@@ -100,10 +110,11 @@ def test_pods_carry_the_job_labels_and_controller_reference(cluster: Cluster) ->
 
 def test_pod_metrics_report_memory_of_a_running_pod(cluster: Cluster) -> None:
     cluster.store.create("jobs", job("metrics", annotations={"sandbox.cronjob-doctor.io/scenario": "hang"}))
-    pod = wait_for(
-        lambda: next((p for p in pods_of(cluster.store, "metrics") if p["status"].get("phase") == "Running"), None)
+    pod = wait_until(
+        lambda: next((p for p in pods_of(cluster.store, "metrics") if p["status"].get("phase") == "Running"), None),
+        what="a running pod",
     )
-    metrics = wait_for(lambda: cluster.pod_metrics("ns", pod["metadata"]["name"]))
+    metrics = wait_until(lambda: cluster.pod_metrics("ns", pod["metadata"]["name"]), what="pod metrics")
     assert metrics["kind"] == "PodMetrics" and metrics["apiVersion"] == "metrics.k8s.io/v1beta1"
     usage = metrics["containers"][0]["usage"]
     assert usage["memory"].endswith("Ki") and parse_bytes(usage["memory"]) > 0
@@ -123,11 +134,14 @@ def test_trigger_cronjob_and_history_limits(incident_cluster: Cluster) -> None:
     assert store.get("cronjobs", "ok", "log-rotate")["status"]["active"][0]["name"] == name
     base = datetime(2026, 3, 22, 3, 30, tzinfo=timezone.utc)
     names = [name] + [cluster.trigger_cronjob("ok", "log-rotate", scheduled=base + timedelta(days=d)) for d in range(4)]
-    wait_for(lambda: all(store.find("jobs", "ok", n) is None or finished(store, n, "ok") for n in names))
-    remaining = wait_for(lambda: (lambda j: j if len(j) == 3 else None)(store.list("jobs", "ok")[0]))
+    wait_until(lambda: all(store.find("jobs", "ok", n) is None or finished(store, n, "ok") for n in names),
+               what="every run to finish")
+    remaining = wait_until(lambda: (lambda j: j if len(j) == 3 else None)(store.list("jobs", "ok")[0]),
+                           what="the history limit to leave three jobs")
     assert {j["metadata"]["name"] for j in remaining} == set(sorted(names, key=lambda n: int(n.rsplit("-", 1)[1]))[-3:])
-    status = wait_for(
-        lambda: (lambda s: s if "active" not in s else None)(store.get("cronjobs", "ok", "log-rotate")["status"])
+    status = wait_until(
+        lambda: (lambda s: s if "active" not in s else None)(store.get("cronjobs", "ok", "log-rotate")["status"]),
+        what="no active run in the CronJob's status",
     )
     assert status["lastSuccessfulTime"] and status["lastScheduleTime"]
     assert {"SuccessfulCreate", "SawCompletedJob", "SuccessfulDelete"} <= set(reasons(store, "log-rotate"))

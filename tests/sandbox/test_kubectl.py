@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from cronjob_doctor_sandbox import Sandbox
-
-from .conftest import NS, cronjob_body, namespace
+from tests.builders import NS, cronjob, namespace
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 
@@ -38,7 +37,7 @@ def cluster() -> Iterator[Sandbox]:
     if running.store.find("namespaces", "", NS) is None:
         running.store.create("namespaces", namespace(NS))
     if running.store.find("cronjobs", NS, "tf-state-backup") is None:
-        running.store.create("cronjobs", cronjob_body())
+        running.store.create("cronjobs", cronjob())
     try:
         yield running
     finally:

@@ -7,14 +7,15 @@ import pytest
 from cronjob_doctor.debugjob.sampler import instrument, parse_sample
 from cronjob_doctor_sandbox import scenarios, seeds
 from cronjob_doctor_sandbox.cluster import Cluster
+from tests.waiting import wait_until
 
-from ._cluster import condition, finished, job, pods_of, wait_for
+from ._cluster import condition, finished, job, pods_of
 
 ANNOTATION = scenarios.SCENARIO_ANNOTATION
 
 
 def _container_end(cluster: Cluster, name: str) -> dict:
-    done = wait_for(lambda: finished(cluster.store, name))
+    done = wait_until(lambda: finished(cluster.store, name), what=f"job {name} to finish")
     assert condition(done, "Failed") or condition(done, "Complete")
     pod = pods_of(cluster.store, name)[0]
     return pod["status"]["containerStatuses"][0]["state"]["terminated"]
@@ -46,21 +47,20 @@ def test_oom_under_limit_is_inferred_from_the_incident_script(cluster: Cluster) 
 
 
 def test_image_pull_backs_off_until_the_deadline(cluster: Cluster) -> None:
-    cluster.store.create(
-        "jobs",
-        job(
-            "pull",
-            annotations={ANNOTATION: "image-pull"},
-            image="registry.example.com/x:nope",
-            activeDeadlineSeconds=40,
-        ),
-    )
-    done = wait_for(lambda: finished(cluster.store, "pull"))
+    cluster.store.create("jobs", job("pull", annotations={ANNOTATION: "image-pull"},
+                                     image="registry.example.com/x:nope"))
+
+    def waiting() -> set[str]:
+        history = [e.object for e in cluster.store.events_since("pods", "ns", 0)]
+        return {s["state"].get("waiting", {}).get("reason") for p in history
+                for s in (p.get("status") or {}).get("containerStatuses") or []}
+
+    # Backing off, then past its deadline (set now, already passed: one given at creation could run out on a
+    # loaded machine before the first pull failed; 40 simulated seconds are 0.4 s here).
+    wait_until(lambda: {"ErrImagePull", "ImagePullBackOff"} <= waiting(), what="the pull to back off")
+    cluster.store.mutate("jobs", "ns", "pull", lambda j: j["spec"].update(activeDeadlineSeconds=1))
+    done = wait_until(lambda: finished(cluster.store, "pull"), what="job pull to finish")
     assert condition(done, "Failed")["reason"] == "DeadlineExceeded"
-    history = [e.object for e in cluster.store.events_since("pods", "ns", 0)]
-    waiting = {s["state"].get("waiting", {}).get("reason") for p in history
-               for s in (p.get("status") or {}).get("containerStatuses") or []}
-    assert {"ErrImagePull", "ImagePullBackOff"} <= waiting
     messages = [e["message"] for e in cluster.store.list("events", "ns")[0] if e["reason"] == "Failed"]
     assert any(
         m.startswith('Failed to pull image "registry.example.com/x:nope": rpc error: code = NotFound') for m in messages

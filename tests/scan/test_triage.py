@@ -10,18 +10,19 @@ from rich.console import Console
 
 from cronjob_doctor.report import scan as report
 from cronjob_doctor.scan import model as triage
-from tests.history.builders import cronjob, job, pod
+from tests.builders import container, daily_cronjob, pod, scheduled_job, terminated
 
 NOW = datetime(2026, 3, 25, tzinfo=timezone.utc)
 
 
 def cj(name: str, namespace: str = "apps", **kwargs: object) -> dict:
-    return cronjob(name, namespace=namespace, uid=f"uid-{namespace}-{name}", **kwargs)  # type: ignore[arg-type]
+    return daily_cronjob(name, namespace=namespace, uid=f"uid-{namespace}-{name}", **kwargs)  # type: ignore[arg-type]
 
 
 def jb(of: dict, minutes: int, outcome: str = "Complete") -> dict:
     meta = of["metadata"]
-    return job(minutes, outcome, cronjob_name=meta["name"], namespace=meta["namespace"], owner_uid=meta["uid"])
+    return scheduled_job(minutes, outcome, cronjob_name=meta["name"], namespace=meta["namespace"],
+                         owner_uid=meta["uid"])
 
 
 def scan(cronjobs: list[dict], jobs: list[dict], pods: list[dict] | None = None, **kwargs: object) -> triage.Scan:
@@ -38,7 +39,7 @@ def fixture() -> tuple[list[dict], list[dict], list[dict]]:
     )
     jobs = [jb(ok, 10), jb(ok, 20), jb(flaky, 10, "Failed"), jb(flaky, 20, "Failed"), jb(flaky, 30),
             jb(broken, 10), jb(broken, 20, "Failed"), jb(broken, 30, "Failed"), jb(paused, 5)]
-    pods = [pod(jobs[7], reason="OOMKilled", exit_code=137)]
+    pods = [pod(container("backup", terminated(reason="OOMKilled", exit_code=137)), of=jobs[7])]
     return [ok, flaky, broken, idle, paused], jobs, pods
 
 

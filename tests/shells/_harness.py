@@ -22,6 +22,7 @@ import pytest
 
 from cronjob_doctor.debugjob.build import Variant, build
 from cronjob_doctor.debugjob.sampler import MARKER
+from tests.waiting import wait_until
 
 RUN_ID = "sh1x2"
 NONCE = "0d9f3a7c5e1b2468"
@@ -166,12 +167,10 @@ def session_processes(sid: int) -> list[tuple[int, str, int, str]]:
 
 
 def _wait_until_empty(sid: int, grace: float) -> list[str]:
-    deadline = time.monotonic() + grace
-    while True:
-        alive = session_processes(sid)
-        if not alive or time.monotonic() > deadline:
-            return [f"{pid} {state} {cmdline[:100]}" for pid, state, _ppid, cmdline in alive]
-        time.sleep(0.05)
+    """The processes of the session still there after `grace` seconds (none: it emptied in time)."""
+    with contextlib.suppress(AssertionError):
+        wait_until(lambda: not session_processes(sid), timeout=grace, interval=0.05, what="the session to empty")
+    return [f"{pid} {state} {cmdline[:100]}" for pid, state, _ppid, cmdline in session_processes(sid)]
 
 
 def _kill_session(sid: int) -> None:

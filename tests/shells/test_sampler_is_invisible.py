@@ -17,6 +17,7 @@ import time
 import pytest
 
 from cronjob_doctor.debugjob.sampler import parse_sample
+from tests.waiting import wait_until
 
 from ._harness import (
     TOKEN,
@@ -116,9 +117,11 @@ def test_the_sampler_is_no_child_of_the_script_reads_no_stdin_and_writes_only_it
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         try:
-            time.sleep(0.6)
-            samplers = [(pid, ppid) for pid, _state, ppid, cmdline in session_processes(proc.pid)
+            def forked() -> list[tuple[int, int]]:
+                return [(pid, ppid) for pid, _state, ppid, cmdline in session_processes(proc.pid)
                         if pid != proc.pid and cmdline == " ".join(argv)]
+
+            samplers = wait_until(forked, timeout=10, what="the sampler, forked while the script sleeps")
             assert len(samplers) == 1, "one sampler: a fork of the script's shell, with its command line"
             pid, ppid = samplers[0]
             assert ppid != proc.pid, "the sampler must not be a child the script's shell could wait for"
