@@ -87,12 +87,6 @@ class DebugRun:
     memory_limit_by_container: Mapping[str, str | None] = field(default_factory=dict)
     """Container name -> the memory limit it ran under in this run (None: no limit)."""
 
-    def peak_of(self, container: str | None) -> int | None:
-        """A container's own peak; a run that measured per run only (an older bundle) gives its one peak."""
-        if self.peak_memory_by_container:
-            return self.peak_memory_by_container.get(container or "")
-        return self.peak_memory_bytes
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "job": self.job,

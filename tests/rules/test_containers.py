@@ -8,11 +8,11 @@ from typing import Any
 from cronjob_doctor.bundle import Bundle, LogFile
 from cronjob_doctor.report import runs as runs_table
 from cronjob_doctor.rules.base import DebugRun
-from cronjob_doctor.rules.debug_runs import debug_run
+from cronjob_doctor.rules.debug_runs import debug_run, debug_run_of
 from cronjob_doctor.rules.engine import analyze, analyze_runs
 from cronjob_doctor.rules.facts import _build
 from cronjob_doctor.rules.sidecars import classify
-from tests.builders import container, job, job_complete, job_failed, log, pod, terminated
+from tests.builders import container, job, job_complete, job_failed, log, pod, pod_metrics, terminated
 
 MI = 1024 * 1024
 TOKEN = "k3j4h-77"
@@ -77,6 +77,32 @@ def test_an_oomkilled_container_is_never_taken_for_a_sidecar_stopped_at_shutdown
                    terminated(reason="Completed", exit_code=0, finished="2026-03-20T02:04:10Z"))
     assert classify(the_pod, _build(Bundle(pods=[the_pod])).terminations) == {}
     assert analyze(Bundle(pods=[the_pod], job=job(failed=1, conditions=job_failed()))).verdict == "oom"
+
+
+def test_metrics_api_usage_is_each_containers_own_peak() -> None:
+    # no sampler lines: the peaks come from PodMetrics as diagnose's capture writes them, container by container
+    sample = pod_metrics(POD, memory="120Mi", at="2026-03-20T02:00:30Z")
+    sample["containers"].append({"name": "prep", "usage": {"cpu": "5m", "memory": "600Mi"}})
+    the_pod = _pod(terminated(reason="OOMKilled", exit_code=137), terminated(reason="Completed", exit_code=0))
+    bundle = Bundle(pods=[the_pod], job=job(failed=1, conditions=job_failed()), metrics=[sample])
+    facts = _build(bundle)
+    assert (facts.memory_of("backup").peak, facts.memory_of("prep").peak) == (120 * MI, 600 * MI)
+    got = analyze(bundle)
+    assert "container backup was OOMKilled" in got.summary
+    assert got.summary.endswith("measured peak 120Mi vs limit 128Mi"), got.summary
+
+
+def test_a_run_recorded_with_one_peak_and_one_limit_reads_as_before() -> None:
+    # meta.json as diagnose wrote it before per-container peaks: one peak, one limit
+    bundle = _killed_backup()
+    bundle.meta = {"variant": "original", "instrumented": ["backup"], "peak_memory_bytes": 127 * MI,
+                   "memory_limit_bytes": 128 * MI, "original_limits": {"backup": "128Mi", "prep": "1Gi"}}
+    run = debug_run_of(bundle)
+    assert run is not None
+    assert (run.container, run.reason, run.memory_limit, run.peak_memory_bytes) == ("backup", "OOMKilled", "128Mi",
+                                                                                    127 * MI)
+    assert (run.peak_memory_by_container, run.memory_limit_by_container) == ({}, {})
+    assert runs_table.peak_vs_limit(run) == "127Mi / 128Mi (99%)"
 
 
 def test_a_container_near_its_own_limit_is_named_not_one_near_anothers() -> None:
