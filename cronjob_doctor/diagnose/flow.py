@@ -388,6 +388,8 @@ def _run(
             "original_memory_limit": format_bytes(original) if original else None,
             "original_memory_limits": planned[0].debug.original_limits if planned else {},
             "suspended": schedlib.suspended(cronjob),
+            "deadline": {"seconds": planned[0].debug.deadline_seconds,
+                         "source": planned[0].debug.deadline_source} if planned else None,
         },
     ), redactor)
     redaction = redactor.note()
