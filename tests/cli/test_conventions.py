@@ -43,8 +43,12 @@ def _invoke(args: list[str], **env: str) -> tuple[int, str]:
 
 
 def _widest(text: str) -> int:
-    """The widest line of prose: commands and Dockerfile lines are printed whole, never wrapped."""
-    return max((len(line) for line in text.splitlines() if not is_code_line(line.strip())), default=0)
+    """The widest line of prose: commands, Dockerfile lines and lint's field paths (`at:`) are printed whole."""
+    return max((len(line) for line in text.splitlines() if not _printed_whole(line.strip())), default=0)
+
+
+def _printed_whole(line: str) -> bool:
+    return is_code_line(line) or line.startswith("at: ")
 
 
 # --- colour -----------------------------------------------------------------------------------------------
