@@ -34,7 +34,8 @@ def diagnose_cmd(
         str | None,
         typer.Option(metavar="SIZE[,SIZE...]", show_default=False,
                      help="Memory limit(s), comma-separated; 'original' keeps the CronJob's. "
-                     "Default: the larger of 512Mi and 4x the original limit."),
+                     "Default: the larger of 512Mi and 4x the original limit, never lowering a "
+                     "container's own limit."),
     ] = None,
     runs: Annotated[int, typer.Option(metavar="N", help="Runs per memory variant.")] = 1,
     image: Annotated[str | None, typer.Option(metavar="IMAGE", show_default=False,
