@@ -2,7 +2,7 @@
 
 One reading for diagnose (from its live capture) and for `analyze` on the bundle root diagnose wrote (from each
 run's bundle and meta.json), so both give the same runs table and the same verdict. Also each container's own
-peak and limit in a run, for judging runs container by container. Pure.
+peak and limit in a run, for judging runs container by container, and a run as one line of evidence. Pure.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from cronjob_doctor.k8s import jobs as joblib
 from cronjob_doctor.k8s import pods as podlib
 from cronjob_doctor.k8s.objects import Obj, int_field, name_of
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
+from cronjob_doctor.rules import remediation
 from cronjob_doctor.rules.base import DebugRun
 
 
@@ -140,3 +141,18 @@ def _bytes(value: str | None) -> int | None:
         return parse_bytes(value)
     except InputError:
         return None
+
+
+def run_text(run: DebugRun, *, several: bool) -> str:
+    """`variant 512Mi limit 512Mi: succeeded, peak 187Mi`; with several containers, each one's peak and limit."""
+    reason = f" ({run.reason}{f' in {run.container}' if several and run.container else ''})" if run.reason else ""
+    text = f"variant {run.variant} limit {run.memory_limit or '?'}: {run.outcome}{reason}"
+    if several and run.peak_memory_by_container:
+        limits = run.memory_limit_by_container
+        for name, value in run.peak_memory_by_container.items():
+            text += f", {name} peak {remediation.memory_text(value)}"
+            text += f" of {limits[name]}" if limits.get(name) else ""
+        return text
+    if run.peak_memory_bytes is not None:
+        text += f", peak {remediation.memory_text(run.peak_memory_bytes)}"
+    return text

@@ -16,7 +16,7 @@ from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.rules import RULES, remediation
 from cronjob_doctor.rules._shared import term_evidence
 from cronjob_doctor.rules.base import DebugRun, Evidence, Finding, Rule, Verdict
-from cronjob_doctor.rules.debug_runs import limit_in, limits_of, peaks_of
+from cronjob_doctor.rules.debug_runs import limit_in, limits_of, peaks_of, run_text
 from cronjob_doctor.rules.facts import Facts, facts_of
 from cronjob_doctor.rules.oom import memory_fix
 
@@ -264,7 +264,7 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
     # --memory applies to every container; with several, confirming one container's limit raises that one alone
     only = f" --container {main}" if main and len(app) > 1 else ""
     confirm = f"cronjob-doctor diagnose {ns}/{name} --memory original,512Mi --runs 3{only}"
-    run_ev = [Evidence(f"run {r.job}", _run_text(r, several=len(app) > 1)) for r in runs]
+    run_ev = [Evidence(f"run {r.job}", run_text(r, several=len(app) > 1)) for r in runs]
     others = list(fallback.findings) if fallback else []
     for _, v in pairs:
         if v is not None and v is not fallback:
@@ -396,16 +396,3 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
                   evidence=tuple(run_ev))
     return done(top)
 
-
-def _run_text(run: DebugRun, *, several: bool) -> str:
-    """`variant 512Mi limit 512Mi: succeeded, peak 187Mi`; with several containers, each one's peak and limit."""
-    reason = f" ({run.reason}{f' in {run.container}' if several and run.container else ''})" if run.reason else ""
-    text = f"variant {run.variant} limit {run.memory_limit or '?'}: {run.outcome}{reason}"
-    if several and run.peak_memory_by_container:
-        limits = run.memory_limit_by_container
-        return text + "".join(f", {c} peak {remediation.memory_text(value)}" + (f" of {limits[c]}" if limits.get(c)
-                                                                                else "")
-                              for c, value in run.peak_memory_by_container.items())
-    if run.peak_memory_bytes is not None:
-        text += f", peak {remediation.memory_text(run.peak_memory_bytes)}"
-    return text
