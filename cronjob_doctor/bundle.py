@@ -190,7 +190,8 @@ class Bundle:
     logs: list[LogFile] = field(default_factory=list)
     networkpolicies: list[dict[str, Any]] = field(default_factory=list)
     metrics: list[dict[str, Any]] = field(default_factory=list)
-    """Metrics-API samples (metrics.json): `{"time": str, "pod": str, "container": str, "bytes": int}`."""
+    """Metrics-API samples (metrics.json): PodMetrics as the API serves them (`containers[].usage.memory`, what
+    diagnose's capture writes), or flat rows `{"time": str, "pod": str, "container": str, "bytes": int}`."""
     verdict: dict[str, Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     """What the tool recorded about the run (meta.json): variant, original limits, changes, partial capture."""

@@ -1,6 +1,6 @@
 """Starting states for the sandbox: `incident` reproduces tofu-state/tf-state-backup as the bug report found it
-(two failed Jobs whose pods are gone), plus one CronJob per other failure scenario; `empty`; and a large
-generated cluster for scale benchmarks.
+(two failed Jobs whose pods are gone), plus one CronJob per other failure scenario; `containers` adds a CronJob
+with two containers of different limits; `empty`; and a large generated cluster for scale benchmarks.
 
 Seeds only create objects; they never run controllers. Timestamps of past runs are fixed (March 2026, the
 incident), so job names decode to their startTime.
@@ -19,7 +19,7 @@ from .containers import NODE_IP
 from .cronjobs import job_for
 from .events import NODE_NAME
 from .podtemplate import default_pod_spec, pod_for_job
-from .scenarios import SCENARIO_ANNOTATION
+from .scenarios import CONTAINER_ANNOTATION, SCENARIO_ANNOTATION
 from .store import Obj, Store
 
 INCIDENT_SCRIPT = """set -e
@@ -313,6 +313,33 @@ def _egress_policy(namespace: str, app: str) -> Obj:
     }
 
 
+PREP_SCRIPT = "set -e\napk add --no-cache curl\n" + "".join(
+    f"curl -sSLo /cache/kubectl-1.3{minor} https://dl.k8s.io/release/v1.3{minor}.0/bin/linux/amd64/kubectl\n"
+    for minor in range(7)
+) + "echo cache warm\n"
+"""A container that fills ~550Mi of page cache (seven kubectl downloads) under its own 1Gi limit."""
+
+
+def containers(store: Store) -> None:
+    """The incident seed plus multi/state-export: two containers with limits of their own, `backup` (128Mi, the
+    incident's script: OOMKilled at about 170Mi) and `prep` (1Gi, peaks at about 550Mi and is fine), with a failed
+    Job on record. Each container's peak must be judged against its own limit, and a raise must not lower `prep`."""
+    incident(store)
+    _namespace(store, "multi")
+    cronjob = _cronjob("state-export", "multi", schedule="0 8 * * *", script=INCIDENT_SCRIPT,
+                       scenario="oom-under-limit", limits={"memory": "128Mi"},
+                       requests={"cpu": "50m", "memory": "64Mi"}, restart="Never", backoff=0)
+    template = cronjob["spec"]["jobTemplate"]["spec"]["template"]
+    template["metadata"]["annotations"][CONTAINER_ANNOTATION] = "backup"
+    backup = template["spec"]["containers"][0]
+    backup["name"] = "backup"
+    prep = {**copy.deepcopy(backup), "name": "prep", "command": ["/bin/sh", "-c", PREP_SCRIPT],
+            "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "50m", "memory": "256Mi"}}}
+    template["spec"]["containers"].append(prep)
+    cronjob = store.create("cronjobs", cronjob)
+    store.create("jobs", _past_job(cronjob, INCIDENT_RUNS[-1][0], "Failed", ended_after=timedelta(minutes=2)))
+
+
 def empty(store: Store) -> None:
     """A fresh cluster: the node and the system namespaces."""
     _base(store)
@@ -358,7 +385,8 @@ def generate_large(store: Store, namespaces: int = 100, cronjobs_per_ns: int = 2
         store.insert_many(resource, objects)
 
 
-SEEDS: dict[str, Callable[[Store], None]] = {"incident": incident, "empty": empty, "large": generate_large}
+SEEDS: dict[str, Callable[[Store], None]] = {"incident": incident, "containers": containers, "empty": empty,
+                                             "large": generate_large}
 
 
 def apply(store: Store, name: str) -> None:

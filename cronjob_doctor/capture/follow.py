@@ -56,6 +56,9 @@ class Capture:
     metrics: list[dict[str, Any]] = field(default_factory=list)
     lines: dict[tuple[str, str, bool], int] = field(default_factory=dict)
     peak_memory_bytes: int | None = None
+    """The highest peak of any container."""
+    peak_memory_by_container: dict[str, int] = field(default_factory=dict)
+    """Container name -> its own peak: from the sampler lines of its own log, or the metrics API's usage."""
     partial: bool = False
     """Something is known to be missing: a log not read to its end (`gaps`), a watch lost, a stop before the end."""
     gaps: list[LogGap] = field(default_factory=list)
@@ -472,7 +475,7 @@ class JobFollower:
                     used = parse_bytes(str((item.get("usage") or {}).get("memory", "0")))
                 except DoctorError:
                     continue
-                capture.peak_memory_bytes = max(capture.peak_memory_bytes or 0, used)
+                self._peak(str(item.get("name") or ""), used)
             bundle_io.write_json(self.root, "metrics.json", capture.metrics)
         elif kind == "stream-end":
             pass
@@ -544,7 +547,13 @@ class JobFollower:
                 )
             return
         if sample.highest is not None:
-            self.capture.peak_memory_bytes = max(self.capture.peak_memory_bytes or 0, sample.highest)
+            self._peak(container, sample.highest)
+
+    def _peak(self, container: str, value: int) -> None:
+        """A container's own peak (each container is judged against its own limit), and the highest of all."""
+        peaks = self.capture.peak_memory_by_container
+        peaks[container] = max(peaks.get(container, value), value)
+        self.capture.peak_memory_bytes = max(self.capture.peak_memory_bytes or 0, value)
 
     def _relevant(self, event: dict[str, Any]) -> bool:
         name = str(eventlib.about(event).get("name", ""))

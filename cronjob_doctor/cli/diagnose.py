@@ -34,7 +34,8 @@ def diagnose_cmd(
         str | None,
         typer.Option(metavar="SIZE[,SIZE...]", show_default=False,
                      help="Memory limit(s), comma-separated; 'original' keeps the CronJob's. "
-                     "Default: the larger of 512Mi and 4x the original limit."),
+                     "Default: the larger of 512Mi and 4x the original limit, never lowering a "
+                     "container's own limit."),
     ] = None,
     runs: Annotated[int, typer.Option(metavar="N", help="Runs per memory variant.")] = 1,
     image: Annotated[str | None, typer.Option(metavar="IMAGE", show_default=False,
@@ -101,7 +102,8 @@ def run_diagnose(settings: DiagnoseSettings, *, common: Common, kube: Kube, comm
 
     out, err = consoles(common)
     view = LiveView(err, plain=not err.is_terminal)
-    hooks = flow.Hooks(header=view.header, phase=view.phase, log_line=view.log_line, note=view.note)
+    hooks = flow.Hooks(header=view.header, phase=view.phase, log_line=view.log_line, note=view.note,
+                       hint=view.hint)
     kube.on_retry = view.note  # a retried call is a wait: say what for
     try:
         outcome = flow.run(settings, kube=kube, hooks=hooks, now=datetime.now(timezone.utc),

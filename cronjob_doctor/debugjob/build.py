@@ -19,7 +19,7 @@ from cronjob_doctor.debugjob import sampler as memory_sampler
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.k8s.shell import shell_script
-from cronjob_doctor.k8s.templates import memory_limit
+from cronjob_doctor.k8s.templates import memory_limit, memory_limit_bytes
 from cronjob_doctor.managed import (
     CHANGES_ANNOTATION,
     MANAGED_BY,
@@ -46,6 +46,9 @@ class Variant:
     name: str
     memory_bytes: int | None = None
     image: str | None = None
+    raise_only: bool = False
+    """The default raise (no --memory given): a container gets `memory_bytes` only where that raises its own
+    limit. A higher limit is kept, and a container without a limit is given none (it runs as in production)."""
 
 
 @dataclass
@@ -58,7 +61,9 @@ class DebugJob:
     instrumented: list[str] = field(default_factory=list)
     """Containers that got `set -x` (and the sampler)."""
     original_limits: dict[str, str | None] = field(default_factory=dict)
-    """Container name -> original memory limit (None when unset)."""
+    """Container name (app and init) -> original memory limit (None when unset)."""
+    limits: dict[str, str | None] = field(default_factory=dict)
+    """Container name (app and init) -> its memory limit in the debug Job (None when unset)."""
     deadline_seconds: int = DEFAULT_TIMEOUT_SECONDS
     """The debug Job's activeDeadlineSeconds."""
     deadline_source: str = "the default"
@@ -90,13 +95,30 @@ def _instrument(container: dict[str, Any], *, trace: bool, token: str | None) ->
     return True
 
 
+def _raise_memory(container: dict[str, Any], limit_bytes: int, changes: list[str]) -> None:
+    """The default raise: never lower a limit, never add one where production has none (say so either way)."""
+    name, before = container["name"], memory_limit(container)
+    current = memory_limit_bytes(container)
+    if before is None:
+        # No limit, no cgroup OOM kill at a limit: giving it one would add a failure production cannot have.
+        changes.append(f"container {name}: no memory limit, none added (the default raise only raises limits; "
+                       "--memory SIZE sets one)")
+    elif current is None or current >= limit_bytes:
+        changes.append(f"container {name}: memory limit {before} kept (the default raise to "
+                       f"{format_bytes(limit_bytes)} never lowers a limit)")
+    else:
+        _set_memory(container, limit_bytes, changes)
+
+
 def _set_memory(container: dict[str, Any], limit_bytes: int, changes: list[str]) -> None:
+    previous = memory_limit_bytes(container)
     resources = container.setdefault("resources", {})
     limits = resources.setdefault("limits", {})
     before = limits.get("memory")
     new = format_bytes(limit_bytes)
     limits["memory"] = new
-    changes.append(f"container {container['name']}: memory limit {before or 'unset'} -> {new}")
+    lowered = " (lowered: --memory asked for it)" if previous is not None and previous > limit_bytes else ""
+    changes.append(f"container {container['name']}: memory limit {before or 'unset'} -> {new}{lowered}")
     requests = resources.get("requests") or {}
     request = requests.get("memory")
     # The API server rejects a request above the limit (422): lower it to the limit.
@@ -141,10 +163,9 @@ def build(
     changes: list[str] = []
     warnings: list[str] = []
     instrumented: list[str] = []
-    original_limits = {str(c.get("name")): memory_limit(c) for c in containers}
-
     # Which containers the variant's memory and image apply to: the named one, else every app container.
     all_containers = containers + list(pod_spec.get("initContainers") or [])
+    original_limits = {str(c.get("name")): memory_limit(c) for c in all_containers}
     targets = [c for c in all_containers if c.get("name") == container] if container else containers
     if variant.image and len(targets) > 1:
         raise InputError(
@@ -152,7 +173,9 @@ def build(
             hint=f"add --container, one of: {', '.join(str(n) for n in names)}",
         )
     for target in targets:
-        if variant.memory_bytes is not None:
+        if variant.memory_bytes is not None and variant.raise_only:
+            _raise_memory(target, variant.memory_bytes, changes)
+        elif variant.memory_bytes is not None:
             _set_memory(target, variant.memory_bytes, changes)
         if variant.image and variant.image != target.get("image"):
             changes.append(f"container {target['name']}: image {target.get('image')} -> {variant.image}")
@@ -247,7 +270,8 @@ def build(
         },
         "spec": spec,
     }
-    return DebugJob(manifest, changes, warnings, instrumented, original_limits, deadline, source, token)
+    limits = {str(c.get("name")): memory_limit(c) for c in all_containers}
+    return DebugJob(manifest, changes, warnings, instrumented, original_limits, limits, deadline, source, token)
 
 
 def _label_value(text: str) -> str:

@@ -99,6 +99,7 @@ def debug_job_of(job: Obj) -> tuple[Variant, DebugJob]:
         changes=[str(change) for change in changes],
         instrumented=instrumented,
         original_limits={str(k): (str(v) if v is not None else None) for k, v in original.items()},
+        limits={str(c.get("name")): templates.memory_limit(c) for c in templates.containers(spec)},
         deadline_seconds=int(deadline) if isinstance(deadline, int) else 1800,
         deadline_source="the adopted Job's own",
     )

@@ -33,6 +33,7 @@ from cronjob_doctor.diagnose.lock import Host, LeaseLock
 from cronjob_doctor.diagnose.model import DryRun, PlannedJob
 from cronjob_doctor.diagnose.settings import DiagnoseSettings
 from cronjob_doctor.errors import ClusterError, Conflict, DoctorError, InputError, Interrupted, NotFound
+from cronjob_doctor.k8s import schedule as schedlib
 from cronjob_doctor.k8s import templates
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.managed import RUN_ID_LABEL
@@ -99,6 +100,8 @@ class Hooks:
     phase: Callable[[str, str], None] = lambda pod, phase: None
     log_line: Callable[[str, str, str, str], None] = lambda pod, container, ts, text: None
     note: Callable[[str], None] = lambda text: None
+    hint: Callable[[str], None] = lambda text: None
+    """What the reader can do (`resume it: kubectl patch ...`); the commands in it are shown whole."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -110,10 +113,13 @@ def original_limit_bytes(cronjob: dict[str, Any], container: str | None) -> int 
 
 
 def variants(settings: DiagnoseSettings, original: int | None) -> list[Variant]:
-    """Resolve `--memory`: default is the larger of 512Mi and 4x the original limit."""
-    wanted = settings.memory or (format_bytes(max(DEFAULT_RAISED, 4 * original) if original else DEFAULT_RAISED),)
+    """Resolve `--memory`: default is the larger of 512Mi and 4x the original limit, a raise only (each container
+    keeps a higher limit of its own, and one without a limit gets none); a size given is applied as asked."""
+    if not settings.memory:
+        raised = max(DEFAULT_RAISED, 4 * original) if original else DEFAULT_RAISED
+        return [Variant(format_bytes(raised), raised, settings.image, raise_only=True)]
     out = []
-    for item in wanted:
+    for item in settings.memory:
         if item == "original":
             label = f"original ({format_bytes(original)})" if original else "original (no limit)"
             out.append(Variant(label, None, settings.image))
@@ -297,6 +303,14 @@ def _run(
     name = cronjob["metadata"]["name"]
     bundle_io.write_json(root, "cronjob.json", cronjob)
     notes = [f"diagnosed cronjob {namespace}/{name}: {resolved_via}"] if resolved_via else []
+    if schedlib.suspended(cronjob):
+        # Run as asked, but say it: the CronJob's own schedule starts nothing, so no new failure comes from it.
+        why = (f"cronjob {namespace}/{name} is suspended (spec.suspend: true): its schedule starts no Job, so any "
+               "failure on record is from before it was suspended (or from a Job started by hand)")
+        resume = f"resume it once fixed: {schedlib.resume_command(namespace, name)}"
+        hooks.note(f"warning: {why}; diagnose runs it anyway, as asked")
+        hooks.hint(resume)
+        notes.insert(0, f"{why}; diagnose ran it anyway, as asked; {resume}")
     notes += [f"not allowed to {p} in {namespace}: that evidence is skipped" for p in missing_optional]
     redactor, secret_notes = redactor_for(kube, namespace, cronjob, enabled=settings.redact)
     notes += secret_notes
@@ -372,6 +386,10 @@ def _run(
             "changes": planned[0].debug.changes if planned else [],
             "cleanup": progress.cleanup,
             "original_memory_limit": format_bytes(original) if original else None,
+            "original_memory_limits": planned[0].debug.original_limits if planned else {},
+            "suspended": schedlib.suspended(cronjob),
+            "deadline": {"seconds": planned[0].debug.deadline_seconds,
+                         "source": planned[0].debug.deadline_source} if planned else None,
         },
     ), redactor)
     redaction = redactor.note()
@@ -589,13 +607,28 @@ def _to_run(item: _Planned, original: int | None) -> DebugRun:
         job=capture.job or {},
         pods=capture.pods.values(),
         variant=item.variant.name,
-        memory_limit_bytes=item.variant.memory_bytes if item.variant.memory_bytes is not None else original,
+        memory_limit_bytes=_limit_bytes(item, original),
         instrumented=item.debug.instrumented[0] if item.debug.instrumented else None,
         peak_memory_bytes=capture.peak_memory_bytes,
         bundle=str(item.directory),
         duration_fallback=capture.ended - capture.started,
         name=item.debug.name,
+        peaks=capture.peak_memory_by_container,
+        limits=item.debug.limits,
     )
+
+
+def _limit_bytes(item: _Planned, original: int | None) -> int | None:
+    """The memory limit of the run's instrumented (else first) container in its debug Job."""
+    limits = item.debug.limits
+    name = item.debug.instrumented[0] if item.debug.instrumented else next(iter(limits), None)
+    if name is None or name not in limits:
+        return item.variant.memory_bytes if item.variant.memory_bytes is not None else original
+    value = limits[name]
+    try:
+        return parse_bytes(value) if value is not None else None
+    except InputError:
+        return None
 
 
 def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict[str, Any]:
@@ -607,12 +640,14 @@ def _meta(item: _Planned, cronjob: dict[str, Any], original: int | None) -> dict
         "variant": item.variant.name,
         "run": item.index,
         "order": item.order,
-        "memory_limit_bytes": item.variant.memory_bytes if item.variant.memory_bytes is not None else original,
+        "memory_limit_bytes": _limit_bytes(item, original),
         "original_limits": item.debug.original_limits,
+        "memory_limits": item.debug.limits,
         "changes": item.debug.changes,
         "instrumented": item.debug.instrumented,
         "sampler_token": item.debug.sampler_token,
         "peak_memory_bytes": capture.peak_memory_bytes,
+        "peak_memory_by_container": capture.peak_memory_by_container,
         "partial": capture.partial,
         "incomplete_logs": [gap.to_dict() for gap in capture.gaps],
         "notes": capture.notes,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import schedule as schedule_facts
 from cronjob_doctor.k8s import scheduled_runs as runlib
 from cronjob_doctor.k8s.duration import format_duration
 from cronjob_doctor.k8s.objects import created_time
@@ -255,12 +256,13 @@ def missed(
 
 
 def suspended(cronjob: Obj) -> list[CronJobWarning]:
-    if (cronjob.get("spec") or {}).get("suspend") is not True:
+    if not schedule_facts.suspended(cronjob):
         return []
+    namespace, name = _target(cronjob).split("/", 1)
     return [CronJobWarning(
         "suspended",
         "the CronJob is suspended: no run is scheduled until it is resumed",
-        f"kubectl patch cronjob -n {_target(cronjob).replace('/', ' ', 1)} -p '{{\"spec\":{{\"suspend\":false}}}}'",
+        schedule_facts.resume_command(namespace, name),
     )]
 
 

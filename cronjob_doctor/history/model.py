@@ -165,7 +165,7 @@ def build(
         time_zone=time_zone,
         schedule_text=schedule_text,
         observed_text=_observed(records, parsed.zone_name if parsed else "UTC"),
-        suspended=spec.get("suspend") is True,
+        suspended=schedlib.suspended(cronjob),
         concurrency_policy=str(spec.get("concurrencyPolicy") or "Allow"),
         failed_jobs_history_limit=_int(spec.get("failedJobsHistoryLimit"), 1),
         successful_jobs_history_limit=_int(spec.get("successfulJobsHistoryLimit"), 3),

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter  # type: ignore[import-untyped]
@@ -57,6 +58,18 @@ class Schedule:
                 break
             out.append(fire)
         return out
+
+
+def suspended(cronjob: Any) -> bool:
+    """spec.suspend: true: the controller starts no Job on the schedule until it is resumed (Jobs already
+    started and Jobs created by hand still run)."""
+    spec = cronjob.get("spec") if isinstance(cronjob, dict) else None
+    return isinstance(spec, dict) and spec.get("suspend") is True
+
+
+def resume_command(namespace: str, name: str) -> str:
+    """The kubectl command that resumes a suspended CronJob (a hint for the reader; the tool never runs it)."""
+    return f"kubectl patch cronjob -n {namespace} {name} -p '{{\"spec\":{{\"suspend\":false}}}}'"
 
 
 _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (

@@ -2,7 +2,8 @@
 
 Given the stderr console, it never touches stdout (which carries only the report). Log lines come from pods:
 they are shown verbatim but never parsed as rich markup, and terminal escape sequences are dropped. Every
-other line fits MAX_WIDTH columns (wrapped under a hanging indent). The changes a variant makes are listed
+other line fits MAX_WIDTH columns (wrapped under a hanging indent), except a command in a hint, kept whole so it
+pastes. The changes a variant makes are listed
 once, not once per run. A long wait says what it waits for: the spinner on a terminal, a `waiting:` line every
 WAIT_NOTE_SECONDS in plain mode. Follower threads call it concurrently, so state changes are locked; printing
 relies on the console's own lock.
@@ -20,7 +21,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
-from cronjob_doctor.report.parts import clean
+from cronjob_doctor.report.parts import clean, hint_blocks
 
 _TIME = re.compile(r"(\d{2}:\d{2}:\d{2})(?:[.,](\d+))?")
 MAX_WIDTH = 100
@@ -216,6 +217,16 @@ class LiveView:
         """Something the tool did or noticed (a Job created, a warning, a retry), between the log lines."""
         style = "yellow" if text.startswith(("warning", "error")) else "dim" if text.startswith("waiting") else ""
         self._print_wrapped(Text(clean(text), style=style))
+
+    def hint(self, text: str) -> None:
+        """What the reader can do (`resume it: kubectl patch ...`): its prose wrapped, each command in it whole on
+        a line of its own, so it pastes (a command, like a log line, may pass MAX_WIDTH: wrapped, it would not)."""
+        for index, block in enumerate(hint_blocks(text)):
+            lead = "hint: " if index == 0 else "  "
+            if block.kind == "code":
+                self._print(Text(lead + block.text, style="cyan"))
+            else:
+                self._print_wrapped(Text(lead + block.text), hanging=6 if index == 0 else 2)
 
     def close(self) -> None:
         """Stop the spinner and the ticker (idempotent); later calls still print, as plain lines."""

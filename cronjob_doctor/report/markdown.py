@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cronjob_doctor.report import runs as runs_table
-from cronjob_doctor.report.parts import clean, one_line, remediation_blocks, runner_ups
+from cronjob_doctor.report.parts import clean, hint_blocks, one_line, remediation_blocks, runner_ups
 from cronjob_doctor.rules.base import Verdict
 
 # Verdicts whose cause comes and goes: one clean run proves little, so verification repeats the run.
@@ -65,7 +65,12 @@ def _what_ran(context: dict[str, Any]) -> list[str]:
     facts = []
     if context.get("context"):
         facts.append(f"Kube context: {code(str(context['context']))}")
-    if context.get("original_memory_limit"):
+    limits = context.get("original_memory_limits")
+    if isinstance(limits, dict) and len(limits) > 1:
+        each = ", ".join(f"{one_line(str(name))} {code(str(limit)) if limit else 'none'}"
+                         for name, limit in limits.items())
+        facts.append(f"Original memory limits: {each}")
+    elif context.get("original_memory_limit"):
         facts.append(f"Original memory limit: {code(str(context['original_memory_limit']))}")
     if facts:
         out += [f"- {fact}" for fact in facts] + [""]
@@ -188,8 +193,14 @@ def _footer(verdict: Verdict) -> list[str]:
     elif verdict.context.get("cleanup"):
         out += [f"Cleanup: {one_line(str(verdict.context['cleanup']))}", ""]
     if verdict.notes:
-        out += ["### Notes", ""] + [f"- {' '.join(clean(n).split())}" for n in verdict.notes] + [""]
+        out += ["### Notes", ""] + [f"- {_note(n)}" for n in verdict.notes] + [""]
     return out
+
+
+def _note(text: str) -> str:
+    """A note on one line; a command in it as a code span, to copy as it is."""
+    return " ".join(code(block.text) if block.kind == "code" else " ".join(block.text.split())
+                    for block in hint_blocks(text))
 
 
 def render(verdict: Verdict) -> str:

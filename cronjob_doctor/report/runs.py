@@ -17,18 +17,28 @@ HEADERS: tuple[str, ...] = ("Variant", "Run", "Outcome", "Reason", "Exit", "Peak
 
 
 def peak_vs_limit(run: DebugRun) -> str:
-    """`182Mi / 512Mi (36%)`: the measured peak against the limit it ran under; `-` where unmeasured."""
-    peak = format_bytes(run.peak_memory_bytes) if run.peak_memory_bytes is not None else "-"
-    if not run.memory_limit:
+    """`182Mi / 512Mi (36%)`: the measured peak against the limit it ran under; `-` where unmeasured. With
+    several containers, each container's own peak against its own limit: `backup 182Mi / 512Mi (36%); prep ...`."""
+    names = list(dict.fromkeys([*run.memory_limit_by_container, *run.peak_memory_by_container]))
+    shown = [n for n in names if n in run.peak_memory_by_container or run.memory_limit_by_container.get(n)]
+    if len(shown) > 1:
+        peaks, limits = run.peak_memory_by_container, run.memory_limit_by_container
+        return "; ".join(f"{name} {_cell(peaks.get(name), limits.get(name))}" for name in shown)
+    return _cell(run.peak_memory_bytes, run.memory_limit)
+
+
+def _cell(peak_bytes: int | None, limit_text: str | None) -> str:
+    peak = format_bytes(peak_bytes) if peak_bytes is not None else "-"
+    if not limit_text:
         return f"{peak} / no limit"
-    cell = f"{peak} / {run.memory_limit}"
-    if run.peak_memory_bytes is None:
+    cell = f"{peak} / {limit_text}"
+    if peak_bytes is None:
         return cell
     try:
-        limit = parse_bytes(run.memory_limit)
+        limit = parse_bytes(limit_text)
     except InputError:
         return cell  # an odd quantity from the API is shown as given, without a percentage
-    return f"{cell} ({round(100 * run.peak_memory_bytes / limit)}%)" if limit else cell
+    return f"{cell} ({round(100 * peak_bytes / limit)}%)" if limit else cell
 
 
 def headers(runs: Sequence[DebugRun], *, with_job: bool = False) -> tuple[str, ...]:
@@ -48,7 +58,7 @@ def rows(runs: Sequence[DebugRun], *, with_job: bool = False) -> list[tuple[str,
             run.variant,
             str(seen[run.variant]),
             run.outcome,
-            run.reason or "-",
+            _reason(run),
             str(run.exit_code) if run.exit_code is not None else "-",
             peak_vs_limit(run),
             format_duration(run.duration_seconds),
@@ -59,3 +69,11 @@ def rows(runs: Sequence[DebugRun], *, with_job: bool = False) -> list[tuple[str,
             cells.append(run.job)
         out.append(tuple(cells))
     return out
+
+
+def _reason(run: DebugRun) -> str:
+    """The reason, and whose it is when the run had several containers (`OOMKilled (backup)`)."""
+    if not run.reason:
+        return "-"
+    several = len(run.memory_limit_by_container) > 1 or len(run.peak_memory_by_container) > 1
+    return f"{run.reason} ({run.container})" if several and run.container else run.reason

@@ -174,7 +174,18 @@ def _notes(verdict: Verdict) -> list[RenderableType]:
     if not verdict.notes:
         return []
     out: list[RenderableType] = [_heading("Notes")]
-    out.extend(_indented(_hanging("-", Text(one_line(note), overflow="fold"))) for note in verdict.notes)
+    for note in verdict.notes:
+        blocks = hint_blocks(one_line(note))
+        if not any(block.kind == "code" for block in blocks):
+            out.append(_indented(_hanging("-", Text(one_line(note), overflow="fold"))))
+            continue
+        # A command in a note is printed whole on a line of its own, under the note's text: wrapped, it would not paste.
+        for index, block in enumerate(blocks):
+            if block.kind == "code":
+                out.append(Verbatim(block.text, indent=6))
+            else:
+                text = Text(block.text, overflow="fold")
+                out.append(_indented(_hanging("-", text) if index == 0 else _indented(text)))
     return out
 
 

@@ -5,7 +5,7 @@ Rules read a Bundle and yield Findings; they never touch a client, a clock or th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -69,15 +69,23 @@ class DebugRun:
     job: str
     variant: str
     memory_limit: str | None
+    """The memory limit `container` ran under (None: it had none)."""
     outcome: str
     """`succeeded`, `failed`, or `unknown` when the run could not be followed to its end."""
     reason: str | None = None
     exit_code: int | None = None
     peak_memory_bytes: int | None = None
+    """The highest peak of any container (the JSON contract's one number); per container below."""
     duration_seconds: float = 0.0
     bundle: str = ""
     verdict: str | None = None
     """The per-run verdict id, for the summary table."""
+    container: str | None = None
+    """The container the reason, exit code and `memory_limit` are of: the one killed, else the instrumented one."""
+    peak_memory_by_container: Mapping[str, int] = field(default_factory=dict)
+    """Container name -> its own measured peak (bytes); a container without samples is absent."""
+    memory_limit_by_container: Mapping[str, str | None] = field(default_factory=dict)
+    """Container name -> the memory limit it ran under in this run (None: no limit)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +98,9 @@ class DebugRun:
             "peak_memory_bytes": self.peak_memory_bytes,
             "duration_seconds": round(self.duration_seconds, 3),
             "bundle": self.bundle,
+            "container": self.container,
+            "peak_memory_by_container": dict(self.peak_memory_by_container),
+            "memory_limit_by_container": dict(self.memory_limit_by_container),
         }
 
 

@@ -16,6 +16,7 @@ from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.rules import RULES, remediation
 from cronjob_doctor.rules._shared import term_evidence
 from cronjob_doctor.rules.base import DebugRun, Evidence, Finding, Rule, Verdict
+from cronjob_doctor.rules.debug_runs import limit_in, limits_of, peaks_of, run_text
 from cronjob_doctor.rules.facts import Facts, facts_of
 from cronjob_doctor.rules.oom import memory_fix
 
@@ -128,13 +129,20 @@ def _analyze(bundle: Bundle, *, runs: Sequence[DebugRun] | None, judge_raised: b
         return judge_runs([(run, None) for run in runs], original_limit_bytes=limit, facts=facts, fallback=verdict,
                           on_record=failure_on_record(bundle))
     job = facts.job
-    orig, limit = facts.original_limit_bytes, facts.memory_limit_bytes
-    if judge_raised and verdict.verdict == "success" and job is not None and orig and limit and limit > orig:
-        # This bundle is a debug run with raised memory that succeeded: judge it against the original limit.
-        run = DebugRun(job=job.name, variant=format_bytes(limit), memory_limit=format_bytes(limit), outcome="succeeded",
-                  peak_memory_bytes=facts.peak_memory_bytes, duration_seconds=job.duration_seconds or 0.0)
-        verdict = replace(judge_runs([(run, verdict)], original_limit_bytes=orig, facts=facts, fallback=verdict,
-                                     on_record=failure_on_record(bundle)), runs=())
+    raised = {name: m for name, m in facts.memory.items() if m.limit and m.original and m.limit > m.original}
+    if judge_raised and verdict.verdict == "success" and job is not None and raised:
+        # This bundle is a debug run with raised memory that succeeded: judge it against the original limits.
+        main = facts.main_container()
+        name = main if main in raised else next(iter(raised))
+        text = format_bytes(raised[name].limit or 0)
+        run = DebugRun(job=job.name, variant=text, memory_limit=text, outcome="succeeded",
+                       peak_memory_bytes=facts.peak_memory_bytes, duration_seconds=job.duration_seconds or 0.0,
+                       container=name,
+                       peak_memory_by_container={c: m.peak for c, m in facts.memory.items() if m.peak is not None},
+                       memory_limit_by_container={c: format_bytes(m.limit) if m.limit else None
+                                                  for c, m in facts.memory.items()})
+        verdict = replace(judge_runs([(run, verdict)], original_limit_bytes=facts.original_limit_bytes, facts=facts,
+                                     fallback=verdict, on_record=failure_on_record(bundle)), runs=())
     return verdict
 
 
@@ -151,6 +159,10 @@ def analyze_runs(bundles: list[tuple[DebugRun, Bundle]], *, original_limit_bytes
         facts = facts_of(bundle)
         if run.peak_memory_bytes is None and facts.peak_memory_bytes is not None:
             run = replace(run, peak_memory_bytes=facts.peak_memory_bytes)
+        if not run.peak_memory_by_container and any(m.peak is not None for m in facts.memory.values()):
+            # the bundle's own samples, container by container (a run recorded before per-container peaks)
+            run = replace(run, peak_memory_by_container={c: m.peak for c, m in facts.memory.items()
+                                                         if m.peak is not None})
         pairs.append((replace(run, verdict=single.verdict), single))
     facts = facts_of(bundles[0][1]) if bundles else Facts()
     if original_limit_bytes is None:
@@ -194,18 +206,45 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
                fallback: Verdict | None, on_record: bool | None = None) -> Verdict:
     """DESIGN.md's reasoning: which memory variant failed or succeeded, and the measured peak vs the limit.
 
+    Memory is judged container by container: each container's own peak (over the runs) against its own
+    original limit (`facts.memory`; `original_limit_bytes` for a container the facts do not show). The verdict
+    names the container killed in an original run, else the container whose peak went over its own limit.
+
     With no failure on record (`on_record` False: the record was read and shows none) and every run
     succeeding, there is nothing to explain: the answer is success, whatever the peak (page cache grows into a
     raised limit). None means the record is not known; then a run that succeeds with more memory is judged as
     the fix of a failure."""
     runs = tuple(replace(run, verdict=_run_verdict(run, v)) for run, v in pairs)
-    orig = original_limit_bytes
+    main = facts.main_container()
+    app = [str(c.get("name") or "") for c in facts.containers]
+
+    def orig_of(container: str | None) -> int | None:
+        """A container's original limit; None when it had none (or it is not known). The caller's
+        `original_limit_bytes` stands for the main container's when the runs did not record it."""
+        memory = facts.memory.get(container or "")
+        if memory is not None and memory.recorded:
+            return None if memory.unlimited else memory.original
+        if memory is None:
+            return original_limit_bytes
+        if original_limit_bytes is not None and (container == main or len(app) <= 1):
+            return original_limit_bytes
+        return memory.original
+
+    def whose(container: str | None) -> str:
+        """`container X ` where the pod has several containers (or X is not its app container)."""
+        return f"container {container} " if container and (len(app) > 1 or container not in app) else ""
 
     def raised(run: DebugRun) -> bool:
-        limit = _limit(run)
-        if orig is not None and limit is not None:
-            return limit > orig
-        return run.variant not in ("original", "")
+        if not run.memory_limit_by_container:  # a run recorded with one limit (an older bundle)
+            limit = _limit(run)
+            if original_limit_bytes is not None and limit is not None:
+                return limit > original_limit_bytes
+            return run.variant not in ("original", "")
+        for container, limit in limits_of(run, main).items():
+            orig = orig_of(container)
+            if limit is not None and (limit > orig if orig is not None else run.variant not in ("original", "")):
+                return True
+        return False
 
     def original(run: DebugRun) -> bool:
         return not raised(run)
@@ -213,23 +252,37 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
     raised_ok = [r for r in runs if raised(r) and r.outcome == "succeeded"]
     failed = [(run, v) for (_, v), run in zip(pairs, runs, strict=False) if run.outcome == "failed"]
     orig_oom = [r for r, _ in failed if original(r) and r.verdict == "oom"]
-    peaks = [r.peak_memory_bytes for r in runs if r.peak_memory_bytes is not None]
-    peak = max(peaks) if peaks else None
+    peaks: dict[str, int] = {}
+    for r in runs:
+        for name, value in peaks_of(r, main).items():
+            peaks[name] = max(peaks.get(name, value), value)
+    # (container, its peak, its original limit) for every container whose own peak went over its own limit
+    over = sorted(((c, value, limit) for c, value in peaks.items() if (limit := orig_of(c)) is not None
+                   and value > limit), key=lambda item: -item[1] / item[2])
+    measured = [c for c in peaks if orig_of(c) is not None]
     ns, name = facts.namespace or "NAMESPACE", facts.cronjob_name or "CRONJOB"
-    container = facts.main_container()
-    confirm = f"cronjob-doctor diagnose {ns}/{name} --memory original,512Mi --runs 3"
-    run_ev = [Evidence(f"run {r.job}", f"variant {r.variant} limit {r.memory_limit or '?'}: {r.outcome}"
-                                       + (f" ({r.reason})" if r.reason else "")
-                                       + (f", peak {remediation.memory_text(r.peak_memory_bytes)}"
-                                          if r.peak_memory_bytes is not None else ""))
-              for r in runs]
-    limit_text = remediation.memory_text(orig)
-    peak_facts = replace(facts, peak_memory_bytes=peak, original_limit_bytes=orig)
+    # --memory applies to every container; with several, confirming one container's limit raises that one alone
+    only = f" --container {main}" if main and len(app) > 1 else ""
+    confirm = f"cronjob-doctor diagnose {ns}/{name} --memory original,512Mi --runs 3{only}"
+    run_ev = [Evidence(f"run {r.job}", run_text(r, several=len(app) > 1)) for r in runs]
     others = list(fallback.findings) if fallback else []
     for _, v in pairs:
         if v is not None and v is not fallback:
             others += [f for f in v.findings if f.verdict in FAILURE_VERDICTS]
     notes: list[str] = list(fallback.notes) if fallback else []
+    for r in runs:
+        # A kill under a limit the debug run lowered is the debug run's own failure, not production's.
+        lowered = limits_of(r, main).get(r.container or "") if r.reason == "OOMKilled" else None
+        production = orig_of(r.container)
+        if lowered is not None and production is not None and lowered < production:
+            notes.append(f"run {r.job}: container {r.container} was OOMKilled under {limit_in(r, r.container)}, below "
+                         f"its own limit {remediation.memory_text(production)} (--memory sets every container's "
+                         "limit; --container NAME changes one alone): that kill is the debug run's, not production's")
+
+    def fix(container: str | None) -> list[str]:
+        limit = orig_of(container) or facts.memory_of(container).limit or (
+            facts.memory_limit_bytes if container == main else None)
+        return memory_fix(facts, container, peak=peaks.get(container or ""), limit=limit)
 
     def done(top: Finding, extra_notes: Sequence[str] = ()) -> Verdict:
         seen = {(top.verdict, top.detail)}
@@ -243,19 +296,21 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
 
     if orig_oom and raised_ok:
         ok = raised_ok[0]
+        killed = orig_oom[0].container or main
+        peak = peaks.get(killed or "")
         oom_verdict = next((v for r, v in failed if r is orig_oom[0] and v is not None), None)
         step = re.search(r" during `[^`]*`", oom_verdict.summary) if oom_verdict is not None else None
         # The failed run's own proof (pods.json termination, the traced step) comes first, then the runs.
         own_evidence = tuple(_in_run(orig_oom[0], e) for e in (oom_verdict.evidence if oom_verdict else ()))
-        fixes = list(memory_fix(peak_facts, container))
+        fixes = fix(killed)
         # The failed run's memory advice was computed from a peak cut short by the kill: keep only its other fixes.
         fixes += [item for item in (oom_verdict.remediation if oom_verdict else ()) if "limit" not in item]
         top = Finding(
             verdict="oom", detail="container", confidence=0.97,
-            summary=f"OOMKilled at the original limit {limit_text} ({orig_oom[0].job})"
-                    f"{step.group(0) if step else ''} and succeeded at "
-                    f"{ok.memory_limit} ({ok.job})" + (f"; measured peak {remediation.memory_text(peak)}"
-                                                       if peak is not None else ""),
+            summary=f"{whose(killed)}OOMKilled at the original limit {remediation.memory_text(orig_of(killed))} "
+                    f"({orig_oom[0].job}){step.group(0) if step else ''} and succeeded at "
+                    f"{limit_in(ok, killed)} ({ok.job})" + (f"; measured peak {remediation.memory_text(peak)}"
+                                                            if peak is not None else ""),
             evidence=own_evidence + tuple(run_ev), remediation=tuple(dict.fromkeys(fixes)),
         )
         return done(top)
@@ -263,9 +318,12 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
     clean = bool(runs) and all(r.outcome == "succeeded" and r.verdict in (None, "success") for r in runs)
     if clean and on_record is False:
         # Nothing failed, here or on record: "it did not reproduce with more memory" explains nothing.
-        above = (f"; the peak {remediation.memory_text(peak)} was above the original limit {limit_text} only "
-                 "because a raised limit lets the page cache grow" if peak is not None and orig is not None
-                 and peak > orig else "")
+        above = ""
+        if over:
+            container, peak, limit = over[0]
+            of = f" of {whose(container).strip()}" if whose(container) else ""
+            above = (f"; the peak{of} {remediation.memory_text(peak)} was above the original limit "
+                     f"{remediation.memory_text(limit)} only because a raised limit lets the page cache grow")
         note = (f"nothing failed: the CronJob has no failed Job on record and all {len(runs)} run(s) succeeded"
                 f"{above}")
         top = Finding(
@@ -275,21 +333,30 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
         )
         return done(top, (note,))
     if raised_ok:
-        if peak is not None and orig is not None and peak > orig:
+        if over:
+            container, peak, limit = over[0]
             top = Finding(
                 verdict="oom", detail="container", confidence=0.9,
-                summary=f"the run with more memory succeeded; measured peak {remediation.memory_text(peak)} vs "
-                        f"limit {limit_text}: the original limit is too small; set limit "
-                        f"{remediation.suggested_limit(peak, orig)}",
-                evidence=tuple(run_ev), remediation=tuple(memory_fix(peak_facts, container)),
+                summary=f"the run with more memory succeeded; {whose(container)}measured peak "
+                        f"{remediation.memory_text(peak)} vs limit {remediation.memory_text(limit)}: the original "
+                        f"limit is too small; set limit {remediation.suggested_limit(peak, limit)}",
+                evidence=tuple(run_ev), remediation=tuple(fix(container)),
             )
             return done(top)
-        if peak is not None and orig is not None:
-            note = (f"not memory: the peak {remediation.memory_text(peak)} stayed below the original limit "
-                    f"{limit_text}")
+        if measured:
+            if len(app) > 1:
+                each = ", ".join(f"{c} {remediation.memory_text(peaks[c])} of {remediation.memory_text(orig_of(c))}"
+                                 for c in measured)
+                note = f"not memory: each container's peak stayed below its own original limit ({each})"
+            else:
+                note = (f"not memory: the peak {remediation.memory_text(peaks[measured[0]])} stayed below the "
+                        f"original limit {remediation.memory_text(orig_of(measured[0]))}")
+            unmeasured = [c for c in app if c not in peaks and orig_of(c) is not None]
+            extra = [f"the peak of {', '.join(f'container {c}' for c in unmeasured)} was not measured: its memory "
+                     "is not ruled out"] if unmeasured else []
             own = [v for _, v in failed_original if v is not None and v.verdict in FAILURE_VERDICTS]
             if own:
-                return done(own[0].findings[0], (note,))
+                return done(own[0].findings[0], (note, *extra))
             top = Finding(
                 verdict="success", detail="not-memory", confidence=0.8,
                 summary=f"{note}; the failure did not reproduce in {len(runs)} run(s)",
@@ -297,7 +364,7 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
                 remediation=(f"repeat to catch an intermittent (network) failure: cronjob-doctor diagnose "
                              f"{ns}/{name} --memory original --runs 5",),
             )
-            return done(top)
+            return done(top, extra)
         own = [v for _, v in failed_original if v is not None and v.verdict in FAILURE_VERDICTS
                and v.verdict != "oom"]
         if own:
@@ -306,7 +373,7 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
             verdict="oom", detail="unmeasured", confidence=0.6,
             summary=f"the failure did not reproduce with more memory ({raised_ok[0].memory_limit}); the peak was "
                     "not measured, so memory is likely but unconfirmed",
-            evidence=tuple(run_ev), remediation=(f"confirm: {confirm}", *tuple(memory_fix(peak_facts, container))),
+            evidence=tuple(run_ev), remediation=(f"confirm: {confirm}", *fix(main)),
         )
         return done(top)
     if failed:
@@ -328,3 +395,4 @@ def judge_runs(pairs: list[tuple[DebugRun, Verdict | None]], *, original_limit_b
     top = Finding(verdict="success", confidence=0.8, summary=f"all {len(runs)} run(s) succeeded",
                   evidence=tuple(run_ev))
     return done(top)
+

@@ -123,6 +123,26 @@ class JobRecord:
 
 
 @dataclass
+class ContainerMemory:
+    """One container's memory: its own measured peak, its limit in the bundle's spec and its original limit
+    (production's, from meta.json or the debug Job's annotation). A peak is judged against its own container's
+    limit only: with several containers, one container's peak says nothing about another's limit."""
+
+    peak: int | None = None
+    peak_source: str | None = None
+    limit: int | None = None
+    """The limit in the spec the bundle holds (a debug run's raised limit, or production's)."""
+    limit_source: str | None = None
+    original: int | None = None
+    """Production's limit when the bundle is a debug run that changed it, else the same as `limit`."""
+    original_source: str | None = None
+    recorded: bool = False
+    """`original` comes from the debug run's record (meta.json, the Job's annotation), not from the spec."""
+    unlimited: bool = False
+    """Production ran the container without a memory limit (the debug run's record says so)."""
+
+
+@dataclass
 class Facts:
     """Everything the rules judge, in one place."""
 
@@ -145,11 +165,16 @@ class Facts:
     """Per log: the last few ordinary lines (source, number, text), for script-error evidence."""
     log_line_counts: dict[tuple[str, str, bool], int] = field(default_factory=dict)
     peak_memory_bytes: int | None = None
+    """The highest peak of any container; rules judge a container's own (`memory_of`)."""
     peak_memory_source: str | None = None
     memory_limit_bytes: int | None = None
+    """The main container's limit in the bundle's spec."""
     memory_limit_source: str | None = None
     original_limit_bytes: int | None = None
+    """The main container's original limit (its current one when the bundle does not say)."""
     original_limit_source: str | None = None
+    memory: dict[str, ContainerMemory] = field(default_factory=dict)
+    """Container name (app and init) -> its own peak, limit and original limit."""
     containers: list[dict[str, Any]] = field(default_factory=list)
     """The pod template's containers (from the pod, the Job or the CronJob), for remediation."""
     image: str | None = None
@@ -189,6 +214,10 @@ class Facts:
     def job_matches(self) -> list[Match]:
         """Log signature matches of the job's own containers (a proxy's or log shipper's log is not the job's)."""
         return [m for m in self.matches if not self.is_sidecar(m.log_key[0], m.log_key[1])]
+
+    def memory_of(self, container: str | None) -> ContainerMemory:
+        """A container's own memory facts (all unknown for a container the bundle does not show)."""
+        return self.memory.get(container or "") or ContainerMemory()
 
     def main_container(self) -> str | None:
         for term in self.failed_terminations():
@@ -350,38 +379,66 @@ def _containers(bundle: Bundle, facts: Facts) -> None:
 
 
 def _limits(bundle: Bundle, facts: Facts) -> None:
-    container = facts.main_container()
+    """Every container's limit in the bundle's spec and its original limit; the main container's in the scalars."""
     spec_file = "pods.json" if bundle.pods else ("job.json" if bundle.job else "cronjob.json")
+    spec: dict[str, Any] = {}
+    for candidate in [*bundle.pods, bundle.job, bundle.cronjob]:
+        spec = templates.pod_spec(candidate)
+        if spec.get("containers"):
+            break
+    originals, original_file = _originals(bundle)
+    app = [str(c.get("name") or "") for c in facts.containers]
+    for c in templates.containers(spec):
+        name = str(c.get("name") or "")
+        memory = facts.memory.setdefault(name, ContainerMemory())
+        memory.limit = templates.memory_limit_bytes(c)
+        memory.limit_source = spec_file if memory.limit is not None else None
+        recorded, value = _original_of(originals, name, only=app == [name])
+        memory.unlimited = memory.recorded = recorded and value is None
+        if value:
+            try:
+                memory.original, memory.original_source = parse_bytes(str(value)), original_file
+                memory.recorded = True
+            except InputError:
+                memory.original = None
+        if memory.original is None:
+            memory.original, memory.original_source = memory.limit, memory.limit_source
+    container = facts.main_container()
     for c in facts.containers:
         if container is None or c.get("name") == container:
-            facts.memory_limit_bytes = templates.memory_limit_bytes(c)
-            facts.memory_limit_source = spec_file if facts.memory_limit_bytes is not None else None
+            memory = facts.memory_of(str(c.get("name") or ""))
+            facts.memory_limit_bytes, facts.memory_limit_source = memory.limit, memory.limit_source
+            facts.original_limit_bytes, facts.original_limit_source = memory.original, memory.original_source
             break
+
+
+def _originals(bundle: Bundle) -> tuple[Any, str]:
+    """The original limits diagnose recorded: meta.json's `original_limits`, else the debug Job's annotation."""
     originals: Any = bundle.meta.get("original_limits")
-    if not originals and bundle.job:
-        raw = annotations_of(bundle.job).get(ORIGINAL_LIMITS_ANNOTATION)
-        try:
-            originals = json.loads(raw) if raw else None
-        except ValueError:
-            originals = None
+    if originals:
+        return originals, "meta.json"
+    raw = annotations_of(bundle.job).get(ORIGINAL_LIMITS_ANNOTATION) if bundle.job else None
+    try:
+        return (json.loads(raw) if raw else None), "job.json"
+    except ValueError:
+        return None, "job.json"
+
+
+def _original_of(originals: Any, container: str, *, only: bool) -> tuple[bool, Any]:
+    """Whether the recorded originals name the container, and its original limit ({container: limit, None when
+    it had none}; older bundles: one limit, or {"memory": limit}, meant for the only container)."""
     value: Any = None
+    recorded = False
     if isinstance(originals, dict):
-        value = originals.get(container) if container in originals else originals.get("memory")
-        if value is None and len(originals) == 1:
+        recorded = container in originals
+        value = originals.get(container) if recorded else (originals.get("memory") if only else None)
+        if value is None and only and len(originals) == 1:
             value = next(iter(originals.values()))
         if isinstance(value, dict):
             value = value.get("memory")
-    elif isinstance(originals, str):
+    elif isinstance(originals, str) and only:
         value = originals
-    if value:
-        try:
-            facts.original_limit_bytes = parse_bytes(str(value))
-            facts.original_limit_source = "meta.json" if bundle.meta.get("original_limits") else "job.json"
-        except InputError:
-            facts.original_limit_bytes = None
-    if facts.original_limit_bytes is None:
-        facts.original_limit_bytes = facts.memory_limit_bytes
-        facts.original_limit_source = facts.memory_limit_source
+    return recorded, value
 
 
 def _scripts(bundle: Bundle, facts: Facts) -> None:
@@ -421,10 +478,18 @@ def _limit_of(bundle: Bundle, pod: str, container: str) -> int | None:
     return None
 
 
-def _take_sample(sample: MemorySample, facts: Facts, where: str) -> None:
-    if sample.highest is not None and (facts.peak_memory_bytes is None or sample.highest > facts.peak_memory_bytes):
-        facts.peak_memory_bytes = sample.highest
-        facts.peak_memory_source = where
+def _take_peak(facts: Facts, container: str, value: int, where: str) -> None:
+    """A measured peak of one container: its own peak, and the highest of all."""
+    memory = facts.memory.setdefault(container, ContainerMemory())
+    if memory.peak is None or value > memory.peak:
+        memory.peak, memory.peak_source = value, where
+    if facts.peak_memory_bytes is None or value > facts.peak_memory_bytes:
+        facts.peak_memory_bytes, facts.peak_memory_source = value, where
+
+
+def _take_sample(sample: MemorySample, facts: Facts, container: str, where: str) -> None:
+    if sample.highest is not None:
+        _take_peak(facts, container, sample.highest, where)
 
 
 def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None, limit: int | None = None) -> None:
@@ -445,7 +510,7 @@ def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None, limit: in
             elif above_limit(sample, limit):
                 noise.append((line.number, sample.highest or 0))
             else:
-                _take_sample(sample, facts, f"{source}:{line.number}")
+                _take_sample(sample, facts, log.container, f"{source}:{line.number}")
             if sample is not None:
                 text = sample.before  # the script's unfinished output the sampler's line was written after
                 if not text.strip():
@@ -487,8 +552,20 @@ def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None, limit: in
 
 
 def _metrics(bundle: Bundle, facts: Facts) -> None:
+    """Metrics-API samples, per container: the flat `{"pod", "container", "bytes"}` rows, or PodMetrics as the
+    API serves them (`containers[].usage.memory`), which is what diagnose's capture writes."""
+    main = facts.main_container() or ""
     for index, sample in enumerate(bundle.metrics):
+        where = f"metrics.json[{index}]"
         value = _int(sample.get("bytes"))
-        if value is not None and (facts.peak_memory_bytes is None or value > facts.peak_memory_bytes):
-            facts.peak_memory_bytes = value
-            facts.peak_memory_source = f"metrics.json[{index}]"
+        if value is not None:
+            _take_peak(facts, str(sample.get("container") or main), value, where)
+            continue
+        for item in sample.get("containers") or []:
+            if not isinstance(item, dict):
+                continue
+            try:
+                used = parse_bytes(str((item.get("usage") or {}).get("memory")))
+            except InputError:
+                continue
+            _take_peak(facts, str(item.get("name") or main), used, where)

@@ -29,18 +29,31 @@ from cronjob_doctor.rules.facts import Event, Facts, Match, facts_of
 NEAR_LIMIT = 0.95
 
 
-def memory_fix(facts: Facts, container: str | None) -> list[str]:
-    """The limit to set (peak x1.5 rounded to 64Mi) as a kubectl patch and YAML."""
-    limit = remediation.suggested_limit(facts.peak_memory_bytes, facts.original_limit_bytes or facts.memory_limit_bytes)
-    if limit is None:
+def memory_fix(facts: Facts, container: str | None, *, peak: int | None, limit: int | None) -> list[str]:
+    """The limit to set for `container` (its own peak x1.5 rounded to 64Mi; without a peak, twice its `limit`)
+    as a kubectl patch and YAML."""
+    new = remediation.suggested_limit(peak, limit)
+    if new is None:
         return ["set a memory limit with headroom over the measured peak (measure it: "
                 f"cronjob-doctor diagnose {facts.namespace or 'NAMESPACE'}/{facts.cronjob_name or 'CRONJOB'})"]
-    basis = (f"measured peak {remediation.memory_text(facts.peak_memory_bytes)} x{remediation.HEADROOM}"
-             if facts.peak_memory_bytes else "twice the current limit; measure the peak to tighten it")
-    out = [f"raise the memory limit to {limit} ({basis}, rounded up to 64Mi)"]
+    basis = (f"measured peak {remediation.memory_text(peak)} x{remediation.HEADROOM}"
+             if peak else "twice the current limit; measure the peak to tighten it")
+    whose = f" of container {container}" if container and _several(facts) else ""
+    out = [f"raise the memory limit{whose} to {new} ({basis}, rounded up to 64Mi)"]
     out += remediation.memory_limit_patch(name=facts.cronjob_name, namespace=facts.namespace,
-                                          container=container, limit=limit)
+                                          container=container, limit=new)
     return out
+
+
+def container_fix(facts: Facts, container: str | None) -> list[str]:
+    """`memory_fix` from the container's own peak and limit (its original limit when the bundle is a debug run)."""
+    memory = facts.memory_of(container)
+    return memory_fix(facts, container, peak=memory.peak, limit=memory.original or memory.limit)
+
+
+def _several(facts: Facts) -> bool:
+    """The pod has more than one app container: a memory statement must say whose memory it is."""
+    return len(facts.containers) > 1
 
 
 _RUNTIME_FIX = {
@@ -63,37 +76,59 @@ _RUNTIME_FIX = {
 }
 
 
-def _memory_evidence(facts: Facts) -> list[Evidence]:
+def _memory_evidence(facts: Facts, container: str | None) -> list[Evidence]:
+    """The container's own measured peak, original limit and current limit."""
+    memory = facts.memory_of(container)
+    whose = f" of container {container}" if container and _several(facts) else ""
     out = []
-    if facts.peak_memory_bytes is not None:
-        out.append(Evidence(facts.peak_memory_source or "memory samples",
-                            f"peak memory {remediation.memory_text(facts.peak_memory_bytes)}"))
-    if facts.original_limit_bytes is not None and facts.original_limit_bytes != facts.memory_limit_bytes:
-        out.append(Evidence(facts.original_limit_source or "meta.json",
-                            f"original memory limit {remediation.memory_text(facts.original_limit_bytes)}"))
-    if facts.memory_limit_bytes is not None:
-        out.append(Evidence(facts.memory_limit_source or "pods.json",
-                            f"container {facts.main_container() or '?'} limits.memory "
-                            f"{remediation.memory_text(facts.memory_limit_bytes)}"))
+    if memory.peak is not None:
+        out.append(Evidence(memory.peak_source or "memory samples",
+                            f"peak memory{whose} {remediation.memory_text(memory.peak)}"))
+    if memory.original is not None and memory.original != memory.limit:
+        out.append(Evidence(memory.original_source or "meta.json",
+                            f"original memory limit{whose} {remediation.memory_text(memory.original)}"))
+    if memory.limit is not None:
+        out.append(Evidence(memory.limit_source or "pods.json",
+                            f"container {container or '?'} limits.memory {remediation.memory_text(memory.limit)}"))
     return out
 
 
-def _download_fix(facts: Facts) -> list[str]:
-    commands = [t.command for t in facts.trace]
-    baked = remediation.bake_into_image(image=facts.image, commands=commands)
+def _download_fix(facts: Facts, container: str | None) -> list[str]:
+    """Bake the container's own run-time downloads into its own image (another container's are not its memory)."""
+    own = [t.command for t in facts.trace if t.log_key[1] == container]
+    commands = own or [t.command for t in facts.trace]
+    spec = next((c for c in facts.containers if c.get("name") == container), None)
+    image = spec.get("image") if spec is not None and own else facts.image
+    baked = remediation.bake_into_image(image=image, commands=commands)
     if baked:
         return ["downloads at run time cost memory (apk index, curl buffers, page cache of /tmp); " + baked[0]]
     return []
 
 
-def _peak_vs_limit(facts: Facts) -> str:
-    limit = facts.original_limit_bytes or facts.memory_limit_bytes
-    if facts.peak_memory_bytes is not None and limit is not None:
-        return (f"; measured peak {remediation.memory_text(facts.peak_memory_bytes)} vs limit "
+def _peak_vs_limit(facts: Facts, container: str | None) -> str:
+    """`; measured peak X vs limit Y`: the container's own peak against its own (original) limit."""
+    memory = facts.memory_of(container)
+    limit = memory.original or memory.limit
+    if memory.peak is not None and limit is not None:
+        return (f"; measured peak {remediation.memory_text(memory.peak)} vs limit "
                 f"{remediation.memory_text(limit)}")
     if limit is not None:
         return f" at limit {remediation.memory_text(limit)}"
     return ""
+
+
+def _near(facts: Facts, container: str | None) -> bool:
+    """The container's own peak reached NEAR_LIMIT of its own limit."""
+    memory = facts.memory_of(container)
+    limit = memory.original or memory.limit
+    return memory.peak is not None and limit is not None and memory.peak >= NEAR_LIMIT * limit
+
+
+def _near_limit(facts: Facts) -> str | None:
+    """The container whose own peak reached NEAR_LIMIT of its own limit (the main container first)."""
+    main = facts.main_container()
+    names = [main] if main is not None else []
+    return next((name for name in [*names, *facts.memory] if _near(facts, name)), None)
 
 
 def fixes(match: Match, facts: Facts, bundle: Bundle) -> list[str]:
@@ -101,7 +136,7 @@ def fixes(match: Match, facts: Facts, bundle: Bundle) -> list[str]:
     if match.signature.detail == "runtime":
         return [_RUNTIME_FIX.get(match.signature.id, "the runtime ran out of memory: give it a heap setting that "
                                                      "fits the container and raise the limit")]
-    return memory_fix(facts, facts.main_container()) + _download_fix(facts)
+    return container_fix(facts, match.log_key[1]) + _download_fix(facts, match.log_key[1])
 
 
 def _oom_killed(facts: Facts) -> Iterable[Finding]:
@@ -111,7 +146,7 @@ def _oom_killed(facts: Facts) -> Iterable[Finding]:
     term = next((t for t in ooms if not t.last_state), ooms[-1])
     trace = [t for t in facts.trace if t.log_key == (term.pod, term.container, term.last_state)]
     step = trace[-1] if trace else facts.last_trace()
-    evidence = [term_evidence(t) for t in ooms] + _memory_evidence(facts)
+    evidence = [term_evidence(t) for t in ooms] + _memory_evidence(facts, term.container)
     if step is not None:
         evidence.append(trace_evidence(step))
     child = term.exit_code not in (137, None)
@@ -126,9 +161,9 @@ def _oom_killed(facts: Facts) -> Iterable[Finding]:
         detail, what = "container", f"container {term.container} was OOMKilled (exit {term.exit_code})"
     yield Finding(
         verdict="oom", confidence=0.95, detail=detail,
-        summary=f"{what}{during(step)}{_peak_vs_limit(facts)}",
+        summary=f"{what}{during(step)}{_peak_vs_limit(facts, term.container)}",
         evidence=tuple(evidence),
-        remediation=tuple(memory_fix(facts, term.container) + _download_fix(facts)),
+        remediation=tuple(container_fix(facts, term.container) + _download_fix(facts, term.container)),
     )
 
 
@@ -201,40 +236,39 @@ class OomRule:
             match = decisive(facts, runtime)
             step = step_for(facts, match)
             evidence = [match_evidence(match)] + [term_evidence(t) for t in facts.failed_terminations()[:1]]
-            evidence += _memory_evidence(facts)
+            evidence += _memory_evidence(facts, match.log_key[1])
             if step is not None:
                 evidence.append(trace_evidence(step))
             fix = fixes(match, facts, bundle)
-            raise_limit = [] if match.signature.id == "cuda-oom" else memory_fix(facts, facts.main_container())
+            raise_limit = [] if match.signature.id == "cuda-oom" else container_fix(facts, match.log_key[1])
             yield Finding(
                 verdict="oom", detail="runtime", confidence=min(log_confidence(facts, match, failed=True), 0.92),
                 summary=f"{match.signature.label}: the runtime ran out of its own memory{during(step)}"
-                        f"{_peak_vs_limit(facts)}",
+                        f"{_peak_vs_limit(facts, match.log_key[1])}",
                 evidence=tuple(evidence), remediation=tuple(fix + raise_limit[:1]),
             )
             return
         if not failed:
             return
         killed = [m for m in family_matches(facts, "oom") if m.signature.detail == "child"]
-        limit = facts.original_limit_bytes or facts.memory_limit_bytes
-        near = (facts.peak_memory_bytes is not None and limit is not None
-                and facts.peak_memory_bytes >= NEAR_LIMIT * limit)
+        near = _near_limit(facts)
         if killed:
             # The cgroup OOM killer picks the biggest process; when that is a child (curl, apk), the shell
             # survives, prints `Killed` and exits non-zero, so the container reason is Error, not OOMKilled.
             match = decisive(facts, killed)
             step = step_for(facts, match)
             evidence = [match_evidence(match)] + [term_evidence(t) for t in facts.failed_terminations()]
-            evidence += _memory_evidence(facts)
+            container = match.log_key[1]
+            evidence += _memory_evidence(facts, container)
             if step is not None:
                 evidence.append(trace_evidence(step))
             yield Finding(
-                verdict="oom", confidence=0.9 if near else 0.82, detail="child",
+                verdict="oom", confidence=0.9 if _near(facts, container) else 0.82, detail="child",
                 summary=f"a child process was killed (SIGKILL, `{match.text[:60]}` in the log){during(step)} while "
                         f"the container's main process lived on: the memory cgroup OOM killer picked the child"
-                        f"{_peak_vs_limit(facts)}",
+                        f"{_peak_vs_limit(facts, container)}",
                 evidence=tuple(evidence),
-                remediation=tuple(memory_fix(facts, facts.main_container()) + _download_fix(facts)),
+                remediation=tuple(container_fix(facts, container) + _download_fix(facts, container)),
             )
             return
         node_kill = _node_oom_victim(facts, facts.events_with("SystemOOM", "OOMKilling"))
@@ -252,21 +286,24 @@ class OomRule:
                              "thresholds), and keep the job off overloaded nodes",),
             )
             return
-        if near:
+        if near is not None:
             step = facts.last_trace()
-            evidence = _memory_evidence(facts) + [term_evidence(t) for t in facts.failed_terminations()]
+            memory = facts.memory_of(near)
+            whose = f" in container {near}" if _several(facts) else ""
+            evidence = _memory_evidence(facts, near) + [term_evidence(t) for t in facts.failed_terminations()]
             yield Finding(
                 verdict="oom", confidence=0.6, detail="near-limit",
-                summary=f"memory reached {remediation.memory_text(facts.peak_memory_bytes)} of the "
-                        f"{remediation.memory_text(limit)} limit before the failure{during(step)}",
+                summary=f"memory{whose} reached {remediation.memory_text(memory.peak)} of the "
+                        f"{remediation.memory_text(memory.original or memory.limit)} limit before the failure"
+                        f"{during(step)}",
                 evidence=tuple(evidence),
-                remediation=tuple(memory_fix(facts, facts.main_container())),
+                remediation=tuple(container_fix(facts, near)),
             )
             return
         term = _unexplained_137(bundle, facts)
         if term is not None:
-            container = next((c for c in facts.containers if c.get("name") == term.container), None)
-            has_limit = container is not None and templates.memory_limit(container) is not None
+            spec = next((c for c in facts.containers if c.get("name") == term.container), None)
+            has_limit = spec is not None and templates.memory_limit(spec) is not None
             # The events, when captured, rule out the kills the pod's status does not record (a node-level kill).
             confidence = (0.62 if bundle.events else 0.55) if has_limit else 0.45
             yield Finding(
@@ -280,5 +317,5 @@ class OomRule:
                                                                      "eviction or disruption on record")),
                 remediation=(f"confirm with the memory measured: cronjob-doctor diagnose "
                              f"{facts.namespace or 'NAMESPACE'}/{facts.cronjob_name or 'CRONJOB'} "
-                             "--memory original,512Mi --runs 3", *memory_fix(facts, term.container)),
+                             "--memory original,512Mi --runs 3", *container_fix(facts, term.container)),
             )

@@ -76,9 +76,13 @@ def classify(pod: dict[str, Any], terminations: list[Termination]) -> dict[tuple
             term = terms.get(container)
             if "running" in state:
                 kinds[container] = "held"
-            elif term is not None and term.exit_code in (137, 143):
-                gap = seconds_between(finished, parse_time(term.finished_at))
-                if gap is not None and gap <= _SHUTDOWN_WINDOW_SECONDS:
+            elif term is not None and term.exit_code in (137, 143) and term.reason != "OOMKilled":
+                # Stopped because the job's own containers were done: it ended after them, never before (the
+                # kubelet stamps both), and not by the kernel's OOM killer, which kills for memory, not shutdown.
+                stopped = parse_time(term.finished_at)
+                gap = seconds_between(finished, stopped)
+                if gap is not None and finished is not None and stopped is not None and stopped >= finished \
+                        and gap <= _SHUTDOWN_WINDOW_SECONDS:
                     kinds[container] = "outlived"
         if len(kinds) == len(rest):
             why.update(kinds)

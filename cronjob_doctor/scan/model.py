@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from cronjob_doctor.k8s import jobs as joblib
+from cronjob_doctor.k8s import schedule as schedlib
 from cronjob_doctor.k8s import scheduled_runs as runlib
 from cronjob_doctor.k8s.objects import name_of, namespace_of
 from cronjob_doctor.k8s.pods import PodIndex
@@ -118,7 +119,7 @@ def row(cronjob: Obj, records: Sequence[ScheduledRun], *, lint_errors: int | Non
         namespace=namespace_of(cronjob),
         name=name_of(cronjob),
         schedule=str(spec.get("schedule") or ""),
-        suspended=spec.get("suspend") is True,
+        suspended=schedlib.suspended(cronjob),
         last_schedule=last_schedule,
         last_success=last_success,
         last_outcome=latest.outcome if latest else None,

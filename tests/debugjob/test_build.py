@@ -224,3 +224,40 @@ def test_line_numbers_of_the_script_are_kept() -> None:
     job = build(cronjob(), variant=Variant("original"), run_id="x1", timeout_seconds=60)
     script = pod_spec(job)["containers"][0]["command"][2]
     assert script.count("\n") == SCRIPT.count("\n")
+
+
+def _two_containers(prep_limit: str | None) -> dict[str, Any]:
+    """The CronJob with a second container `prep` (limit `prep_limit`, None: no limit)."""
+    source = cronjob()
+    spec = source["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    prep: dict[str, Any] = {"name": "prep", "image": "alpine:3.20", "command": ["/bin/sh", "-c", "echo warm"]}
+    if prep_limit is not None:
+        prep["resources"] = {"limits": {"memory": prep_limit}}
+    spec["containers"].append(prep)
+    return source
+
+
+def test_the_default_raise_never_lowers_a_containers_own_limit() -> None:
+    job = build(_two_containers("1Gi"), variant=Variant("512Mi", 512 * 1024**2, raise_only=True), run_id="x1",
+                timeout_seconds=60)
+    limits = {c["name"]: c["resources"]["limits"]["memory"] for c in pod_spec(job)["containers"]}
+    assert limits == {"backup": "512Mi", "prep": "1Gi"}
+    assert job.limits == {"backup": "512Mi", "prep": "1Gi"}
+    assert job.original_limits == {"backup": "128Mi", "prep": "1Gi"}
+    assert "container backup: memory limit 128Mi -> 512Mi" in job.changes
+    assert "container prep: memory limit 1Gi kept (the default raise to 512Mi never lowers a limit)" in job.changes
+
+
+def test_the_default_raise_gives_no_limit_to_a_container_without_one() -> None:
+    job = build(_two_containers(None), variant=Variant("512Mi", 512 * 1024**2, raise_only=True), run_id="x1",
+                timeout_seconds=60)
+    prep = next(c for c in pod_spec(job)["containers"] if c["name"] == "prep")
+    assert "resources" not in prep and job.limits["prep"] is None
+    assert any(change.startswith("container prep: no memory limit, none added") for change in job.changes)
+
+
+def test_a_memory_size_given_applies_as_asked_and_says_when_it_lowers() -> None:
+    job = build(_two_containers("1Gi"), variant=Variant("256Mi", 256 * 1024**2), run_id="x1", timeout_seconds=60)
+    assert job.limits == {"backup": "256Mi", "prep": "256Mi"}
+    assert "container prep: memory limit 1Gi -> 256Mi (lowered: --memory asked for it)" in job.changes
+    assert "container backup: memory limit 128Mi -> 256Mi" in job.changes

@@ -115,3 +115,13 @@ def test_image_pull_retries_are_one_wait_not_a_line_per_flip() -> None:
         "pod report-gen-x7: ImagePullBackOff (after 0:03 ErrImagePull)",
     ]
     assert lines[3:] == ["waiting: pod report-gen-x7 ImagePullBackOff for 0:58"]
+
+
+def test_a_hint_keeps_its_command_whole_however_narrow_the_terminal() -> None:
+    live, buffer, _ = view(width=60)
+    command = """kubectl patch cronjob -n tofu-state tf-state-backup -p '{"spec":{"suspend":false}}'"""
+    live.hint(f"resume it once the failure is understood and fixed: {command}")
+    live.close()
+    lines = buffer.getvalue().splitlines()
+    assert lines[0].startswith("hint: resume it once") and max(len(line) for line in lines[:-1]) <= 60
+    assert lines[-1] == f"  {command}"
