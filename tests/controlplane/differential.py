@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import json
 import re
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -214,9 +215,24 @@ class RealBackend(Backend):
                   "kwok serving the logs")
 
     def too_old_resource_version(self) -> str:
-        # The watch cache starts at the revision the apiserver listed at its start: "1" is older than that.
-        # (Compaction alone would not do: the watch cache keeps answering until the apiserver restarts.)
+        # The watch cache starts at the revision the apiserver listed at its start: "1" is older than that,
+        # unless the apiserver started on an empty etcd (a fresh `up`), whose first revisions its cache still
+        # holds; a restart then moves the cache's start past them. (Compaction alone would not do: the watch
+        # cache keeps answering until the apiserver restarts.)
+        if not self._expired("1"):
+            restarted = subprocess.run([str(helpers.SCRIPT), "restart-apiserver"], capture_output=True, text=True,
+                                       timeout=180)
+            assert restarted.returncode == 0, restarted.stderr
+            self.wait(lambda: self._expired("1"), "the restarted apiserver's watch cache to start past revision 1")
         return "1"
+
+    def _expired(self, resource_version: str) -> bool:
+        answer = self.wire.watch("/apis/batch/v1/cronjobs", {"resourceVersion": resource_version,
+                                                             "timeoutSeconds": "1"})
+        events = answer.body if isinstance(answer.body, list) else []
+        return answer.code == 410 or any(
+            isinstance(e, dict) and e.get("type") == "ERROR" and (e.get("object") or {}).get("code") == 410
+            for e in events)
 
 
 class SandboxBackend(Backend):
