@@ -36,9 +36,15 @@ def _no_real_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
+def sandbox_seed() -> str:
+    """The seed `sandbox` starts from: a test module overrides this fixture to start from another."""
+    return "incident"
+
+
+@pytest.fixture
+def sandbox(sandbox_seed: str) -> Iterator[Sandbox]:
     """The simulated cluster with the incident seed, controllers running, on a random loopback port."""
-    running = Sandbox(seed="incident").start()
+    running = Sandbox(seed=sandbox_seed).start()
     try:
         yield running
     finally:

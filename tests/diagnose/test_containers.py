@@ -5,7 +5,6 @@ against its own limit, the verdict names the container killed, and the default r
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +21,8 @@ TARGET = "multi/state-export"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    running = Sandbox(seed="containers").start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def kubeconfig(sandbox: Sandbox, tmp_path: Path) -> str:
-    return str(sandbox.write_kubeconfig(tmp_path / "kubeconfig"))
+def sandbox_seed() -> str:
+    return "containers"
 
 
 def diagnose(kubeconfig: str, bundle: Path, *args: str) -> tuple[int, dict[str, Any], str]:
