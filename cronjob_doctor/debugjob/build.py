@@ -13,9 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from cronjob_doctor.debugjob import sampler as memory_sampler
+from cronjob_doctor.debugjob import yamltext
 from cronjob_doctor.errors import InputError
 from cronjob_doctor.k8s.quantity import format_bytes, parse_bytes
 from cronjob_doctor.k8s.shell import shell_script
@@ -291,8 +290,8 @@ def diff(cronjob: dict[str, Any], debug_job: DebugJob) -> str:
         },
         "spec": debug_job.manifest["spec"],
     }
-    before_text = yaml.dump(before, Dumper=_BlockDumper, sort_keys=True, width=1000).splitlines(keepends=True)
-    after_text = yaml.dump(after, Dumper=_BlockDumper, sort_keys=True, width=1000).splitlines(keepends=True)
+    before_text = yamltext.dump(before, block_scripts=True, sort_keys=True).splitlines(keepends=True)
+    after_text = yamltext.dump(after, block_scripts=True, sort_keys=True).splitlines(keepends=True)
     meta = cronjob.get("metadata") or {}
     return "".join(
         difflib.unified_diff(
@@ -306,16 +305,4 @@ def diff(cronjob: dict[str, Any], debug_job: DebugJob) -> str:
 
 def to_yaml(manifest: dict[str, Any]) -> str:
     """The manifest as YAML, block scalars for multi-line scripts so a reader sees the script as written."""
-    return yaml.dump(manifest, Dumper=_BlockDumper, sort_keys=False, width=1000)
-
-
-class _BlockDumper(yaml.SafeDumper):
-    pass
-
-
-def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    style = "|" if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_BlockDumper.add_representer(str, _str_representer)
+    return yamltext.dump(manifest, block_scripts=True)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
+from cronjob_doctor.debugjob import yamltext
 from cronjob_doctor.rules.base import Verdict
 
 
 def document(data: Any) -> str:
     """Any report's `-o yaml` text (verdict, history, scan): block style, keys in the order given, non-ASCII
     text kept readable."""
-    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False))
+    return yamltext.dump(data)
 
 
 def render(verdict: Verdict) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -115,6 +116,25 @@ def test_dry_run_passes_the_apiservers_own_validation(
         assert planned.returncode == 0, planned.stderr
         applied = kubectl("apply", "--dry-run=server", "-f", "-", input=planned.stdout)
         assert applied.stdout.count("created (server dry run)") == 2, applied.stdout
+
+
+NUMBER_LIKE_STRINGS = ["578e0", "1e3", "1_000", "0o17", "0b1", "0x1f", ".5", "+1", "-2", ".inf", "1:20", "0777"]
+
+
+def test_strings_that_look_like_numbers_reach_the_apiserver_as_strings(
+    namespace: str, kubectl: Callable[..., Any]
+) -> None:
+    # a debug Job named backup-doctor-578e0 once carried a label kubectl read as the number 578
+    from cronjob_doctor.debugjob import yamltext
+
+    values = {f"k{index}": value for index, value in enumerate(NUMBER_LIKE_STRINGS)}
+    label_value = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+    labels = {key: value for key, value in values.items() if label_value.fullmatch(value)}
+    manifest = {"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "numbers", "namespace": namespace, "labels": labels}, "data": values}
+    applied = kubectl("apply", "--dry-run=server", "-o", "json", "-f", "-", input=yamltext.dump(manifest))
+    answer = json.loads(applied.stdout)
+    assert answer["data"] == values and answer["metadata"]["labels"] == labels and "578e0" in labels.values()
 
 
 def test_the_alerts_job_name_resolves_and_a_pruned_one_falls_back_to_its_cronjob(
