@@ -28,7 +28,7 @@ from cronjob_doctor.k8s.shell import ScriptOptions, script_options, shell_script
 from cronjob_doctor.managed import ORIGINAL_LIMITS_ANNOTATION, SOURCE_LABEL
 from cronjob_doctor.rules import sidecars
 from cronjob_doctor.rules.sidecars import Sidecar
-from cronjob_doctor.rules.signatures import MAX_LINE, Signature, candidates
+from cronjob_doctor.rules.signatures import Signature, candidates, seen
 
 
 @dataclass(frozen=True)
@@ -274,6 +274,16 @@ def facts_of(bundle: Bundle) -> Facts:
     _CACHE.append((bundle, facts))
     del _CACHE[:-_CACHE_SIZE]
     return facts
+
+
+EXCERPT_CONTEXT = 160
+"""Characters kept either side of a match in its evidence: a report quotes the error, not a 4 KiB line."""
+
+
+def _excerpt(line: str, found: re.Match[str]) -> str:
+    """The matched text with up to EXCERPT_CONTEXT characters of the line either side, `…` where it was cut."""
+    start, end = max(0, found.start() - EXCERPT_CONTEXT), min(len(line), found.end() + EXCERPT_CONTEXT)
+    return f"{'… ' if start else ''}{line[start:end].strip()}{' …' if end < len(line) else ''}".strip()
 
 
 def _build(bundle: Bundle) -> Facts:
@@ -524,14 +534,14 @@ def _scan_log(log: LogFile, facts: Facts, *, token: str | None = None, limit: in
         facts.log_lines[key] = line.number
         tail.append((source, line.number, text))
         del tail[:-_KEEP_LAST]
-        head = text[:MAX_LINE]
+        head = seen(text)
         if _REPORT_ROW.search(head):
             continue
         for sig in candidates(head):
             found = sig.pattern.search(head)
             if found:
                 groups = {k: v for k, v in found.groupdict().items() if v is not None}
-                facts.matches.append(Match(sig, source, line.number, head.strip(), key, groups,
+                facts.matches.append(Match(sig, source, line.number, _excerpt(head, found), key, groups,
                                            transient=bool(_TRANSIENT.search(head))))
                 break
     if noise:

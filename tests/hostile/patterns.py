@@ -83,11 +83,11 @@ def _runner(pattern_id: str) -> Callable[[str], object]:
         return Redactor(REDACTOR_SECRETS).redact
     pattern = patterns()[pattern_id]
     if pattern_id.startswith("signatures:"):
-        from cronjob_doctor.rules.signatures import MAX_LINE
+        from cronjob_doctor.rules.signatures import seen
 
-        # As facts.py applies them: a signature only ever sees the first MAX_LINE characters of a line.
+        # As facts.py applies them: a signature only ever sees a line's first and last MAX_LINE characters.
         def head_match(text: str) -> int:
-            return sum(1 for _ in pattern.finditer(text[:MAX_LINE]))
+            return sum(1 for _ in pattern.finditer(seen(text)))
 
         return head_match
 

@@ -177,6 +177,9 @@ def test_a_ten_megabyte_line_is_cut_for_the_rules_and_never_held_whole(tmp_path:
     assert f"logs/{log.parent.name}/backup.log:9: a line of {len(line)} characters; the rules read its first and " \
            "last 8 KiB" in huge.notes, huge.notes
     assert huge.peak_kib - small.peak_kib < 20 * 1024, "the line was held whole"
+    # the failure at the line's end is still read, and quoted as an excerpt, not as 8 KiB of the line
+    [evidence] = [e for e in json.loads(huge.stdout)["evidence"] if "tail.example" in e["text"]]
+    assert evidence["source"].endswith("backup.log:9") and len(evidence["text"]) < 500
 
 
 def test_only_the_end_of_a_huge_log_is_analysed_and_line_numbers_stay_true(

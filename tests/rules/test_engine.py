@@ -97,6 +97,10 @@ FAILED = job(failed=1, conditions=job_failed())
      _bundle(pod(container("backup", terminated(exit_code=1))), job_=FAILED,
              text=log("+ kubectl get secrets", 'Error from server (Forbidden): secrets is forbidden: User "u" cannot '
                       'list resource "secrets" in API group "" in the namespace "n"')), "permission", "rbac"),
+    ("a failure at the end of a long line without newlines (a progress bar) is read",
+     _bundle(pod(container("backup", terminated(exit_code=6))), job_=FAILED,
+             text=log("+ curl -o /tmp/mc https://dl.min.io/mc", "#" * 20_000 + " curl: (6) Could not resolve host: "
+                      "dl.min.io")), "network", "dns"),
     ("retry success is success",
      _bundle(pod(container("backup", terminated(reason="OOMKilled", exit_code=137)), name="a"),
              pod(container("backup", terminated(reason="Completed", exit_code=0)), name="b", phase="Succeeded"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from cronjob_doctor.rules.signatures._base import MAX_LINE, Signature
+from cronjob_doctor.rules.signatures._base import MAX_LINE, Signature, seen
 from cronjob_doctor.rules.signatures.config import CONFIG, EXEC
 from cronjob_doctor.rules.signatures.memory import CHILD, RUNTIME
 from cronjob_doctor.rules.signatures.network import NETWORK
@@ -77,4 +77,4 @@ def candidates(line: str) -> list[Signature]:
     return [SIGNATURES[n] for n in sorted(found)]
 
 
-__all__ = ["MAX_LINE", "SIGNATURES", "Signature", "candidates"]
+__all__ = ["MAX_LINE", "SIGNATURES", "Signature", "candidates", "seen"]

@@ -2,7 +2,7 @@
 
 Every pattern must run in time linear in the line: no nested quantifiers, gaps between literals bounded
 (`.{0,200}`), a leading character class anchored by a look-behind or `^` so a search does not restart inside
-a long run. Facts only ever show a signature the first MAX_LINE characters of a line.
+a long run. Facts only ever show a signature a line's first and last MAX_LINE characters (`seen`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,18 @@ import re
 from dataclasses import dataclass
 
 MAX_LINE = 4096
-"""Signatures look at the first 4 KiB of a line: error texts come first, and this bounds the work per line."""
+"""Signatures look at the first and the last 4 KiB of a line: error texts come first in a line of their own, but
+a script that prints without newlines (progress bars, `printf` without `\n`) leaves its failure at the end of a
+long one; both ends bound the work per line."""
+
+ELISION = " … "
+
+
+def seen(line: str) -> str:
+    """The part of a line signatures search: all of it, or its first and last MAX_LINE characters."""
+    if len(line) <= 2 * MAX_LINE + len(ELISION):
+        return line
+    return f"{line[:MAX_LINE]}{ELISION}{line[-MAX_LINE:]}"
 
 
 @dataclass(frozen=True)
