@@ -40,7 +40,7 @@ BEFORE = """\
 | `kubectl get cronjobs,jobs,pods -A -o json` | 152 s | see above | the same sandbox fixes (kubectl was measuring the sandbox) |
 | log capture, 1 GiB in 200-byte lines | 7.0 MB/s (64 MiB), then 33 MB/s | see above | round 1: lines of a network read written, flushed and queued together; sandbox sends 256 KiB chunks. Round 2, client: a read decoded in one call, the resume cursor and the duplicate check look at the last lines only (per line only while two streams share a file), the consumer counts a read at once. Sandbox: lines stored with their timestamp rendered, a chunk is one join and one encode (4 -> 1.7 µs a line) |
 | `lint -f FILE` | 0.57 s, then 0.47 s | see above | typer 0.29 imports pydantic and builds a TypeAdapter per option of the invoked command (~0.2 s); typer is now kept below 0.29 (same API, vendored click) |
-| verdict latency | 0.38 s | see above | already watch-driven; no change needed |
+| verdict latency | 0.38 s, then 0.64 s (more reads after the capture-completeness work) | see above | watch-driven from the start; the profile of the time after the last Job ended showed two waits: the sandbox sent each response's body after the client's delayed ACK (~40 ms a request; now TCP_NODELAY, as Go's net/http), and closing a log read joined a stop watcher that polled every 0.2 s (now it sleeps on the read's end) |
 """
 
 FIRST_CONTACT = """\
