@@ -69,22 +69,19 @@ def namespace(name: str = NS, *, labels: Mapping[str, str] | None = None) -> Obj
 # -- container states and statuses -------------------------------------------------------------------------------
 
 
+def present(**fields: Any) -> Obj:
+    """The fields given a value, in the order given: a builder leaves out what a test did not set, as the API
+    leaves out unset fields."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 def terminated(*, reason: str | None = "Error", exit_code: int = 1, message: str | None = None,
                started: str | None = T0, finished: str | None = T1,
                container_id: str | None = "containerd://1f2e3d") -> Obj:
     """A terminated container state (None leaves a field out)."""
-    state: Obj = {"exitCode": exit_code}
-    if started is not None:
-        state["startedAt"] = started
-    if finished is not None:
-        state["finishedAt"] = finished
-    if container_id is not None:
-        state["containerID"] = container_id
-    if reason is not None:
-        state["reason"] = reason
-    if message is not None:
-        state["message"] = message
-    return {"terminated": state}
+    return {"terminated": {"exitCode": exit_code, **present(startedAt=started, finishedAt=finished,
+                                                            containerID=container_id, reason=reason,
+                                                            message=message)}}
 
 
 def waiting(reason: str, message: str = "") -> Obj:
@@ -281,15 +278,8 @@ def job(
     job_spec: Obj = {"backoffLimit": backoff_limit} if backoff_limit is not None else {}
     job_spec["template"] = template if template is not None else pod_template(
         container_spec(memory_limit=memory_limit), restart=restart, labels={"app": CRONJOB, **(labels or {})})
-    if active_deadline is not None:
-        job_spec["activeDeadlineSeconds"] = active_deadline
-    if ttl is not None:
-        job_spec["ttlSecondsAfterFinished"] = ttl
-    if suspend is not None:
-        job_spec["suspend"] = suspend
-    status: Obj = {}
-    if start is not None:
-        status["startTime"] = start
+    job_spec.update(present(activeDeadlineSeconds=active_deadline, ttlSecondsAfterFinished=ttl, suspend=suspend))
+    status: Obj = present(startTime=start)
     if start is not None or conditions:
         status["conditions"] = conditions or []
     if active:
@@ -300,11 +290,7 @@ def job(
         status["succeeded"] = succeeded
     if end and any(c.get("type") == "Complete" for c in conditions or []):
         status["completionTime"] = end
-    meta: Obj = {"name": name}
-    if namespace is not None:
-        meta["namespace"] = namespace
-    if uid is not None:
-        meta["uid"] = uid
+    meta: Obj = {"name": name, **present(namespace=namespace, uid=uid)}
     if created or start:
         meta["creationTimestamp"] = created or start
     if job_labels:
@@ -437,29 +423,11 @@ def cronjob(
                         ttl=ttl, template=template, restart=restart)["spec"]
     job_template: Obj = {"metadata": dict(job_metadata)} if job_metadata else {}
     job_template["spec"] = edited(template_spec, job_spec)
-    cron_spec: Obj = {}
-    if schedule is not None:
-        cron_spec["schedule"] = schedule
-    if time_zone is not None:
-        cron_spec["timeZone"] = time_zone
-    if suspend is not None:
-        cron_spec["suspend"] = suspend
-    if concurrency is not None:
-        cron_spec["concurrencyPolicy"] = concurrency
-    if starting_deadline is not None:
-        cron_spec["startingDeadlineSeconds"] = starting_deadline
-    if failed_limit is not None:
-        cron_spec["failedJobsHistoryLimit"] = failed_limit
-    if successful_limit is not None:
-        cron_spec["successfulJobsHistoryLimit"] = successful_limit
+    cron_spec: Obj = present(schedule=schedule, timeZone=time_zone, suspend=suspend, concurrencyPolicy=concurrency,
+                             startingDeadlineSeconds=starting_deadline, failedJobsHistoryLimit=failed_limit,
+                             successfulJobsHistoryLimit=successful_limit)
     cron_spec["jobTemplate"] = job_template
-    meta: Obj = {"name": name}
-    if namespace is not None:
-        meta["namespace"] = namespace
-    if uid is not None:
-        meta["uid"] = uid
-    if created is not None:
-        meta["creationTimestamp"] = created
+    meta: Obj = {"name": name, **present(namespace=namespace, uid=uid, creationTimestamp=created)}
     if labels:
         meta["labels"] = dict(labels)
     out: Obj = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta, "spec": edited(cron_spec, spec)}
