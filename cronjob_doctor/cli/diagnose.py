@@ -66,8 +66,10 @@ def diagnose_cmd(
     ] = False,
     no_trace: Annotated[bool, typer.Option("--no-trace", help="Do not prepend set -x.")] = False,
     no_sample: Annotated[bool, typer.Option("--no-sample", help="Do not run the memory sampler.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Run even if another diagnose of it is running, or "
-                                        "beside a debug Job a diagnose that is gone left running.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Run where diagnose would refuse: even if another "
+                                        "diagnose of it is running, beside a debug Job a diagnose that is gone "
+                                        "left running, and with --bundle on a directory that is not empty (as "
+                                        "--bundle-subdir).")] = False,
     adopt: Annotated[bool, typer.Option("--adopt", help="Take over the debug Job(s) a diagnose that is gone "
                                         "(killed) left behind: follow to the end, judge, clean up.")] = False,
     delete_orphans: Annotated[bool, typer.Option("--delete-orphans", help="Delete the debug Jobs a diagnose "
@@ -87,7 +89,7 @@ def diagnose_cmd(
     parsed, kube = resolve_target(common, target)  # loads the kubeconfig; no request is sent before the flags pass
     settings = DiagnoseSettings.from_flags(
         target=str(parsed), memory=memory, runs=runs, image=image, container=container, timeout=timeout,
-        bundle=bundle, bundle_subdir=bundle_subdir, keep=keep, dry_run=dry_run, trace=not no_trace,
+        bundle=bundle, bundle_subdir=bundle_subdir or force, keep=keep, dry_run=dry_run, trace=not no_trace,
         sample=not no_sample, force=force, adopt=adopt, delete_orphans=delete_orphans, show_logs=not quiet,
         redact=not no_redact,
     )

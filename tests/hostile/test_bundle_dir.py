@@ -1,5 +1,5 @@
 """Where diagnose writes its bundle: `--bundle DIR` never changes DIR's mode or owner (DIR may be /tmp), a
-non-empty DIR is refused with exit 2 unless --bundle-subdir asks for a fresh subdirectory of it, and the
+non-empty DIR is refused with exit 2 unless --bundle-subdir (or --force) asks for a fresh subdirectory of it, and the
 default directory is each run's own, even for two runs in the same second."""
 
 from __future__ import annotations
@@ -144,14 +144,15 @@ def test_diagnose_refuses_a_non_empty_bundle_directory_before_creating_anything(
     assert job_posts(sandbox) == []
 
 
-def test_diagnose_with_bundle_subdir_writes_beside_what_is_there(
-    sandbox: Sandbox, kubeconfig: str, tmp_path: Path
+@pytest.mark.parametrize("flag", ["--bundle-subdir", "--force"])
+def test_diagnose_with_bundle_subdir_or_force_writes_beside_what_is_there(
+    sandbox: Sandbox, kubeconfig: str, tmp_path: Path, flag: str
 ) -> None:
     target = tmp_path / "evidence"
     target.mkdir()
     os.chmod(target, 0o750)
     (target / "verdict.json").write_text('{"verdict": "oom"}')
-    result = diagnose(kubeconfig, target, "--bundle-subdir")
+    result = diagnose(kubeconfig, target, flag)
     assert result.exit_code == 1, result.output
     (fresh,) = [p for p in target.iterdir() if p.is_dir()]
     assert fresh.name.startswith("cronjob-doctor-tofu-state-tf-state-backup-")
