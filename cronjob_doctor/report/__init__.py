@@ -8,6 +8,7 @@ print. Strings are written as they are, never through rich's markup parser, so `
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,38 +31,21 @@ FORMATS: dict[str, tuple[str, ...]] = {
 
 def renderers(result: Any) -> Mapping[str, Renderer]:
     """The renderers for this result's kind of report."""
+    from cronjob_doctor.diagnose.model import DryRun
     from cronjob_doctor.history.model import History
     from cronjob_doctor.lint.engine import LintReport
     from cronjob_doctor.record.model import RecordedRun
     from cronjob_doctor.rules.base import Verdict
     from cronjob_doctor.scan.model import Scan
 
-    if isinstance(result, Verdict):
-        from cronjob_doctor.report import verdict
-
-        return verdict.RENDERERS
-    if isinstance(result, History):
-        from cronjob_doctor.report import history
-
-        return history.RENDERERS
-    if isinstance(result, Scan):
-        from cronjob_doctor.report import scan
-
-        return scan.RENDERERS
-    if isinstance(result, LintReport):
-        from cronjob_doctor.report import lint
-
-        return lint.RENDERERS
-    from cronjob_doctor.diagnose.model import DryRun
-
-    if isinstance(result, DryRun):
-        from cronjob_doctor.report import dry_run
-
-        return dry_run.RENDERERS
-    if isinstance(result, RecordedRun):
-        from cronjob_doctor.report import record
-
-        return record.RENDERERS
+    kinds: tuple[tuple[type, str], ...] = (
+        (Verdict, "verdict"), (History, "history"), (Scan, "scan"), (LintReport, "lint"), (DryRun, "dry_run"),
+        (RecordedRun, "record"),
+    )
+    for kind, module in kinds:
+        if isinstance(result, kind):
+            renderers_of: Mapping[str, Renderer] = importlib.import_module(f"cronjob_doctor.report.{module}").RENDERERS
+            return renderers_of
     raise TypeError(f"no report for {type(result).__name__}")
 
 
