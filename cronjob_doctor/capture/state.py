@@ -50,14 +50,7 @@ def finish(directory: Path, *, state: str, now: datetime, reason: str | None = N
 
 def read(directory: Path) -> dict[str, Any] | None:
     """The marker's content, None when there is none (bundles of older versions, kubectl dumps)."""
-    path = Path(directory) / STATE_FILE
-    try:
-        if path.is_symlink() or path.stat().st_size > _MAX_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return _small_json(Path(directory) / STATE_FILE)
 
 
 def cut_short(directory: Path) -> str | None:
@@ -82,7 +75,12 @@ def cut_short(directory: Path) -> str | None:
 
 
 def _record_meta(directory: Path) -> dict[str, Any] | None:
-    path = directory / "meta.json"
+    return _small_json(directory / "meta.json")
+
+
+def _small_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from a small regular file of the bundle, None for anything else (missing, a symlink out of
+    the bundle, too large, not JSON, not an object)."""
     try:
         if path.is_symlink() or path.stat().st_size > _MAX_BYTES:
             return None
