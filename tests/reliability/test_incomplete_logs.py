@@ -31,20 +31,24 @@ EVERY_REQUEST_ENDED_AFTER_3 = lambda f: f.end_logs_after(3, once=False)  # noqa:
 EVERY_REQUEST_CUT_AFTER_3 = lambda f: f.cut_logs_after(3, once=False)  # noqa: E731
 
 
-def _written(sandbox: Sandbox, job: str) -> tuple[str, list[str]]:
-    (pod,) = pods_of(sandbox, NS, job)
-    return pod, sandbox.logs.written(NS, pod, "backup")
+def _diagnose_under(
+    fault: Callable[[Faults], None], sandbox: Sandbox, kube: Kube, tmp_path: Path
+) -> tuple[Any, Path, str, list[str]]:
+    """diagnose of the incident CronJob with `fault` armed once its debug Job exists: the outcome, the bundle,
+    the debug pod's name and the lines its container really wrote."""
+    bundle = tmp_path / "b"
+    outcome = run_diagnose(kube, f"{NS}/tf-state-backup", bundle, keep=True, redact=False,
+                           on_created=lambda: fault(sandbox.faults))
+    (job,) = debug_jobs(sandbox, NS)
+    (pod,) = pods_of(sandbox, NS, job["metadata"]["name"])
+    return outcome, bundle, pod, sandbox.logs.written(NS, pod, "backup")
 
 
 @pytest.mark.parametrize("fault", [EVERY_REQUEST_ENDED_AFTER_3, EVERY_REQUEST_CUT_AFTER_3], ids=["ended", "cut"])
 def test_a_log_that_cannot_be_read_to_its_end_makes_the_diagnose_partial(
     fault: Callable[[Faults], None], sandbox: Sandbox, kube: Kube, tmp_path: Path
 ) -> None:
-    bundle = tmp_path / "b"
-    outcome = run_diagnose(kube, f"{NS}/tf-state-backup", bundle, keep=True, redact=False,
-                           on_created=lambda: fault(sandbox.faults))
-    (job,) = debug_jobs(sandbox, NS)
-    pod, written = _written(sandbox, job["metadata"]["name"])
+    outcome, bundle, pod, written = _diagnose_under(fault, sandbox, kube, tmp_path)
     captured = captured_lines(bundle, pod, "backup")
     assert len(captured) < len(written)  # the fault really kept lines out of reach
     assert captured == written[: len(captured)]  # what was captured is right, in order
@@ -75,11 +79,7 @@ def test_a_log_that_cannot_be_read_to_its_end_makes_the_diagnose_partial(
 def test_a_stream_that_ends_early_once_is_resumed_and_the_log_is_whole(
     fault: Callable[[Faults], None], sandbox: Sandbox, kube: Kube, tmp_path: Path
 ) -> None:
-    bundle = tmp_path / "b"
-    outcome = run_diagnose(kube, f"{NS}/tf-state-backup", bundle, keep=True, redact=False,
-                           on_created=lambda: fault(sandbox.faults))
-    (job,) = debug_jobs(sandbox, NS)
-    pod, written = _written(sandbox, job["metadata"]["name"])
+    outcome, bundle, pod, written = _diagnose_under(fault, sandbox, kube, tmp_path)
     assert captured_lines(bundle, pod, "backup") == written
     assert outcome.verdict is not None and outcome.verdict.verdict == "oom"
     assert not outcome.partial and outcome.exit_code == 1
