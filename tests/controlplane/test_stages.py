@@ -3,7 +3,6 @@ with the real Job controller reading the result."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -120,8 +119,10 @@ def test_image_pull_backoff_stays_pending_in_image_pull_backoff(api_client: Any,
                        what="ImagePullBackOff")
     assert phase(pod) == "Pending"
     assert 'Back-off pulling image "registry.example/missing:404"' in container_state(pod).state.waiting.message
-    # it stays there: well past the stages' delays, nothing has moved
-    time.sleep(3)
+    # it stays there: a Job created after it runs through every stage of its own life (kwok has moved on past
+    # the stages' delays), and nothing has moved the pulling pod
+    create_job(api_client, namespace, "witness", "succeed", run_duration="1s")
+    wait_for_job_condition(api_client, namespace, "witness", "Complete")
     pod = client.CoreV1Api(api_client).read_namespaced_pod(pod.metadata.name, namespace)
     assert (phase(pod), waiting_reason(pod)) == ("Pending", "ImagePullBackOff")
     job = client.BatchV1Api(api_client).read_namespaced_job("pull", namespace)
